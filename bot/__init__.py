@@ -1,0 +1,1 @@
+"""The Love wins all fan bot: core services (settings, database, scheduler, client)."""

@@ -1,0 +1,56 @@
+"""Checks shared by cogs: is the feature on in this server, is the caller a moderator."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.errors import CogDisabled, GuildOnly, NotModerator
+from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+
+def cog_enabled(name: str) -> app_commands.Check:
+    """The command answers that its feature is off when a moderator switched `name` off."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            raise GuildOnly()
+        bot: FanBot = interaction.client  # type: ignore[assignment]
+        settings = await bot.guild_settings.get(interaction.guild_id)
+        if not settings.cog_enabled(name):
+            raise CogDisabled(feature=t(f"cogs.{name}", interaction.locale))
+        return True
+
+    return app_commands.check(predicate)
+
+
+async def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Server, or the server's configured moderator role."""
+    member = interaction.user
+    if interaction.guild_id is None or not isinstance(member, discord.Member):
+        return False
+    if member.guild_permissions.manage_guild:
+        return True
+    bot: FanBot = interaction.client  # type: ignore[assignment]
+    settings = await bot.guild_settings.get(interaction.guild_id)
+    return settings.mod_role_id is not None and any(
+        role.id == settings.mod_role_id for role in member.roles
+    )
+
+
+def moderator_only() -> app_commands.Check:
+    """Refuse (ephemerally, via the error handler) anyone who is not a moderator here."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            raise GuildOnly()
+        if not await is_moderator(interaction):
+            raise NotModerator()
+        return True
+
+    return app_commands.check(predicate)

@@ -1,0 +1,96 @@
+"""Settings read from the environment (and `.env`), validated once at start."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_PATH = Path("data/fanbot.sqlite3")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+TOKEN_HELP = (
+    "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
+    "(Bot > Reset Token), then put DISCORD_TOKEN=<token> in a .env file beside README.md "
+    "(see .env.example)."
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and what is accepted."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the operator configures. `token` never appears in repr or logs."""
+
+    token: str = field(repr=False)
+    database_path: Path = DEFAULT_DATABASE_PATH
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    # Points discord.py at a local emulator; unset in production.
+    api_base: str | None = None
+    data_dir: Path = Path("data")
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
+    """Build `Settings` from `env` (default: `os.environ`).
+
+    Raises `ConfigError` listing every bad value, so an operator fixes them in one go.
+    """
+    env = os.environ if env is None else env
+    problems: list[str] = []
+
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if not token and require_token:
+        problems.append(TOKEN_HELP)
+    elif token and (any(ch.isspace() for ch in token) or len(token) < 20):
+        problems.append(
+            "DISCORD_TOKEN does not look like a bot token (it should be one line of about "
+            "70 characters, with no spaces)."
+        )
+
+    raw_path = env.get("DATABASE_PATH", "").strip()
+    database_path = Path(raw_path) if raw_path else DEFAULT_DATABASE_PATH
+    if database_path.exists() and database_path.is_dir():
+        problems.append(f"DATABASE_PATH={raw_path} is a folder; give the path of a file.")
+
+    dev_guild_id: int | None = None
+    raw_guild = env.get("DEV_GUILD_ID", "").strip()
+    if raw_guild:
+        if raw_guild.isdigit() and 15 <= len(raw_guild) <= 20:
+            dev_guild_id = int(raw_guild)
+        else:
+            problems.append(
+                f"DEV_GUILD_ID={raw_guild!r} is not a server id: right-click the server with "
+                "Developer Mode on and choose Copy Server ID (a number of 17-20 digits), "
+                "or leave it unset for global commands."
+            )
+
+    log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        problems.append(f"LOG_LEVEL={log_level!r} is not one of {', '.join(LOG_LEVELS)}.")
+
+    api_base = env.get("DISCORD_API_BASE", "").strip().rstrip("/") or None
+    if api_base and not api_base.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        problems.append(
+            "DISCORD_API_BASE only points the bot at a local emulator "
+            "(http://127.0.0.1:PORT); leave it unset to talk to Discord."
+        )
+
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return Settings(
+        token=token,
+        database_path=database_path,
+        dev_guild_id=dev_guild_id,
+        log_level=log_level,
+        api_base=api_base,
+        data_dir=Path(env.get("DATA_DIR", "").strip() or "data"),
+    )

@@ -1,0 +1,115 @@
+"""One small translation layer for every user-facing string.
+
+Replies are looked up by key in `bot/locales/<lang>.toml` for the interaction's locale, falling
+back to English. Command names and descriptions go through `CommandTranslator`, which
+discord.py calls when it syncs, so adding Korean is adding data, not code.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+
+log = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+FALLBACK = "en"
+
+
+class Catalog:
+    """Message catalogs keyed by language ("en", "ko"); `t()` formats one message."""
+
+    def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:
+        self._messages = messages
+        if FALLBACK not in messages:
+            raise ValueError("the English catalog is required")
+
+    @classmethod
+    def load(cls, folder: Path = LOCALES_DIR) -> Catalog:
+        messages: dict[str, dict[str, str]] = {}
+        for path in sorted(folder.glob("*.toml")):
+            with path.open("rb") as fh:
+                messages[path.stem] = _flatten(tomllib.load(fh))
+        return cls(messages)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self._messages)
+
+    def has(self, key: str, language: str = FALLBACK) -> bool:
+        return key in self._messages.get(language, {})
+
+    def t(self, key: str, locale: str | discord.Locale | None = None, /, **values: Any) -> str:
+        """The message `key` in `locale` (or English), formatted with `values`."""
+        language = language_of(locale)
+        template = self._messages.get(language, {}).get(key)
+        if template is None:
+            template = self._messages[FALLBACK].get(key)
+        if template is None:
+            log.warning("missing message %r", key)
+            return key
+        return template.format(**values) if values else template
+
+    def keys(self, language: str = FALLBACK) -> set[str]:
+        return set(self._messages.get(language, {}))
+
+
+def language_of(locale: str | discord.Locale | None) -> str:
+    """`discord.Locale.korean` / "ko" -> "ko"; anything else we don't ship -> "en"."""
+    if locale is None:
+        return FALLBACK
+    value = locale.value if isinstance(locale, discord.Locale) else str(locale)
+    return value.split("-")[0].lower()
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+_catalog: Catalog | None = None
+
+
+def catalog() -> Catalog:
+    """The shipped catalogs, loaded once."""
+    global _catalog
+    if _catalog is None:
+        _catalog = Catalog.load()
+    return _catalog
+
+
+def t(key: str, locale: str | discord.Locale | None = None, /, **values: Any) -> str:
+    return catalog().t(key, locale, **values)
+
+
+class CommandTranslator(app_commands.Translator):
+    """Localises command names, descriptions and choices from the catalogs.
+
+    A `locale_str` is looked up under `commands.<its message>`; strings that have no entry for
+    a language are left to Discord's default (English).
+    """
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        language = language_of(locale)
+        if language == FALLBACK:
+            return None
+        key = string.extras.get("key") or f"commands.{string.message}"
+        cat = catalog()
+        return cat.t(key, language) if cat.has(key, language) else None

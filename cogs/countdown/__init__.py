@@ -1,0 +1,14 @@
+"""Countdowns to and from V's service milestones, the release, and servers' own events."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cogs.countdown.cog import CountdownCog
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(CountdownCog(bot))

@@ -1,0 +1,14 @@
+"""Trivia: rounds with buttons, scores and streaks, leaderboards, servers' own questions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cogs.trivia.cog import TriviaCog
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(TriviaCog(bot))

@@ -1,0 +1,434 @@
+"""`/trivia play|leaderboard|stats`: rounds with buttons, revealed when time is up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.checks import cog_enabled
+from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
+from bot.errors import Busy, NotFound, answer_error, send_ephemeral
+from bot.i18n import t
+from bot.weeks import week_start
+from cogs.trivia.game import (
+    CHOICE_LABELS,
+    AlreadyAnsweredError,
+    RoundClosedError,
+    TriviaRound,
+    bar_chart,
+    pick_question,
+)
+from cogs.trivia.schema import Question, load_shipped_packs
+from cogs.trivia.store import LeaderboardRow, TriviaStore
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+log = logging.getLogger(__name__)
+
+WINNERS_SHOWN = 15
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"trivia:(?P<round>[0-9]+):(?P<choice>[0-3])",
+):
+    """One answer button; its custom id carries the round, so clicks work after a restart."""
+
+    def __init__(
+        self,
+        round_id: int,
+        choice: int,
+        label: str = "",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or CHOICE_LABELS[choice],
+                style=style,
+                disabled=disabled,
+                custom_id=f"trivia:{round_id}:{choice}",
+            )
+        )
+        self.round_id = round_id
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],
+        match: Any,
+    ) -> AnswerButton:
+        return cls(int(match["round"]), int(match["choice"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog(TriviaCog.__cog_name__)  # type: ignore[union-attr]
+        try:
+            if not isinstance(cog, TriviaCog):
+                raise RoundClosedError
+            await cog.handle_answer(interaction, self.round_id, self.choice)
+        except Exception as error:
+            await answer_error(interaction, error)
+
+
+def round_view(trivia_round: TriviaRound, *, revealed: bool = False) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for index, choice in enumerate(trivia_round.choices):
+        style = discord.ButtonStyle.primary
+        if revealed:
+            right = index == trivia_round.correct_index
+            style = discord.ButtonStyle.success if right else discord.ButtonStyle.secondary
+        view.add_item(
+            AnswerButton(
+                trivia_round.round_id,
+                index,
+                label=clip(f"{CHOICE_LABELS[index]}. {choice}", 80),
+                style=style,
+                disabled=revealed,
+            )
+        )
+    return view
+
+
+class TriviaCog(commands.Cog, name="Trivia"):
+    trivia = app_commands.Group(
+        name="trivia", description=_("Trivia about Love wins all"), guild_only=True
+    )
+
+    def __init__(self, bot: FanBot, *, rng: random.Random | None = None) -> None:
+        self.bot = bot
+        self.store = TriviaStore(bot.database)
+        self.rng = rng or random.Random()
+        self.builtin: list[Question] = []
+        self.by_key: dict[str, Question] = {}
+        self.rounds: dict[int, TriviaRound] = {}  # round id -> open round
+        self.open_in_channel: dict[int, int] = {}  # channel id -> open round id
+        self._starting: set[int] = set()  # channels where a round is being posted
+        self._closers: dict[int, asyncio.Task[None]] = {}
+
+    async def cog_load(self) -> None:
+        self.builtin = load_shipped_packs()
+        self.by_key = {question.key: question for question in self.builtin}
+        self.bot.add_dynamic_items(AnswerButton)
+        await self._restore_open_rounds()
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(AnswerButton)
+        for task in self._closers.values():
+            task.cancel()
+
+    # --- /trivia play --------------------------------------------------------------------
+
+    @trivia.command(name="play", description=_("Ask a trivia question with four answers"))
+    @app_commands.describe(category=_("Only questions from this category"))
+    @cog_enabled("trivia")
+    async def play(self, interaction: discord.Interaction, category: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        assert interaction.channel_id is not None
+        channel_id = interaction.channel_id
+        if channel_id in self.open_in_channel or channel_id in self._starting:
+            raise Busy("trivia.round_open")
+        self._starting.add(channel_id)
+        try:
+            trivia_round = await self.start_round(interaction.guild_id, channel_id, category)
+            response = await interaction.response.send_message(
+                embed=self.question_embed(trivia_round, interaction.locale),
+                view=round_view(trivia_round),
+                allowed_mentions=NO_MENTIONS,
+            )
+            message_id = response.message_id
+            if message_id is None:
+                message_id = (await interaction.original_response()).id
+            await self.arm_round(trivia_round, message_id)
+        finally:
+            self._starting.discard(channel_id)
+
+    @play.autocomplete("category")
+    async def category_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = {question.category for question in self.builtin}
+        if interaction.guild_id is not None:
+            names |= {q.category for q in await self.store.guild_questions(interaction.guild_id)}
+        current = current.casefold()
+        return [
+            app_commands.Choice(name=name, value=name)
+            for name in sorted(names)
+            if current in name.casefold()
+        ][:25]
+
+    async def start_round(
+        self, guild_id: int, channel_id: int, category: str | None
+    ) -> TriviaRound:
+        """Pick an unasked question and store the round (not yet posted).
+
+        Raises `NotFound` when the category has no questions.
+        """
+        pool = self.builtin + await self.store.guild_questions(guild_id)
+        if category:
+            wanted = category.strip().casefold()
+            pool = [question for question in pool if question.category.casefold() == wanted]
+            if not pool:
+                known = sorted({q.category for q in self.builtin})
+                raise NotFound("trivia.no_category", category=category, known=", ".join(known))
+        question, afresh = pick_question(pool, await self.store.asked_keys(guild_id), self.rng)
+        settings = await self.bot.guild_settings.get(guild_id)
+        now = self.bot.clock.now()
+        closes_at = now + timedelta(seconds=settings.trivia_timeout)
+        trivia_round = TriviaRound.deal(0, guild_id, channel_id, question, closes_at, self.rng)
+        trivia_round.round_id = await self.store.open_round(
+            guild_id,
+            channel_id,
+            question,
+            list(trivia_round.choices),
+            trivia_round.correct_index,
+            now,
+            closes_at,
+            start_afresh=afresh,
+        )
+        return trivia_round
+
+    async def arm_round(self, trivia_round: TriviaRound, message_id: int) -> None:
+        """Remember the posted round and close it when its time is up."""
+        trivia_round.message_id = message_id
+        self.rounds[trivia_round.round_id] = trivia_round
+        self.open_in_channel[trivia_round.channel_id] = trivia_round.round_id
+        await self.store.set_round_message(trivia_round.round_id, message_id)
+        self._closers[trivia_round.round_id] = asyncio.create_task(
+            self._close_when_due(trivia_round), name=f"trivia-round-{trivia_round.round_id}"
+        )
+
+    def question_embed(self, trivia_round: TriviaRound, locale: Any) -> discord.Embed:
+        question = trivia_round.question
+        lines = [
+            f"**{CHOICE_LABELS[i]}.** {choice}" for i, choice in enumerate(trivia_round.choices)
+        ]
+        embed = fan_embed(t("trivia.question_title", locale), f"**{question.question}**")
+        embed.add_field(name=t("trivia.choices", locale), value="\n".join(lines), inline=False)
+        closes = discord.utils.format_dt(trivia_round.closes_at, "R")
+        embed.add_field(name=t("trivia.closes", locale), value=closes, inline=False)
+        embed.set_footer(
+            text=t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
+        )
+        return embed
+
+    # --- answers -------------------------------------------------------------------------
+
+    async def handle_answer(
+        self, interaction: discord.Interaction, round_id: int, choice: int
+    ) -> None:
+        trivia_round = self.rounds.get(round_id)
+        if trivia_round is None:
+            await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
+            return
+        user = interaction.user
+        now = self.bot.clock.now()
+        try:
+            right = trivia_round.answer(user.id, choice, user.display_name, now)
+        except AlreadyAnsweredError:
+            await send_ephemeral(interaction, t("trivia.already_answered", interaction.locale))
+            return
+        except RoundClosedError:
+            await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
+            return
+        key = "trivia.correct" if right else "trivia.not_quite"
+        # Answer first: the member sees the result at once; storing it follows.
+        await send_ephemeral(
+            interaction,
+            t(key, interaction.locale, letter=CHOICE_LABELS[choice]),
+        )
+        await self.store.record_answer(trivia_round, user.id, user.display_name, choice, now)
+
+    # --- closing and revealing -----------------------------------------------------------
+
+    async def _close_when_due(self, trivia_round: TriviaRound) -> None:
+        delay = (trivia_round.closes_at - self.bot.clock.now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            await self.close_round(trivia_round.round_id)
+        except Exception:
+            log.exception("could not close trivia round %s", trivia_round.round_id)
+
+    async def close_round(self, round_id: int) -> TriviaRound | None:
+        """Stop taking answers and edit the message to reveal the answer and the results."""
+        trivia_round = self.rounds.pop(round_id, None)
+        if trivia_round is None:
+            return None
+        trivia_round.closed = True
+        if self.open_in_channel.get(trivia_round.channel_id) == round_id:
+            del self.open_in_channel[trivia_round.channel_id]
+        task = self._closers.pop(round_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        await self.store.close_round(round_id)
+        if trivia_round.message_id is not None:
+            guild = self.bot.get_guild(trivia_round.guild_id)
+            locale = guild.preferred_locale if guild else None
+            message = self.bot.get_partial_messageable(trivia_round.channel_id).get_partial_message(
+                trivia_round.message_id
+            )
+            try:
+                await message.edit(
+                    embed=self.reveal_embed(trivia_round, locale),
+                    view=round_view(trivia_round, revealed=True),
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except discord.NotFound:
+                log.info("trivia round %s: its message was deleted", round_id)
+            except discord.Forbidden:
+                log.warning("trivia round %s: may not edit its message", round_id)
+        return trivia_round
+
+    def reveal_embed(self, trivia_round: TriviaRound, locale: Any) -> discord.Embed:
+        question = trivia_round.question
+        right = trivia_round.choices[trivia_round.correct_index]
+        embed = fan_embed(
+            t("trivia.reveal_title", locale),
+            f"**{question.question}**\n\n"
+            + t(
+                "trivia.answer_was",
+                locale,
+                letter=CHOICE_LABELS[trivia_round.correct_index],
+                answer=right,
+            ),
+        )
+        embed.colour = SUCCESS_COLOUR
+        if question.explanation:
+            embed.add_field(name=t("trivia.why", locale), value=question.explanation, inline=False)
+        if question.source:
+            embed.add_field(name=t("trivia.source", locale), value=question.source, inline=False)
+        winners = trivia_round.winners()
+        if winners:
+            names = [trivia_round.names.get(user, str(user)) for user in winners]
+            shown = ", ".join(discord.utils.escape_markdown(n) for n in names[:WINNERS_SHOWN])
+            if len(names) > WINNERS_SHOWN:
+                shown += " " + t("trivia.and_more", locale, count=len(names) - WINNERS_SHOWN)
+            value = clip(shown, 1024)
+        else:
+            value = t("trivia.nobody", locale)
+        embed.add_field(
+            name=t("trivia.right_answers", locale, count=len(winners)), value=value, inline=False
+        )
+        chart = bar_chart(trivia_round.tally(), trivia_round.correct_index)
+        embed.add_field(
+            name=t("trivia.choices_picked", locale, count=len(trivia_round.answers)),
+            value=f"```\n{chart}\n```",
+            inline=False,
+        )
+        embed.set_footer(
+            text=t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
+        )
+        return embed
+
+    async def _restore_open_rounds(self) -> None:
+        """Rounds left open by a restart: take answers again, or reveal those past due."""
+        for stored in await self.store.open_rounds():
+            question = self.by_key.get(stored.question_key)
+            if question is None and stored.question_key.startswith("g:"):
+                customs = await self.store.guild_questions(stored.guild_id)
+                question = next((q for q in customs if q.key == stored.question_key), None)
+            if question is None or stored.message_id is None:
+                await self.store.close_round(stored.round_id)
+                continue
+            trivia_round = TriviaRound(
+                round_id=stored.round_id,
+                guild_id=stored.guild_id,
+                channel_id=stored.channel_id,
+                question=question,
+                choices=tuple(stored.choices),
+                correct_index=stored.correct_index,
+                closes_at=stored.closes_at,
+            )
+            for user_id, choice, name in await self.store.round_answers(stored.round_id):
+                trivia_round.answers[user_id] = choice
+                trivia_round.names[user_id] = name
+            # The message is already posted; arm it again (a past-due one closes at once).
+            trivia_round.message_id = stored.message_id
+            self.rounds[trivia_round.round_id] = trivia_round
+            self.open_in_channel[trivia_round.channel_id] = trivia_round.round_id
+            self._closers[trivia_round.round_id] = asyncio.create_task(
+                self._close_when_due(trivia_round)
+            )
+
+    # --- /trivia leaderboard and /trivia stats -------------------------------------------
+
+    @trivia.command(name="leaderboard", description=_("The server's top 10 trivia players"))
+    @app_commands.describe(period=_("All time, or this week (from Monday, server time)"))
+    @app_commands.choices(
+        period=[
+            app_commands.Choice(name=_("all time"), value="all"),
+            app_commands.Choice(name=_("this week"), value="week"),
+        ]
+    )
+    @cog_enabled("trivia")
+    async def leaderboard(self, interaction: discord.Interaction, period: str = "all") -> None:
+        assert interaction.guild_id is not None
+        locale = interaction.locale
+        if period == "week":
+            settings = await self.bot.guild_settings.get(interaction.guild_id)
+            since = week_start(self.bot.clock.now(), settings.zone)
+            rows = await self.store.leaderboard_since(interaction.guild_id, since)
+            title = t("trivia.leaderboard_week", locale)
+        else:
+            rows = await self.store.leaderboard_all_time(interaction.guild_id)
+            title = t("trivia.leaderboard_all", locale)
+        embed = fan_embed(title, self._leaderboard_text(rows, locale))
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @staticmethod
+    def _leaderboard_text(rows: list[LeaderboardRow], locale: Any) -> str:
+        if not rows:
+            return t("trivia.leaderboard_empty", locale)
+        medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+        lines = []
+        for rank, row in enumerate(rows, start=1):
+            name = discord.utils.escape_markdown(clip(row.name or str(row.user_id), 40))
+            lines.append(
+                t(
+                    "trivia.leaderboard_row",
+                    locale,
+                    rank=medals.get(rank, f"`{rank:>2}`"),
+                    name=name,
+                    points=row.points,
+                    correct=row.correct,
+                )
+            )
+        return "\n".join(lines)
+
+    @trivia.command(name="stats", description=_("A member's trivia figures"))
+    @app_commands.describe(member=_("Whose figures (default: yours)"))
+    @cog_enabled("trivia")
+    async def stats(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        assert interaction.guild_id is not None
+        locale = interaction.locale
+        target = member or interaction.user
+        score = await self.store.score(interaction.guild_id, target.id)
+        title = t("trivia.stats_title", locale, name=target.display_name)
+        if score is None or score.answered == 0:
+            embed = fan_embed(title, t("trivia.stats_none", locale, name=target.display_name))
+        else:
+            embed = fan_embed(title)
+            figures = [
+                ("Answered", score.answered),
+                ("Correct", score.correct),
+                ("Accuracy", f"{score.accuracy:.0%}"),
+                ("Points", score.points),
+                ("Streak", score.streak),
+                ("Best streak", score.best_streak),
+            ]
+            for label, value in figures:
+                embed.add_field(name=t(f"trivia.stat.{label}", locale), value=str(value))
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)

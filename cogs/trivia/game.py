@@ -1,0 +1,150 @@
+"""Trivia rules, free of Discord: one round's answers, scoring and streaks, picking questions."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cogs.trivia.schema import Question
+
+CHOICE_LABELS = ("A", "B", "C", "D")
+BASE_POINTS = 10
+STREAK_BONUS = 2
+STREAK_BONUS_CAP = 10
+
+
+class AlreadyAnsweredError(Exception):
+    """This member has answered this round already."""
+
+
+class RoundClosedError(Exception):
+    """The round's time is up; no more answers."""
+
+
+def points_for(correct: bool, streak_before: int) -> int:
+    """10 for a right answer, plus 2 for each right answer in a row before it (at most +10)."""
+    if not correct:
+        return 0
+    return BASE_POINTS + min(streak_before * STREAK_BONUS, STREAK_BONUS_CAP)
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """A member's running totals in one server."""
+
+    answered: int = 0
+    correct: int = 0
+    points: int = 0
+    streak: int = 0
+    best_streak: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+    def after(self, correct: bool) -> tuple[ScoreLine, int]:
+        """The totals after one more answer, and the points that answer earned."""
+        points = points_for(correct, self.streak)
+        streak = self.streak + 1 if correct else 0
+        return (
+            ScoreLine(
+                answered=self.answered + 1,
+                correct=self.correct + int(correct),
+                points=self.points + points,
+                streak=streak,
+                best_streak=max(self.best_streak, streak),
+            ),
+            points,
+        )
+
+
+@dataclass
+class TriviaRound:
+    """One posted question: its shuffled answers and who picked what."""
+
+    round_id: int
+    guild_id: int
+    channel_id: int
+    question: Question
+    choices: tuple[str, ...]
+    correct_index: int
+    closes_at: datetime
+    message_id: int | None = None
+    answers: dict[int, int] = field(default_factory=dict)  # user id -> choice index
+    names: dict[int, str] = field(default_factory=dict)
+    closed: bool = False
+
+    @classmethod
+    def deal(
+        cls,
+        round_id: int,
+        guild_id: int,
+        channel_id: int,
+        question: Question,
+        closes_at: datetime,
+        rng: random.Random,
+    ) -> TriviaRound:
+        choices = list(question.answers)
+        rng.shuffle(choices)
+        return cls(
+            round_id=round_id,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            question=question,
+            choices=tuple(choices),
+            correct_index=choices.index(question.correct),
+            closes_at=closes_at,
+        )
+
+    def answer(self, user_id: int, choice: int, name: str, now: datetime) -> bool:
+        """Record a member's one answer; returns whether it is right.
+
+        Raises `RoundClosedError` after the timeout and `AlreadyAnsweredError` on a second try.
+        """
+        if self.closed or now >= self.closes_at:
+            raise RoundClosedError
+        if user_id in self.answers:
+            raise AlreadyAnsweredError
+        if not 0 <= choice < len(self.choices):
+            raise ValueError(f"no choice {choice}")
+        self.answers[user_id] = choice
+        self.names[user_id] = name
+        return choice == self.correct_index
+
+    def tally(self) -> list[int]:
+        counts = [0] * len(self.choices)
+        for choice in self.answers.values():
+            counts[choice] += 1
+        return counts
+
+    def winners(self) -> list[int]:
+        return [user for user, choice in self.answers.items() if choice == self.correct_index]
+
+
+def bar_chart(counts: Sequence[int], correct_index: int, width: int = 10) -> str:
+    """A small text chart, one line per choice: `A ████░░░░░░ 4 ✓`."""
+    total = sum(counts) or 1
+    lines = []
+    for index, count in enumerate(counts):
+        filled = round(width * count / total)
+        mark = " ✓" if index == correct_index else ""
+        lines.append(f"{CHOICE_LABELS[index]} {'█' * filled}{'░' * (width - filled)} {count}{mark}")
+    return "\n".join(lines)
+
+
+def pick_question(
+    pool: Sequence[Question], asked: Iterable[str], rng: random.Random
+) -> tuple[Question, bool]:
+    """A question not yet asked here; when all were, any (and the caller starts afresh).
+
+    Returns the question and whether the pool had to be started afresh.
+    """
+    if not pool:
+        raise ValueError("no questions")
+    asked_keys = set(asked)
+    fresh = [question for question in pool if question.key not in asked_keys]
+    if fresh:
+        return rng.choice(fresh), False
+    return rng.choice(list(pool)), True

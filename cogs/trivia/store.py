@@ -1,0 +1,259 @@
+"""The trivia tables: rounds, answers, running scores, asked questions, servers' questions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import from_db, to_db
+from bot.database import Database
+from cogs.trivia.game import ScoreLine, TriviaRound
+from cogs.trivia.schema import Question
+
+
+@dataclass(frozen=True)
+class StoredRound:
+    round_id: int
+    guild_id: int
+    channel_id: int
+    message_id: int | None
+    question_key: str
+    choices: list[str]
+    correct_index: int
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    user_id: int
+    name: str
+    points: int
+    correct: int
+
+
+class TriviaStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- rounds -------------------------------------------------------------------------
+
+    async def open_round(
+        self,
+        guild_id: int,
+        channel_id: int,
+        question: Question,
+        choices: list[str],
+        correct_index: int,
+        opened_at: datetime,
+        closes_at: datetime,
+        start_afresh: bool,
+    ) -> int:
+        """Insert the round and mark its question asked (forgetting the rest when afresh)."""
+        async with self._db.transaction() as tx:
+            if start_afresh:
+                await tx.execute("DELETE FROM trivia_asked WHERE guild_id = ?", (guild_id,))
+            await tx.execute(
+                "INSERT OR IGNORE INTO trivia_asked (guild_id, question_key) VALUES (?, ?)",
+                (guild_id, question.key),
+            )
+            return await tx.insert(
+                "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
+                "correct_index, opened_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    channel_id,
+                    question.key,
+                    json.dumps(choices),
+                    correct_index,
+                    to_db(opened_at),
+                    to_db(closes_at),
+                ),
+            )
+
+    async def set_round_message(self, round_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE trivia_rounds SET message_id = ? WHERE id = ?", (message_id, round_id)
+        )
+
+    async def close_round(self, round_id: int) -> None:
+        await self._db.execute("UPDATE trivia_rounds SET closed = 1 WHERE id = ?", (round_id,))
+
+    async def open_rounds(self) -> list[StoredRound]:
+        rows = await self._db.fetchall(
+            "SELECT id, guild_id, channel_id, message_id, question_key, choices, correct_index, "
+            "closes_at FROM trivia_rounds WHERE closed = 0"
+        )
+        return [
+            StoredRound(
+                row["id"],
+                row["guild_id"],
+                row["channel_id"],
+                row["message_id"],
+                row["question_key"],
+                json.loads(row["choices"]),
+                row["correct_index"],
+                from_db(row["closes_at"]),
+            )
+            for row in rows
+        ]
+
+    async def round_answers(self, round_id: int) -> list[tuple[int, int, str]]:
+        """(user id, choice, display name) for each answer of a round."""
+        rows = await self._db.fetchall(
+            "SELECT a.user_id, a.choice, COALESCE(s.display_name, '') AS name "
+            "FROM trivia_answers a LEFT JOIN trivia_scores s "
+            "ON s.guild_id = a.guild_id AND s.user_id = a.user_id WHERE a.round_id = ?",
+            (round_id,),
+        )
+        return [(row["user_id"], row["choice"], row["name"]) for row in rows]
+
+    async def asked_keys(self, guild_id: int) -> set[str]:
+        rows = await self._db.fetchall(
+            "SELECT question_key FROM trivia_asked WHERE guild_id = ?", (guild_id,)
+        )
+        return {row["question_key"] for row in rows}
+
+    # --- answers and scores -------------------------------------------------------------
+
+    async def record_answer(
+        self,
+        trivia_round: TriviaRound,
+        user_id: int,
+        name: str,
+        choice: int,
+        answered_at: datetime,
+    ) -> tuple[ScoreLine, int]:
+        """Store one answer and update the member's totals; returns the totals and points."""
+        correct = choice == trivia_round.correct_index
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT answered, correct, points, streak, best_streak FROM trivia_scores "
+                "WHERE guild_id = ? AND user_id = ?",
+                (trivia_round.guild_id, user_id),
+            )
+            before = ScoreLine(*row) if row else ScoreLine()
+            after, points = before.after(correct)
+            await tx.execute(
+                "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, "
+                "points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    trivia_round.round_id,
+                    trivia_round.guild_id,
+                    user_id,
+                    choice,
+                    int(correct),
+                    points,
+                    to_db(answered_at),
+                ),
+            )
+            await tx.execute(
+                "INSERT INTO trivia_scores (guild_id, user_id, display_name, answered, correct, "
+                "points, streak, best_streak) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+                "display_name = excluded.display_name, answered = excluded.answered, "
+                "correct = excluded.correct, points = excluded.points, "
+                "streak = excluded.streak, best_streak = excluded.best_streak",
+                (
+                    trivia_round.guild_id,
+                    user_id,
+                    name,
+                    after.answered,
+                    after.correct,
+                    after.points,
+                    after.streak,
+                    after.best_streak,
+                ),
+            )
+        return after, points
+
+    async def score(self, guild_id: int, user_id: int) -> ScoreLine | None:
+        row = await self._db.fetchone(
+            "SELECT answered, correct, points, streak, best_streak FROM trivia_scores "
+            "WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return ScoreLine(*row) if row else None
+
+    async def leaderboard_all_time(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:
+        rows = await self._db.fetchall(
+            "SELECT user_id, display_name, points, correct FROM trivia_scores "
+            "WHERE guild_id = ? AND answered > 0 ORDER BY points DESC, correct DESC, user_id "
+            "LIMIT ?",
+            (guild_id, limit),
+        )
+        return [LeaderboardRow(*row) for row in rows]
+
+    async def leaderboard_since(
+        self, guild_id: int, since: datetime, limit: int = 10
+    ) -> list[LeaderboardRow]:
+        """Points and right answers from `since` on (the index covers guild and time)."""
+        rows = await self._db.fetchall(
+            "SELECT a.user_id, COALESCE(s.display_name, '') AS name, SUM(a.points) AS points, "
+            "SUM(a.correct) AS correct FROM trivia_answers a LEFT JOIN trivia_scores s "
+            "ON s.guild_id = a.guild_id AND s.user_id = a.user_id "
+            "WHERE a.guild_id = ? AND a.answered_at >= ? GROUP BY a.user_id "
+            "ORDER BY points DESC, correct DESC, a.user_id LIMIT ?",
+            (guild_id, to_db(since), limit),
+        )
+        return [LeaderboardRow(*row) for row in rows]
+
+    # --- a server's own questions ------------------------------------------------------
+
+    async def guild_questions(self, guild_id: int) -> list[Question]:
+        rows = await self._db.fetchall(
+            "SELECT id, question, correct, wrong1, wrong2, wrong3, category, explanation, source "
+            "FROM trivia_questions WHERE guild_id = ? ORDER BY id",
+            (guild_id,),
+        )
+        return [
+            Question(
+                key=f"g:{row['id']}",
+                question=row["question"],
+                correct=row["correct"],
+                wrong=(row["wrong1"], row["wrong2"], row["wrong3"]),
+                category=row["category"],
+                explanation=row["explanation"],
+                source=row["source"],
+            )
+            for row in rows
+        ]
+
+    async def add_questions(
+        self, guild_id: int, questions: list[Question], created_by: int, now: datetime
+    ) -> list[int]:
+        """Store all the questions in one transaction (all or none); returns their ids."""
+        ids = []
+        async with self._db.transaction() as tx:
+            for question in questions:
+                ids.append(
+                    await tx.insert(
+                        "INSERT INTO trivia_questions (guild_id, question, correct, wrong1, "
+                        "wrong2, wrong3, category, explanation, source, created_by, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            guild_id,
+                            question.question,
+                            question.correct,
+                            *question.wrong,
+                            question.category,
+                            question.explanation,
+                            question.source,
+                            created_by,
+                            to_db(now),
+                        ),
+                    )
+                )
+        return ids
+
+    async def remove_question(self, guild_id: int, question_id: int) -> bool:
+        removed = await self._db.execute(
+            "DELETE FROM trivia_questions WHERE guild_id = ? AND id = ?", (guild_id, question_id)
+        )
+        return removed > 0
+
+    async def count_guild_questions(self, guild_id: int) -> int:
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FROM trivia_questions WHERE guild_id = ?", (guild_id,)
+        )
+        return int(row[0]) if row else 0

@@ -1,0 +1,26 @@
+"""Shared fixtures: a migrated database in a temporary file, a clock that moves when told."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.database import Database
+
+# A Thursday, 17:00 in Seoul.
+T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+async def db(tmp_path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "test.sqlite3")
+    yield database
+    await database.close()

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_PATH, ConfigError, load_settings
+from bot.logs import RedactSecrets
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_with_only_a_token():
+    settings = load_settings({"DISCORD_TOKEN": TOKEN})
+    assert settings.database_path == DEFAULT_DATABASE_PATH
+    assert settings.dev_guild_id is None
+    assert settings.log_level == "INFO"
+    assert settings.api_base is None
+
+
+def test_token_is_not_in_repr():
+    assert TOKEN not in repr(load_settings({"DISCORD_TOKEN": TOKEN}))
+
+
+def test_missing_token_says_how_to_get_one():
+    with pytest.raises(ConfigError, match="Developer Portal|developers/applications"):
+        load_settings({})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("DEV_GUILD_ID", "my-server", "not a server id"),
+        ("DEV_GUILD_ID", "12", "not a server id"),
+        ("LOG_LEVEL", "LOUD", "not one of DEBUG"),
+        ("DISCORD_TOKEN", "short", "does not look like a bot token"),
+        ("DISCORD_API_BASE", "https://example.com", "local emulator"),
+    ],
+)
+def test_bad_values_are_named(name, value, says):
+    env = {"DISCORD_TOKEN": TOKEN, name: value}
+    with pytest.raises(ConfigError, match=says):
+        load_settings(env)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DEV_GUILD_ID": "x", "LOG_LEVEL": "LOUD"})
+    message = str(caught.value)
+    assert "DISCORD_TOKEN" in message
+    assert "DEV_GUILD_ID" in message
+    assert "LOG_LEVEL" in message
+
+
+def test_values_are_read():
+    settings = load_settings(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "DEV_GUILD_ID": "123456789012345678",
+            "LOG_LEVEL": "debug",
+            "DATABASE_PATH": "/tmp/x.sqlite3",
+        }
+    )
+    assert settings.dev_guild_id == 123456789012345678
+    assert settings.log_level == "DEBUG"
+    assert str(settings.database_path) == "/tmp/x.sqlite3"
+
+
+def test_token_is_redacted_from_log_records():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "token is %s", (TOKEN,), None)
+    RedactSecrets([TOKEN]).filter(record)
+    assert TOKEN not in record.getMessage()
+    assert "[redacted]" in record.getMessage()
+
+
+def test_python_m_bot_without_token_exits_with_one_clear_line(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,  # no .env here
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN is not set" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,86 @@
+"""Scoring, streaks, rounds and question picking: pure trivia rules."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cogs.trivia.game import (
+    AlreadyAnsweredError,
+    RoundClosedError,
+    ScoreLine,
+    TriviaRound,
+    bar_chart,
+    pick_question,
+    points_for,
+)
+from cogs.trivia.schema import Question
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def make_question(n: int, category: str = "video") -> Question:
+    return Question(f"k{n}", f"Question {n}?", "right", ("w1", "w2", "w3"), category)
+
+
+def test_points_grow_with_the_streak_up_to_a_cap():
+    assert points_for(False, 5) == 0
+    assert points_for(True, 0) == 10
+    assert points_for(True, 1) == 12
+    assert points_for(True, 5) == 20
+    assert points_for(True, 50) == 20
+
+
+def test_streak_and_best_streak():
+    line = ScoreLine()
+    for correct in (True, True, True, False, True):
+        line, _ = line.after(correct)
+    assert line.answered == 5
+    assert line.correct == 4
+    assert line.streak == 1
+    assert line.best_streak == 3
+    assert line.points == 10 + 12 + 14 + 0 + 10
+    assert line.accuracy == pytest.approx(0.8)
+
+
+def test_round_takes_one_answer_per_member_until_it_closes():
+    r = TriviaRound.deal(1, 1, 1, make_question(1), NOW + timedelta(seconds=20), random.Random(3))
+    assert sorted(r.choices) == sorted(["right", "w1", "w2", "w3"])
+    assert r.choices[r.correct_index] == "right"
+    assert r.answer(100, r.correct_index, "a", NOW) is True
+    with pytest.raises(AlreadyAnsweredError):
+        r.answer(100, (r.correct_index + 1) % 4, "a", NOW)
+    assert r.answer(101, (r.correct_index + 1) % 4, "b", NOW) is False
+    with pytest.raises(RoundClosedError):
+        r.answer(102, 0, "c", NOW + timedelta(seconds=20))
+    assert r.winners() == [100]
+    assert sum(r.tally()) == 2
+
+
+def test_shuffle_moves_the_right_answer():
+    positions = {
+        TriviaRound.deal(1, 1, 1, make_question(1), NOW, random.Random(seed)).correct_index
+        for seed in range(40)
+    }
+    assert positions == {0, 1, 2, 3}
+
+
+def test_bar_chart_marks_the_right_answer():
+    chart = bar_chart([3, 1, 0, 0], correct_index=0, width=4)
+    assert chart.splitlines()[0] == "A ███░ 3 ✓"
+    assert chart.splitlines()[2] == "C ░░░░ 0"
+
+
+def test_no_question_repeats_until_the_pool_is_used_up():
+    pool = [make_question(n) for n in range(5)]
+    rng = random.Random(1)
+    asked: set[str] = set()
+    for _ in range(5):
+        question, afresh = pick_question(pool, asked, rng)
+        assert question.key not in asked
+        assert not afresh
+        asked.add(question.key)
+    _question, afresh = pick_question(pool, asked, rng)
+    assert afresh

@@ -1,0 +1,86 @@
+"""Answers, running scores and leaderboard windows, against a real SQLite file."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.weeks import week_start
+from cogs.trivia.game import TriviaRound
+from cogs.trivia.schema import Question
+from cogs.trivia.store import TriviaStore
+
+Q = Question("k1", "Q?", "right", ("a", "b", "c"), "video")
+
+
+async def new_round(store: TriviaStore, guild: int, now: datetime) -> TriviaRound:
+    r = TriviaRound.deal(0, guild, 10, Q, now + timedelta(seconds=20), random.Random(0))
+    r.round_id = await store.open_round(
+        guild, 10, Q, list(r.choices), r.correct_index, now, r.closes_at, start_afresh=False
+    )
+    return r
+
+
+async def test_scores_and_streaks_accumulate(db):
+    store = TriviaStore(db)
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    for correct in (True, True, False, True):
+        r = await new_round(store, 1, now)
+        choice = r.correct_index if correct else (r.correct_index + 1) % 4
+        await store.record_answer(r, 7, "uaena", choice, now)
+    score = await store.score(1, 7)
+    assert (score.answered, score.correct, score.points) == (4, 3, 10 + 12 + 0 + 10)
+    assert (score.streak, score.best_streak) == (1, 2)
+    assert await store.score(2, 7) is None  # another server knows nothing of it
+
+
+def test_week_starts_monday_midnight_in_the_server_zone():
+    thursday = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    assert week_start(thursday, ZoneInfo("Asia/Seoul")) == datetime(
+        2026, 11, 22, 15, 0, tzinfo=UTC
+    )
+    # Sunday 20:00 in Los Angeles is already Monday in UTC; the week is still last week's.
+    sunday_la = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+    assert week_start(sunday_la, ZoneInfo("America/Los_Angeles")) == datetime(
+        2026, 11, 23, 8, 0, tzinfo=UTC
+    )
+
+
+async def test_weekly_leaderboard_counts_only_this_week(db):
+    store = TriviaStore(db)
+    zone = ZoneInfo("Asia/Seoul")
+    now = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    last_week = now - timedelta(days=7)
+    # Member 1 scored a lot last week; member 2 a little this week.
+    for _ in range(3):
+        r = await new_round(store, 1, last_week)
+        await store.record_answer(r, 1, "old", r.correct_index, last_week)
+    r = await new_round(store, 1, now)
+    await store.record_answer(r, 2, "new", r.correct_index, now)
+
+    week = await store.leaderboard_since(1, week_start(now, zone))
+    assert [(row.name, row.points) for row in week] == [("new", 10)]
+    all_time = await store.leaderboard_all_time(1)
+    assert [row.name for row in all_time] == ["old", "new"]
+    assert all_time[0].points == 10 + 12 + 14
+
+
+async def test_leaderboard_keeps_the_top_ten(db):
+    store = TriviaStore(db)
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    for user in range(15):
+        for _ in range(user % 4 + 1):
+            r = await new_round(store, 1, now)
+            await store.record_answer(r, user, f"m{user}", r.correct_index, now)
+    rows = await store.leaderboard_all_time(1)
+    assert len(rows) == 10
+    assert [row.points for row in rows] == sorted((row.points for row in rows), reverse=True)
+
+
+async def test_weekly_leaderboard_uses_its_index(db):
+    plan = await db.fetchall(
+        "EXPLAIN QUERY PLAN SELECT user_id FROM trivia_answers "
+        "WHERE guild_id = 1 AND answered_at >= '2026'"
+    )
+    assert "trivia_answers_window" in " ".join(str(row[3]) for row in plan)

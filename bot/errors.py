@@ -18,6 +18,8 @@ from bot.i18n import t
 
 log = logging.getLogger(__name__)
 
+MESSAGE_MAX = 2000
+
 
 class UserError(app_commands.AppCommandError):
     """A mistake the user can fix. `key` names the message in the catalogs."""
@@ -100,6 +102,7 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """Reply (or follow up, if already answered) with an ephemeral, mention-free message."""
+    text = text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
     try:
         if interaction.response.is_done():
             await interaction.followup.send(

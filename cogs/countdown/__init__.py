@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cogs.countdown.admin import CountdownAdminCog
 from cogs.countdown.cog import CountdownCog
 
 if TYPE_CHECKING:
@@ -12,3 +13,4 @@ if TYPE_CHECKING:
 
 async def setup(bot: FanBot) -> None:
     await bot.add_cog(CountdownCog(bot))
+    await bot.add_cog(CountdownAdminCog(bot))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cogs.trivia.admin import TriviaAdminCog
 from cogs.trivia.cog import TriviaCog
 
 if TYPE_CHECKING:
@@ -12,3 +13,4 @@ if TYPE_CHECKING:
 
 async def setup(bot: FanBot) -> None:
     await bot.add_cog(TriviaCog(bot))
+    await bot.add_cog(TriviaAdminCog(bot))

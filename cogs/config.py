@@ -1,0 +1,195 @@
+"""`/config`: moderators choose features, channel, time zone, trivia timeout, moderator role."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, available_timezones
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.checks import moderator_only
+from bot.embeds import NO_MENTIONS, fan_embed
+from bot.errors import InvalidInput
+from bot.guild_settings import COG_NAMES, TRIVIA_TIMEOUT_RANGE, GuildSettings
+from bot.i18n import t
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+MANAGE_SERVER = discord.Permissions(manage_guild=True)
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    # Only Area/Location names: the legacy aliases (EST5EDT, ...) only confuse a picker.
+    return tuple(sorted(name for name in available_timezones() if "/" in name))
+
+
+def needs_permissions(channel: discord.abc.GuildChannel) -> list[str]:
+    """The permissions the bot lacks to post announcements in `channel`."""
+    me = channel.guild.me
+    if me is None:
+        return []
+    allowed = channel.permissions_for(me)
+    wanted = {
+        "View Channel": allowed.view_channel,
+        "Send Messages": allowed.send_messages,
+        "Embed Links": allowed.embed_links,
+    }
+    return [name for name, ok in wanted.items() if not ok]
+
+
+class ConfigCog(commands.Cog, name="Config"):
+    config = app_commands.Group(
+        name="config",
+        description=_("Moderators: this server's settings for the bot"),
+        guild_only=True,
+        default_permissions=MANAGE_SERVER,
+    )
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+
+    async def _update(self, interaction: discord.Interaction, **changes: Any) -> GuildSettings:
+        assert interaction.guild_id is not None
+        return await self.bot.guild_settings.update(
+            interaction.guild_id, interaction.user.id, **changes
+        )
+
+    async def _done(self, interaction: discord.Interaction, key: str, **values: Any) -> None:
+        await interaction.response.send_message(
+            t(key, interaction.locale, **values), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @config.command(name="show", description=_("Show this server's settings"))
+    @moderator_only()
+    async def show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        locale = interaction.locale
+        settings = await self.bot.guild_settings.get(interaction.guild_id)
+        changes = await self.bot.guild_settings.last_changes(interaction.guild_id)
+        none = t("config.none", locale)
+        cogs = "\n".join(
+            t(
+                "config.cog_line",
+                locale,
+                name=name,
+                state=t("config.on" if settings.cog_enabled(name) else "config.off", locale),
+            )
+            for name in COG_NAMES
+        )
+        rows = [
+            ("disabled_cogs", t("config.label.cogs", locale), cogs),
+            (
+                "announce_channel_id",
+                t("config.label.channel", locale),
+                f"<#{settings.announce_channel_id}>" if settings.announce_channel_id else none,
+            ),
+            ("timezone", t("config.label.timezone", locale), f"`{settings.timezone}`"),
+            (
+                "trivia_timeout",
+                t("config.label.trivia_timeout", locale),
+                t("config.seconds", locale, seconds=settings.trivia_timeout),
+            ),
+            (
+                "mod_role_id",
+                t("config.label.modrole", locale),
+                f"<@&{settings.mod_role_id}>" if settings.mod_role_id else none,
+            ),
+        ]
+        embed = fan_embed(t("config.title", locale))
+        for setting, label, value in rows:
+            change = changes.get(setting)
+            if change is not None:
+                when = discord.utils.format_dt(change.changed_at, "R")
+                value += "\n" + t(
+                    "config.changed_by", locale, user=f"<@{change.user_id}>", when=when
+                )
+            embed.add_field(name=label, value=value, inline=False)
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @config.command(name="cog", description=_("Turn a feature on or off in this server"))
+    @app_commands.describe(name=_("Which feature"), enabled=_("On (true) or off (false)"))
+    @app_commands.choices(name=[app_commands.Choice(name=n, value=n) for n in COG_NAMES])
+    @moderator_only()
+    async def cog(self, interaction: discord.Interaction, name: str, enabled: bool) -> None:
+        if name not in COG_NAMES:
+            raise InvalidInput("config.unknown_cog", name=name, known=", ".join(COG_NAMES))
+        assert interaction.guild_id is not None
+        current = await self.bot.guild_settings.get(interaction.guild_id)
+        disabled = set(current.disabled_cogs)
+        (disabled.discard if enabled else disabled.add)(name)
+        await self._update(interaction, disabled_cogs=frozenset(disabled))
+        await self._done(interaction, "config.cog_on" if enabled else "config.cog_off", name=name)
+
+    @config.command(name="channel", description=_("Where scheduled announcements go"))
+    @app_commands.describe(channel=_("A text channel the bot can post in"))
+    @moderator_only()
+    async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        missing = needs_permissions(channel)
+        if missing:
+            raise InvalidInput(
+                "config.channel_forbidden", channel=channel.mention, missing=", ".join(missing)
+            )
+        await self._update(interaction, announce_channel_id=channel.id)
+        await self._done(interaction, "config.channel_set", channel=channel.mention)
+
+    @config.command(name="timezone", description=_("The time zone schedule times are read in"))
+    @app_commands.describe(zone=_("An IANA name such as Asia/Seoul or Europe/Paris"))
+    @moderator_only()
+    async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        name = zone.strip()
+        matches = {n.casefold(): n for n in zone_names()}
+        if name.casefold() not in matches:
+            raise InvalidInput("config.bad_zone", zone=name[:60])
+        name = matches[name.casefold()]
+        assert interaction.guild_id is not None
+        await self._update(interaction, timezone=name)
+        scheduler = getattr(self.bot, "scheduler", None)
+        if scheduler is not None:
+            await scheduler.reschedule_guild(interaction.guild_id, ZoneInfo(name))
+        await self._done(interaction, "config.zone_set", zone=name)
+
+    @timezone.autocomplete("zone")
+    async def zone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().casefold().replace(" ", "_")
+        found = [n for n in zone_names() if wanted in n.casefold()] if wanted else []
+        if not wanted:
+            found = ["Asia/Seoul", "Asia/Tokyo", "Europe/London", "America/New_York", "UTC"]
+        return [app_commands.Choice(name=n, value=n) for n in found[:25]]
+
+    @config.command(name="trivia-timeout", description=_("How long a trivia question stays open"))
+    @app_commands.describe(seconds=_("From 5 to 120 seconds"))
+    @moderator_only()
+    async def trivia_timeout(self, interaction: discord.Interaction, seconds: int) -> None:
+        low, high = TRIVIA_TIMEOUT_RANGE
+        if not low <= seconds <= high:
+            raise InvalidInput("config.bad_timeout", seconds=seconds, low=low, high=high)
+        await self._update(interaction, trivia_timeout=seconds)
+        await self._done(interaction, "config.timeout_set", seconds=seconds)
+
+    @config.command(name="modrole", description=_("A role whose members count as moderators"))
+    @app_commands.describe(role=_("The role (leave empty to clear it)"))
+    @moderator_only()
+    async def modrole(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        if role is not None and role.is_default():
+            raise InvalidInput("config.everyone_role")
+        await self._update(interaction, mod_role_id=role.id if role else None)
+        if role is None:
+            await self._done(interaction, "config.modrole_cleared")
+        else:
+            await self._done(interaction, "config.modrole_set", role=role.mention)
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(ConfigCog(bot))

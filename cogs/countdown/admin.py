@@ -1,0 +1,116 @@
+"""`/countdown-admin add|remove`: a server's own countdown events, for moderators."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.checks import moderator_only
+from bot.embeds import NO_MENTIONS, clip
+from bot.errors import InvalidInput, NotFound
+from bot.i18n import t
+from cogs.countdown.maths import parse_event_date
+from cogs.countdown.store import CountdownStore
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+MANAGE_SERVER = discord.Permissions(manage_guild=True)
+NAME_MAX = 100  # an embed field name holds 256; autocomplete choices hold 100
+DESCRIPTION_MAX = 600
+GUILD_MAX_EVENTS = 20  # /countdown lists them all in one embed beside the built-in ones
+
+
+class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
+    admin = app_commands.Group(
+        name="countdown-admin",
+        description=_("Moderators: this server's own countdown events"),
+        guild_only=True,
+        default_permissions=MANAGE_SERVER,
+    )
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+        self.store = CountdownStore(bot.database)
+
+    @admin.command(name="add", description=_("Add a countdown event for this server"))
+    @app_commands.describe(
+        name=_("The event's name"),
+        date=_("YYYY-MM-DD, optionally with HH:MM, in the server's time zone"),
+        yearly=_("Count to its next occurrence every year (default: no)"),
+        description=_("One line about it, shown with the countdown"),
+    )
+    @moderator_only()
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, NAME_MAX],
+        date: str,
+        yearly: bool = False,
+        description: app_commands.Range[str, 1, DESCRIPTION_MAX] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("countdown_admin.empty_name")
+        settings = await self.bot.guild_settings.get(interaction.guild_id)
+        try:
+            at = parse_event_date(date, settings.zone)
+        except ValueError as error:
+            raise InvalidInput(
+                "countdown_admin.bad_date", date=clip(date, 40), zone=settings.timezone
+            ) from error
+        existing = await self.store.events(interaction.guild_id)
+        if len(existing) >= GUILD_MAX_EVENTS:
+            raise InvalidInput("countdown_admin.too_many", limit=GUILD_MAX_EVENTS)
+        builtin = getattr(self.bot.get_cog("Countdown"), "builtin", [])
+        if any(event.name.casefold() == name.casefold() for event in builtin):
+            raise InvalidInput("countdown_admin.taken", name=name)
+        added = await self.store.add(
+            interaction.guild_id,
+            name,
+            at,
+            yearly,
+            description,
+            interaction.user.id,
+            self.bot.clock.now(),
+        )
+        if not added:
+            raise InvalidInput("countdown_admin.taken", name=name)
+        when = at.strftime("%Y-%m-%d %H:%M")
+        key = "countdown_admin.added_yearly" if yearly else "countdown_admin.added"
+        await interaction.response.send_message(
+            t(key, interaction.locale, name=name, when=when, zone=settings.timezone),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @admin.command(name="remove", description=_("Remove one of this server's countdown events"))
+    @app_commands.describe(name=_("The event's name"))
+    @moderator_only()
+    async def remove(self, interaction: discord.Interaction, name: str) -> None:
+        assert interaction.guild_id is not None
+        if not await self.store.remove(interaction.guild_id, name.strip()):
+            raise NotFound("countdown_admin.no_such_event", name=clip(name, 100))
+        await interaction.response.send_message(
+            t("countdown_admin.removed", interaction.locale, name=clip(name, 100)),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @remove.autocomplete("name")
+    async def name_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        wanted = current.strip().casefold()
+        return [
+            app_commands.Choice(name=event.name, value=event.name)
+            for event in await self.store.events(interaction.guild_id)
+            if wanted in event.name.casefold()
+        ][:25]

@@ -54,3 +54,17 @@ def moderator_only() -> app_commands.Check:
         return True
 
     return app_commands.check(predicate)
+
+
+def missing_post_permissions(channel: discord.abc.GuildChannel) -> list[str]:
+    """The permissions the bot lacks to post its embeds in `channel` (names as Discord shows)."""
+    me = channel.guild.me
+    if me is None:
+        return []
+    allowed = channel.permissions_for(me)
+    wanted = {
+        "View Channel": allowed.view_channel,
+        "Send Messages": allowed.send_messages,
+        "Embed Links": allowed.embed_links,
+    }
+    return [name for name, ok in wanted.items() if not ok]

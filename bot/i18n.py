@@ -56,6 +56,10 @@ class Catalog:
             return key
         return template.format(**values) if values else template
 
+    def template(self, key: str, language: str) -> str | None:
+        """The unformatted message, or None when `language` has no `key`."""
+        return self._messages.get(language, {}).get(key)
+
     def keys(self, language: str = FALLBACK) -> set[str]:
         return set(self._messages.get(language, {}))
 

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import moderator_only
+from bot.checks import missing_post_permissions, moderator_only
 from bot.embeds import NO_MENTIONS, fan_embed
 from bot.errors import InvalidInput
 from bot.guild_settings import COG_NAMES, TRIVIA_TIMEOUT_RANGE, GuildSettings
@@ -27,20 +27,6 @@ MANAGE_SERVER = discord.Permissions(manage_guild=True)
 def zone_names() -> tuple[str, ...]:
     # Only Area/Location names: the legacy aliases (EST5EDT, ...) only confuse a picker.
     return tuple(sorted(name for name in available_timezones() if "/" in name))
-
-
-def needs_permissions(channel: discord.abc.GuildChannel) -> list[str]:
-    """The permissions the bot lacks to post announcements in `channel`."""
-    me = channel.guild.me
-    if me is None:
-        return []
-    allowed = channel.permissions_for(me)
-    wanted = {
-        "View Channel": allowed.view_channel,
-        "Send Messages": allowed.send_messages,
-        "Embed Links": allowed.embed_links,
-    }
-    return [name for name, ok in wanted.items() if not ok]
 
 
 class ConfigCog(commands.Cog, name="Config"):
@@ -132,7 +118,7 @@ class ConfigCog(commands.Cog, name="Config"):
     @app_commands.describe(channel=_("A text channel the bot can post in"))
     @moderator_only()
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        missing = needs_permissions(channel)
+        missing = missing_post_permissions(channel)
         if missing:
             raise InvalidInput(
                 "config.channel_forbidden", channel=channel.mention, missing=", ".join(missing)

@@ -16,6 +16,7 @@ from bot.content import DATA_DIR, ContentError, Field, is_url, load_file, valida
 from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import NotFound
 from bot.i18n import language_of, t
+from bot.scheduler import DueRun, OutgoingMessage
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -122,6 +123,32 @@ class SymbolsCog(commands.Cog, name="Symbols"):
     async def cog_load(self) -> None:
         self.symbols = load_symbols()
         self.quotes = load_quotes()
+        self.bot.scheduler.register_kind("quote", self.render_quote)
+        self.bot.scheduler.register_kind("symbol", self.render_symbol)
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.unregister_kind("quote")
+        self.bot.scheduler.unregister_kind("symbol")
+
+    async def _locale_if_enabled(self, run: DueRun) -> tuple[bool, Any]:
+        settings = await self.bot.guild_settings.get(run.guild_id)
+        guild = self.bot.get_guild(run.guild_id)
+        return settings.cog_enabled("symbols"), guild.preferred_locale if guild else None
+
+    async def render_quote(self, run: DueRun) -> OutgoingMessage | None:
+        enabled, locale = await self._locale_if_enabled(run)
+        if not enabled:
+            return None
+        # Seeded by the run, so a re-sent run renders the same quote.
+        chosen = random.Random(run.nonce).choice(self.quotes)
+        return OutgoingMessage(embed=self.quote_embed(chosen, locale))
+
+    async def render_symbol(self, run: DueRun) -> OutgoingMessage | None:
+        enabled, locale = await self._locale_if_enabled(run)
+        if not enabled:
+            return None
+        chosen = random.Random(run.nonce).choice(self.symbols)
+        return OutgoingMessage(embed=self.symbol_embed(chosen, locale))
 
     @app_commands.command(
         name="symbol", description=_("The director's explanation of a symbol in the video")
@@ -134,17 +161,23 @@ class SymbolsCog(commands.Cog, name="Symbols"):
         if found is None:
             known = ", ".join(symbol.name for symbol in self.symbols)
             raise NotFound("symbols.unknown", name=clip(name, 60), known=known)
-        korean = language_of(interaction.locale) == "ko" and found.quote_ko
+        await interaction.response.send_message(
+            embed=self.symbol_embed(found, interaction.locale), allowed_mentions=NO_MENTIONS
+        )
+
+    @staticmethod
+    def symbol_embed(found: Symbol, locale: Any) -> discord.Embed:
+        korean = language_of(locale) == "ko" and found.quote_ko
         quote = found.quote_ko if korean else found.quote
         embed = fan_embed(found.name, f"*{found.summary}*\n\n{blockquote(quote or '')}")
         if found.note and not korean:
-            embed.add_field(name=t("symbols.note", interaction.locale), value=found.note)
+            embed.add_field(name=t("symbols.note", locale), value=found.note)
         embed.add_field(
-            name=t("symbols.attribution", interaction.locale),
+            name=t("symbols.attribution", locale),
             value=f"{found.attribution}\n{found.source}",
             inline=False,
         )
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        return embed
 
     @symbol.autocomplete("name")
     async def symbol_autocomplete(

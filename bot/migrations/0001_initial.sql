@@ -44,7 +44,9 @@ CREATE TABLE trivia_rounds (
     correct_index INTEGER NOT NULL,
     opened_at     TEXT    NOT NULL,
     closes_at     TEXT    NOT NULL,
-    closed        INTEGER NOT NULL DEFAULT 0
+    closed        INTEGER NOT NULL DEFAULT 0,
+    -- The scheduled run that posted it: a re-sent run reuses its round instead of dealing anew.
+    run_nonce     TEXT UNIQUE
 );
 CREATE INDEX trivia_rounds_open ON trivia_rounds (closed, closes_at);
 

@@ -13,6 +13,7 @@ from bot.checks import cog_enabled
 from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import NotFound
 from bot.i18n import language_of, t
+from bot.scheduler import DueRun, OutgoingMessage
 from cogs.countdown.maths import Countdown, CountdownEvent, countdown, ordinal
 from cogs.countdown.store import CountdownStore, load_builtin_events
 
@@ -51,6 +52,18 @@ class CountdownCog(commands.Cog, name="Countdown"):
 
     async def cog_load(self) -> None:
         self.builtin = load_builtin_events()
+        self.bot.scheduler.register_kind("countdown", self.render_announcement)
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.unregister_kind("countdown")
+
+    async def render_announcement(self, run: DueRun) -> OutgoingMessage | None:
+        settings = await self.bot.guild_settings.get(run.guild_id)
+        if not settings.cog_enabled("countdown"):
+            return None
+        guild = self.bot.get_guild(run.guild_id)
+        locale = guild.preferred_locale if guild else None
+        return OutgoingMessage(embed=await self.countdown_embed(run.guild_id, None, locale))
 
     async def events_for(self, guild_id: int) -> list[CountdownEvent]:
         return self.builtin + await self.store.events(guild_id)

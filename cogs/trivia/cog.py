@@ -17,6 +17,7 @@ from bot.checks import cog_enabled
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
+from bot.scheduler import DueRun, OutgoingMessage
 from bot.weeks import week_start
 from cogs.trivia.game import (
     CHOICE_LABELS,
@@ -27,7 +28,7 @@ from cogs.trivia.game import (
     pick_question,
 )
 from cogs.trivia.schema import Question, load_shipped_packs
-from cogs.trivia.store import LeaderboardRow, TriviaStore
+from cogs.trivia.store import LeaderboardRow, StoredRound, TriviaStore
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -120,10 +121,12 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self.builtin = load_shipped_packs()
         self.by_key = {question.key: question for question in self.builtin}
         self.bot.add_dynamic_items(AnswerButton)
+        self.bot.scheduler.register_kind("trivia", self.render_announcement)
         await self._restore_open_rounds()
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(AnswerButton)
+        self.bot.scheduler.unregister_kind("trivia")
         for task in self._closers.values():
             task.cancel()
 
@@ -168,7 +171,12 @@ class TriviaCog(commands.Cog, name="Trivia"):
         ][:25]
 
     async def start_round(
-        self, guild_id: int, channel_id: int, category: str | None
+        self,
+        guild_id: int,
+        channel_id: int,
+        category: str | None,
+        *,
+        run_nonce: str | None = None,
     ) -> TriviaRound:
         """Pick an unasked question and store the round (not yet posted).
 
@@ -195,11 +203,14 @@ class TriviaCog(commands.Cog, name="Trivia"):
             now,
             closes_at,
             start_afresh=afresh,
+            run_nonce=run_nonce,
         )
         return trivia_round
 
     async def arm_round(self, trivia_round: TriviaRound, message_id: int) -> None:
-        """Remember the posted round and close it when its time is up."""
+        """Remember the posted round and close it when its time is up (again: no effect)."""
+        if trivia_round.round_id in self._closers or trivia_round.closed:
+            return
         trivia_round.message_id = message_id
         self.rounds[trivia_round.round_id] = trivia_round
         self.open_in_channel[trivia_round.channel_id] = trivia_round.round_id
@@ -331,35 +342,71 @@ class TriviaCog(commands.Cog, name="Trivia"):
         )
         return embed
 
+    async def _rebuild(self, stored: StoredRound) -> TriviaRound | None:
+        """The round as it was before a restart, with its answers; None if its question is gone."""
+        question = self.by_key.get(stored.question_key)
+        if question is None and stored.question_key.startswith("g:"):
+            customs = await self.store.guild_questions(stored.guild_id)
+            question = next((q for q in customs if q.key == stored.question_key), None)
+        if question is None:
+            return None
+        trivia_round = TriviaRound(
+            round_id=stored.round_id,
+            guild_id=stored.guild_id,
+            channel_id=stored.channel_id,
+            question=question,
+            choices=tuple(stored.choices),
+            correct_index=stored.correct_index,
+            closes_at=stored.closes_at,
+            message_id=stored.message_id,
+            closed=stored.closed,
+        )
+        for user_id, choice, name in await self.store.round_answers(stored.round_id):
+            trivia_round.answers[user_id] = choice
+            trivia_round.names[user_id] = name
+        return trivia_round
+
     async def _restore_open_rounds(self) -> None:
         """Rounds left open by a restart: take answers again, or reveal those past due."""
         for stored in await self.store.open_rounds():
-            question = self.by_key.get(stored.question_key)
-            if question is None and stored.question_key.startswith("g:"):
-                customs = await self.store.guild_questions(stored.guild_id)
-                question = next((q for q in customs if q.key == stored.question_key), None)
-            if question is None or stored.message_id is None:
+            trivia_round = await self._rebuild(stored)
+            if trivia_round is None or stored.message_id is None:
+                # Never posted (or its question was removed): nothing to reveal.
                 await self.store.close_round(stored.round_id)
                 continue
-            trivia_round = TriviaRound(
-                round_id=stored.round_id,
-                guild_id=stored.guild_id,
-                channel_id=stored.channel_id,
-                question=question,
-                choices=tuple(stored.choices),
-                correct_index=stored.correct_index,
-                closes_at=stored.closes_at,
+            await self.arm_round(trivia_round, stored.message_id)
+
+    # --- scheduled announcements ---------------------------------------------------------
+
+    async def render_announcement(self, run: DueRun) -> OutgoingMessage | None:
+        """A trivia round for a scheduled run; a re-sent run gets the round it dealt before."""
+        settings = await self.bot.guild_settings.get(run.guild_id)
+        if not settings.cog_enabled("trivia"):
+            return None
+        stored = await self.store.round_for_run(run.nonce)
+        if stored is not None:
+            trivia_round = await self._rebuild(stored)
+            if trivia_round is None or trivia_round.closed:
+                return None
+        elif run.channel_id in self.open_in_channel:
+            log.info("scheduled trivia skipped: a round is open in channel %s", run.channel_id)
+            return None
+        else:
+            trivia_round = await self.start_round(
+                run.guild_id, run.channel_id, None, run_nonce=run.nonce
             )
-            for user_id, choice, name in await self.store.round_answers(stored.round_id):
-                trivia_round.answers[user_id] = choice
-                trivia_round.names[user_id] = name
-            # The message is already posted; arm it again (a past-due one closes at once).
-            trivia_round.message_id = stored.message_id
-            self.rounds[trivia_round.round_id] = trivia_round
-            self.open_in_channel[trivia_round.channel_id] = trivia_round.round_id
-            self._closers[trivia_round.round_id] = asyncio.create_task(
-                self._close_when_due(trivia_round)
-            )
+        guild = self.bot.get_guild(run.guild_id)
+        locale = guild.preferred_locale if guild else None
+        dealt = trivia_round
+
+        async def arm(message_id: int) -> None:
+            await self.arm_round(dealt, message_id)
+
+        return OutgoingMessage(
+            embed=self.question_embed(trivia_round, locale),
+            view=round_view(trivia_round),
+            after_post=arm,
+        )
 
     # --- /trivia leaderboard and /trivia stats -------------------------------------------
 

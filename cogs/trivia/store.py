@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.database import Database
@@ -22,6 +23,7 @@ class StoredRound:
     choices: list[str]
     correct_index: int
     closes_at: datetime
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,25 @@ class LeaderboardRow:
     name: str
     points: int
     correct: int
+
+
+_ROUND_COLUMNS = (
+    "id, guild_id, channel_id, message_id, question_key, choices, correct_index, closes_at, closed"
+)
+
+
+def _stored_round(row: Any) -> StoredRound:
+    return StoredRound(
+        row["id"],
+        row["guild_id"],
+        row["channel_id"],
+        row["message_id"],
+        row["question_key"],
+        json.loads(row["choices"]),
+        row["correct_index"],
+        from_db(row["closes_at"]),
+        bool(row["closed"]),
+    )
 
 
 class TriviaStore:
@@ -48,6 +69,7 @@ class TriviaStore:
         opened_at: datetime,
         closes_at: datetime,
         start_afresh: bool,
+        run_nonce: str | None = None,
     ) -> int:
         """Insert the round and mark its question asked (forgetting the rest when afresh)."""
         async with self._db.transaction() as tx:
@@ -59,7 +81,7 @@ class TriviaStore:
             )
             return await tx.insert(
                 "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
-                "correct_index, opened_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "correct_index, opened_at, closes_at, run_nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
                     channel_id,
@@ -68,6 +90,7 @@ class TriviaStore:
                     correct_index,
                     to_db(opened_at),
                     to_db(closes_at),
+                    run_nonce,
                 ),
             )
 
@@ -81,22 +104,16 @@ class TriviaStore:
 
     async def open_rounds(self) -> list[StoredRound]:
         rows = await self._db.fetchall(
-            "SELECT id, guild_id, channel_id, message_id, question_key, choices, correct_index, "
-            "closes_at FROM trivia_rounds WHERE closed = 0"
+            f"SELECT {_ROUND_COLUMNS} FROM trivia_rounds WHERE closed = 0"
         )
-        return [
-            StoredRound(
-                row["id"],
-                row["guild_id"],
-                row["channel_id"],
-                row["message_id"],
-                row["question_key"],
-                json.loads(row["choices"]),
-                row["correct_index"],
-                from_db(row["closes_at"]),
-            )
-            for row in rows
-        ]
+        return [_stored_round(row) for row in rows]
+
+    async def round_for_run(self, run_nonce: str) -> StoredRound | None:
+        """The round a scheduled run already dealt (its first send may not have finished)."""
+        row = await self._db.fetchone(
+            f"SELECT {_ROUND_COLUMNS} FROM trivia_rounds WHERE run_nonce = ?", (run_nonce,)
+        )
+        return _stored_round(row) if row else None
 
     async def round_answers(self, round_id: int) -> list[tuple[int, int, str]]:
         """(user id, choice, display name) for each answer of a round."""

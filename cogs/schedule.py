@@ -1,0 +1,172 @@
+"""`/schedule add|list|remove`: moderators schedule announcements; the core scheduler posts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.checks import missing_post_permissions, moderator_only
+from bot.embeds import NO_MENTIONS, clip, fan_embed
+from bot.errors import InvalidInput, NotFound
+from bot.i18n import t
+from bot.schedule_time import InvalidTimeOfDay, Repeat, format_hhmm, parse_hhmm
+from bot.scheduler import Announcement
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+MANAGE_SERVER = discord.Permissions(manage_guild=True)
+KINDS = ("trivia", "quote", "symbol", "countdown")
+GUILD_MAX_ANNOUNCEMENTS = 25
+
+
+def describe_announcement(item: Announcement, locale: Any) -> str:
+    when = format_hhmm(item.time_local)
+    if item.repeat is Repeat.WEEKLY and item.weekday is not None:
+        rule = t(
+            "schedule.rule.weekly", locale, day=t(f"schedule.day.{item.weekday}", locale), time=when
+        )
+    else:
+        rule = t(f"schedule.rule.{item.repeat.value}", locale, time=when)
+    line = t(
+        "schedule.line",
+        locale,
+        id=item.id,
+        kind=item.kind,
+        channel=f"<#{item.channel_id}>",
+        rule=rule,
+    )
+    if item.next_run_utc is not None:
+        line += "\n" + t(
+            "schedule.next", locale, when=discord.utils.format_dt(item.next_run_utc, "F")
+        )
+    elif item.pending_due_utc is None:
+        line += "\n" + t("schedule.finished", locale)
+    if item.last_posted_at is not None:
+        line += "\n" + t(
+            "schedule.last_posted", locale, when=discord.utils.format_dt(item.last_posted_at, "R")
+        )
+    if item.last_error:
+        failed_at = item.last_error_at or item.created_at
+        line += "\n" + t(
+            "schedule.last_error",
+            locale,
+            error=clip(item.last_error, 200),
+            when=discord.utils.format_dt(failed_at, "R"),
+        )
+    return line
+
+
+class ScheduleCog(commands.Cog, name="Schedule"):
+    schedule = app_commands.Group(
+        name="schedule",
+        description=_("Moderators: scheduled announcements"),
+        guild_only=True,
+        default_permissions=MANAGE_SERVER,
+    )
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+
+    @schedule.command(name="add", description=_("Schedule an announcement"))
+    @app_commands.describe(
+        kind=_("What to post"),
+        time=_("HH:MM on a 24-hour clock, in the server's time zone"),
+        repeat=_("Once, every day, or every week on that day"),
+        channel=_("Where to post (default: the configured announcement channel)"),
+    )
+    @app_commands.choices(
+        kind=[app_commands.Choice(name=_(kind), value=kind) for kind in KINDS],
+        repeat=[
+            app_commands.Choice(name=_("once"), value="once"),
+            app_commands.Choice(name=_("daily"), value="daily"),
+            app_commands.Choice(name=_("weekly"), value="weekly"),
+        ],
+    )
+    @moderator_only()
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        kind: str,
+        time: str,
+        repeat: str,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        locale = interaction.locale
+        if kind not in KINDS:
+            raise InvalidInput("schedule.bad_kind", kind=clip(kind, 30), known=", ".join(KINDS))
+        try:
+            repeat_rule = Repeat(repeat)
+        except ValueError as error:
+            raise InvalidInput("schedule.bad_repeat", repeat=clip(repeat, 30)) from error
+        try:
+            at = parse_hhmm(time)
+        except InvalidTimeOfDay as error:
+            raise InvalidInput("schedule.bad_time", time=clip(time, 30)) from error
+        settings = await self.bot.guild_settings.get(interaction.guild_id)
+        target = channel
+        if target is None:
+            if settings.announce_channel_id is None:
+                raise InvalidInput("schedule.no_channel")
+            found = interaction.guild.get_channel(settings.announce_channel_id)  # type: ignore[union-attr]
+            if not isinstance(found, discord.TextChannel):
+                raise InvalidInput("schedule.channel_gone")
+            target = found
+        missing = missing_post_permissions(target)
+        if missing:
+            raise InvalidInput(
+                "config.channel_forbidden", channel=target.mention, missing=", ".join(missing)
+            )
+        existing = await self.bot.scheduler.list(interaction.guild_id)
+        if len([item for item in existing if not item.finished]) >= GUILD_MAX_ANNOUNCEMENTS:
+            raise InvalidInput("schedule.too_many", limit=GUILD_MAX_ANNOUNCEMENTS)
+        item = await self.bot.scheduler.add(
+            interaction.guild_id,
+            target.id,
+            kind,
+            at,
+            repeat_rule,
+            settings.zone,
+            interaction.user.id,
+        )
+        text = t("schedule.added", locale, description=describe_announcement(item, locale))
+        if not settings.cog_enabled("announcements"):
+            text += "\n" + t("schedule.announcements_off", locale)
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @schedule.command(name="list", description=_("Every scheduled announcement in this server"))
+    @moderator_only()
+    async def list_command(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        locale = interaction.locale
+        items = await self.bot.scheduler.list(interaction.guild_id)
+        settings = await self.bot.guild_settings.get(interaction.guild_id)
+        if not items:
+            body = t("schedule.empty", locale)
+        else:
+            body = "\n\n".join(describe_announcement(item, locale) for item in items)
+        embed = fan_embed(t("schedule.title", locale), clip(body, 4096))
+        embed.set_footer(text=t("schedule.zone_footer", locale, zone=settings.timezone))
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @schedule.command(name="remove", description=_("Remove a scheduled announcement"))
+    @app_commands.describe(id=_("The announcement's number, from /schedule list"))
+    @moderator_only()
+    async def remove(self, interaction: discord.Interaction, id: int) -> None:
+        assert interaction.guild_id is not None
+        if not await self.bot.scheduler.remove(interaction.guild_id, id):
+            raise NotFound("schedule.no_such", id=id)
+        await interaction.response.send_message(
+            t("schedule.removed", interaction.locale, id=id), ephemeral=True
+        )
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(ScheduleCog(bot))

@@ -16,6 +16,7 @@ from bot.database import Database
 from bot.errors import FanTree
 from bot.guild_settings import GuildSettingsStore
 from bot.i18n import CommandTranslator
+from bot.scheduler import DiscordPoster, DueRun, Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class FanBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self.db: Database | None = None
         self._guild_settings: GuildSettingsStore | None = None
+        self._scheduler: Scheduler | None = None
 
     @property
     def database(self) -> Database:
@@ -63,13 +65,46 @@ class FanBot(commands.Bot):
             raise RuntimeError("settings are available once setup_hook ran")
         return self._guild_settings
 
+    @property
+    def scheduler(self) -> Scheduler:
+        if self._scheduler is None:
+            raise RuntimeError("the scheduler is created in setup_hook")
+        return self._scheduler
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process serves `guild_id`: always, unless it runs some of many shards.
+
+        With shard clusters each process passes its `shard_ids`; the scheduler then loads only
+        the announcements of those shards' servers.
+        """
+        count = self.shard_count
+        shard_ids = getattr(self, "shard_ids", None) or (
+            [self.shard_id] if self.shard_id is not None else None
+        )
+        if not count or count == 1 or shard_ids is None:
+            return True
+        return (guild_id >> 22) % count in shard_ids
+
+    async def _announcements_enabled(self, run: DueRun) -> bool:
+        settings = await self.guild_settings.get(run.guild_id)
+        return settings.cog_enabled("announcements")
+
     async def setup_hook(self) -> None:
         self.db = await Database.open(self.settings.database_path)
         self._guild_settings = GuildSettingsStore(self.db, self.clock)
+        self._scheduler = Scheduler(
+            self.db,
+            self.clock,
+            DiscordPoster(self),
+            owns_guild=self.owns_guild,
+            gate=self._announcements_enabled,
+        )
         await self.tree.set_translator(CommandTranslator())
         for extension in discover_cogs():
             await self.load_extension(extension)
         await self.sync_commands()
+        # Cogs registered their announcement kinds while loading; now runs can be rendered.
+        await self.scheduler.start()
 
     async def sync_commands(self) -> None:
         """Sync to DEV_GUILD_ID (instant) or globally, only when the commands changed."""
@@ -102,6 +137,9 @@ class FanBot(commands.Bot):
         log.info("ready as %s in %d server(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        # The scheduler first, so posts in flight can finish while the HTTP session is open.
+        if self._scheduler is not None:
+            await self._scheduler.stop()
         await super().close()
         if self.db is not None:
             await self.db.close()

@@ -1,0 +1,176 @@
+"""How long a fresh Scheduler takes to load and arm a big table, what it holds, and a burst.
+
+    .venv/bin/python bench/bench_scheduler.py [--announcements 100000] [--guilds 10000]
+                                              [--burst 1000]
+
+Builds a temporary database (rows inserted directly, in one transaction), then:
+
+- load: `Scheduler.load()` (what `start()` does before its loop), timed without tracing;
+- memory: the same load again under tracemalloc (current = what the scheduler keeps, peak =
+  including the pages of rows read on the way), and the process RSS before and after the
+  timed load (from /proc/self/statm, with ru_maxrss as the high-water mark);
+- burst: `run_due()` with `--burst` runs due at the same instant and a poster that does
+  nothing, timed from the call to the last confirmation.
+
+Figures vary with the machine; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import random
+import resource
+import sys
+import tempfile
+import time as timer
+import tracemalloc
+from datetime import UTC, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+# Run as a script from anywhere: make the project importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.clock import FakeClock
+from bot.database import Database
+from bot.schedule_time import Repeat, format_hhmm, next_run_after
+from bot.scheduler import OutgoingMessage, RunStatus, Scheduler
+
+NOW = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)  # 09:00 in Seoul: the burst's due instant
+ZONES = ("Asia/Seoul", "America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC")
+KINDS = ("trivia", "quote", "symbol", "countdown")
+
+
+class NoOpPoster:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
+        self.count += 1
+        return self.count
+
+
+async def render(run: object) -> OutgoingMessage:
+    return OutgoingMessage(content="x")
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def max_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def mib(size: float) -> str:
+    return f"{size / 2**20:8.1f} MiB"
+
+
+def rows(total: int, guilds: int, burst: int) -> list[tuple[object, ...]]:
+    rng = random.Random(2024)
+    created = NOW.isoformat()
+    out: list[tuple[object, ...]] = []
+    for index in range(total):
+        guild_id = 10**17 + index % guilds
+        if index < burst:
+            # Due now: 09:00 daily in Seoul.
+            zone_name, wall, repeat, weekday, next_run = "Asia/Seoul", time(9), "daily", None, NOW
+        else:
+            zone_name = rng.choice(ZONES)
+            wall = time(rng.randrange(24), rng.choice((0, 15, 30, 45)))
+            repeat = rng.choice(("daily", "daily", "weekly", "once"))
+            weekday = rng.randrange(7) if repeat == "weekly" else None
+            next_run = next_run_after(NOW, wall, Repeat(repeat), weekday, ZoneInfo(zone_name))
+        out.append(
+            (
+                guild_id,
+                2 * 10**17 + index,
+                KINDS[index % len(KINDS)],
+                format_hhmm(wall),
+                weekday,
+                repeat,
+                zone_name,
+                next_run.isoformat(),
+                3 * 10**17,
+                created,
+            )
+        )
+    return out
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--announcements", type=int, default=100_000)
+    parser.add_argument("--guilds", type=int, default=10_000)
+    parser.add_argument("--burst", type=int, default=1_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.sqlite3"
+        db = await Database.open(path)
+        started = timer.perf_counter()
+        await db.executemany(
+            "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, repeat, "
+            "zone, next_run_utc, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows(args.announcements, args.guilds, args.burst),
+        )
+        built = timer.perf_counter() - started
+        print(
+            f"database: {args.announcements:,} announcements across {args.guilds:,} servers, "
+            f"built in {built:.2f} s, {path.stat().st_size / 2**20:.1f} MiB on disk"
+        )
+
+        clock = FakeClock(NOW)
+        poster = NoOpPoster()
+
+        # Load, timed, with nothing traced.
+        gc.collect()
+        rss_before = rss_bytes()
+        scheduler = Scheduler(db, clock, poster)
+        for kind in KINDS:
+            scheduler.register_kind(kind, render)
+        started = timer.perf_counter()
+        armed = await scheduler.load()
+        load_seconds = timer.perf_counter() - started
+        gc.collect()
+        rss_after = rss_bytes()
+        print(f"load + arm: {load_seconds * 1000:8.1f} ms for {armed:,} armed runs")
+        print(f"RSS:        {mib(rss_before)} before, {mib(rss_after)} after load")
+        print(f"RSS delta:  {mib(rss_after - rss_before)}  (max RSS so far {mib(max_rss_bytes())})")
+
+        # The same load under tracemalloc, for what the scheduler keeps and its peak.
+        tracemalloc.start()
+        twin = Scheduler(db, clock, poster)
+        gc.collect()
+        baseline, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        await twin.load()
+        gc.collect()
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        kept = current - baseline
+        print(
+            f"tracemalloc: kept {mib(kept)} ({kept / max(armed, 1):.0f} B per armed run), "
+            f"peak during load {mib(peak - baseline)}"
+        )
+        del twin
+
+        # A burst of due runs through the whole claim -> send -> confirm path.
+        started = timer.perf_counter()
+        outcomes = await scheduler.run_due()
+        burst_seconds = timer.perf_counter() - started
+        posted = sum(outcome.status is RunStatus.POSTED for outcome in outcomes)
+        print(
+            f"run_due burst: {posted:,} of {args.burst:,} due runs posted and confirmed in "
+            f"{burst_seconds * 1000:.1f} ms ({burst_seconds / max(posted, 1) * 1e6:.0f} µs each)"
+        )
+        await scheduler.stop()
+        await db.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

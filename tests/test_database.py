@@ -56,8 +56,11 @@ async def test_a_failing_migration_leaves_nothing_behind(tmp_path):
 
 
 async def test_transaction_rolls_back_on_error(db):
-    with pytest.raises(RuntimeError):
+    async def insert_then_fail() -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO guild_settings (guild_id) VALUES (5)")
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await insert_then_fail()
     assert await db.fetchone("SELECT 1 FROM guild_settings WHERE guild_id = 5") is None

@@ -1,0 +1,45 @@
+"""A small ready-made world: the fan server the bot is built for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import permissions as perms
+from .state import Channel, Guild, Role, User
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+@dataclass
+class DemoWorld:
+    """Handles to everything `demo_world` created."""
+
+    guild: Guild
+    general: Channel
+    trivia: Channel
+    announcements: Channel
+    mods: Role
+    uaena: User
+    army: User
+    mod: User
+    owner: User
+
+
+def demo_world(emu: Emulator) -> DemoWorld:
+    """One guild "Love wins all fans" with #general, #trivia, #announcements, a "Mods" role
+    (Manage Server), and users uaena and army (members), mod (Mods) and owner (the owner)."""
+    owner = emu.add_user("owner")
+    uaena = emu.add_user("uaena", global_name="UAENA")
+    army = emu.add_user("army", global_name="ARMY")
+    mod = emu.add_user("mod")
+    guild = emu.add_guild("Love wins all fans", owner)
+    general = guild.add_text_channel("general")
+    trivia = guild.add_text_channel("trivia")
+    announcements = guild.add_text_channel("announcements")
+    mods = guild.add_role("Mods", perms.MANAGE_GUILD | perms.MANAGE_MESSAGES, mentionable=True)
+    guild.add_member(uaena)
+    guild.add_member(army)
+    guild.add_member(mod, roles=[mods])
+    return DemoWorld(guild, general, trivia, announcements, mods, uaena, army, mod, owner)

@@ -1,0 +1,569 @@
+"""The gateway websocket: HELLO, IDENTIFY -> READY + GUILD_CREATE, RESUME, dispatches.
+
+Transport compression follows the `compress` query parameter the client sends:
+`zlib-stream` (one zlib context per connection, every message flushed with Z_SYNC_FLUSH so it
+ends in 00 00 ff ff), `zstd-stream` (when a zstd module is importable; discord.py 2.7 asks for
+it whenever it has one), or none (plain text frames).
+"""
+
+# Waits take a `timeout` argument on purpose: a timeout is part of what a test asserts
+# and ends in a message saying what the bot failed to do.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import WSMsgType, web
+
+from .state import (
+    CHANNEL_DM,
+    Channel,
+    Guild,
+    Member,
+    Message,
+    Role,
+    World,
+)
+
+log = logging.getLogger(__name__)
+
+# Gateway opcodes.
+OP_DISPATCH = 0
+OP_HEARTBEAT = 1
+OP_IDENTIFY = 2
+OP_PRESENCE_UPDATE = 3
+OP_VOICE_STATE_UPDATE = 4
+OP_RESUME = 6
+OP_RECONNECT = 7
+OP_REQUEST_GUILD_MEMBERS = 8
+OP_INVALID_SESSION = 9
+OP_HELLO = 10
+OP_HEARTBEAT_ACK = 11
+
+# Intents.
+GUILDS = 1 << 0
+GUILD_MEMBERS = 1 << 1
+GUILD_PRESENCES = 1 << 8
+GUILD_MESSAGES = 1 << 9
+DIRECT_MESSAGES = 1 << 12
+MESSAGE_CONTENT = 1 << 15
+PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
+ALL_INTENTS = (1 << 26) - 1
+
+# Application flags telling which privileged intents the "developer portal" enabled.
+APP_FLAG_GATEWAY_PRESENCE = 1 << 12
+APP_FLAG_GATEWAY_GUILD_MEMBERS = 1 << 14
+APP_FLAG_GATEWAY_MESSAGE_CONTENT = 1 << 18
+APP_FLAG_COMMAND_BADGE = 1 << 23
+
+# Close codes.
+CLOSE_UNKNOWN_ERROR = 4000
+CLOSE_UNKNOWN_OPCODE = 4001
+CLOSE_DECODE_ERROR = 4002
+CLOSE_NOT_AUTHENTICATED = 4003
+CLOSE_AUTHENTICATION_FAILED = 4004
+CLOSE_ALREADY_AUTHENTICATED = 4005
+CLOSE_SESSION_TIMED_OUT = 4009
+CLOSE_INVALID_API_VERSION = 4012
+CLOSE_INVALID_INTENTS = 4013
+CLOSE_DISALLOWED_INTENTS = 4014
+
+
+class Encoder(Protocol):
+    def encode(self, text: str) -> bytes | str: ...
+
+
+class PlainEncoder:
+    """No transport compression: text frames."""
+
+    def encode(self, text: str) -> str:
+        return text
+
+
+class ZlibStreamEncoder:
+    """One deflate stream per connection; each message is sync-flushed (ends in 00 00 ff ff)."""
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj()
+
+    def encode(self, text: str) -> bytes:
+        return self._compressor.compress(text.encode()) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+class ZstdStreamEncoder:
+    """One zstd stream per connection; each message is a flushed block discord.py can decode."""
+
+    def __init__(self) -> None:
+        try:
+            import zstandard  # type: ignore[import-not-found]
+        except ImportError:
+            from compression import zstd  # type: ignore[import-not-found]
+
+            compressor = zstd.ZstdCompressor()
+            self._encode: Callable[[bytes], bytes] = lambda data: compressor.compress(
+                data, mode=zstd.ZstdCompressor.FLUSH_BLOCK
+            )
+        else:
+            cobj = zstandard.ZstdCompressor().compressobj()
+            self._encode = lambda data: (
+                cobj.compress(data) + cobj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+            )
+
+    def encode(self, text: str) -> bytes:
+        return self._encode(text.encode())
+
+
+def make_encoder(compress: str | None) -> Encoder:
+    """The encoder for a `compress` query value; ValueError for one the emulator can't speak."""
+    if not compress:
+        return PlainEncoder()
+    if compress == "zlib-stream":
+        return ZlibStreamEncoder()
+    if compress == "zstd-stream":
+        try:
+            return ZstdStreamEncoder()
+        except ImportError as exc:
+            raise ValueError("zstd-stream requested but no zstd module is installed") from exc
+    raise ValueError(f"unsupported compress={compress!r}")
+
+
+@dataclass(eq=False)
+class Connection:
+    """One websocket connection and its outgoing queue."""
+
+    ws: web.WebSocketResponse
+    encoder: Encoder
+    path: str
+    query: dict[str, str]
+    queue: asyncio.Queue[dict[str, Any] | None] = field(default_factory=asyncio.Queue)
+    session: GatewaySession | None = None
+    kind: str = "pending"  # "identify" or "resume" once the client said which
+    close_code: int | None = None
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.queue.put_nowait(frame)
+
+
+@dataclass(eq=False)
+class GatewaySession:
+    """A gateway session: survives dropped connections until the bot identifies anew."""
+
+    id: str
+    intents: int
+    shard: list[int] | None
+    seq: int = 0
+    # Every dispatch of the session, so a RESUME can replay what the client missed.
+    buffer: list[dict[str, Any]] = field(default_factory=list)
+    connection: Connection | None = None
+    presence: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What a test may assert about a past connection."""
+
+    path: str
+    query: dict[str, str]
+    kind: str
+
+
+PayloadBuilder = Callable[[GatewaySession], "dict[str, Any] | None"]
+
+
+class Gateway:
+    """Serves the websocket and turns model events into gateway dispatches."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        check_token: Callable[[str], bool],
+        resume_url: Callable[[], str],
+        heartbeat_interval_ms: int = 41250,
+        privileged_intents: int = PRIVILEGED_INTENTS,
+    ) -> None:
+        self.world = world
+        self._check_token = check_token
+        self._resume_url = resume_url
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.privileged_intents = privileged_intents
+        self.session: GatewaySession | None = None
+        self.connections: list[ConnectionInfo] = []
+        self.identify_count = 0
+        self.resume_count = 0
+        self._live: set[Connection] = set()
+        self._online = asyncio.Event()
+
+    @property
+    def application_flags(self) -> int:
+        flags = APP_FLAG_COMMAND_BADGE
+        if self.privileged_intents & GUILD_PRESENCES:
+            flags |= APP_FLAG_GATEWAY_PRESENCE
+        if self.privileged_intents & GUILD_MEMBERS:
+            flags |= APP_FLAG_GATEWAY_GUILD_MEMBERS
+        if self.privileged_intents & MESSAGE_CONTENT:
+            flags |= APP_FLAG_GATEWAY_MESSAGE_CONTENT
+        return flags
+
+    @property
+    def online(self) -> bool:
+        return self._online.is_set()
+
+    async def wait_online(self, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            await self._online.wait()
+
+    # -- connection handling ---------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        # The client already negotiates permessage-deflate; compressing twice buys nothing.
+        ws = web.WebSocketResponse(compress=False, max_msg_size=0, timeout=2.0)
+        await ws.prepare(request)
+        query = dict(request.query)
+        try:
+            encoder = make_encoder(query.get("compress"))
+        except ValueError as exc:
+            log.warning("gateway: %s", exc)
+            await ws.close(code=CLOSE_DECODE_ERROR, message=str(exc).encode()[:120])
+            return ws
+        conn = Connection(ws=ws, encoder=encoder, path=request.path, query=query)
+        self._live.add(conn)
+        writer = asyncio.create_task(self._write(conn), name="emulator-gateway-writer")
+        try:
+            if query.get("v", "10") != "10":
+                await self._close(conn, CLOSE_INVALID_API_VERSION, "Invalid API version")
+                return ws
+            if query.get("encoding", "json") != "json":
+                await self._close(
+                    conn, CLOSE_DECODE_ERROR, "The emulator speaks encoding=json only"
+                )
+                return ws
+            conn.send(
+                {
+                    "op": OP_HELLO,
+                    "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["emulator"]},
+                    "s": None,
+                    "t": None,
+                }
+            )
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT:
+                    try:
+                        payload = json.loads(msg.data)
+                    except ValueError:
+                        await self._close(conn, CLOSE_DECODE_ERROR, "Error while decoding payload.")
+                        break
+                    await self._on_payload(conn, payload)
+                elif msg.type is WSMsgType.BINARY:
+                    await self._close(conn, CLOSE_DECODE_ERROR, "Binary frames are not accepted.")
+                    break
+                elif msg.type is WSMsgType.ERROR:
+                    break
+        finally:
+            self._detach(conn)
+            conn.send(None)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            self._live.discard(conn)
+        return ws
+
+    async def _write(self, conn: Connection) -> None:
+        while True:
+            frame = await conn.queue.get()
+            if frame is None or conn.ws.closed:
+                return
+            data = conn.encoder.encode(json.dumps(frame, separators=(",", ":")))
+            try:
+                if isinstance(data, str):
+                    await conn.ws.send_str(data)
+                else:
+                    await conn.ws.send_bytes(data)
+            except (ConnectionError, RuntimeError):
+                return
+
+    def _detach(self, conn: Connection) -> None:
+        session = conn.session
+        if session is not None and session.connection is conn:
+            session.connection = None
+            if session is self.session:
+                self._online.clear()
+
+    async def _close(self, conn: Connection, code: int, reason: str) -> None:
+        conn.close_code = code
+        self._detach(conn)
+        await conn.ws.close(code=code, message=reason.encode()[:120])
+
+    async def _on_payload(self, conn: Connection, payload: dict[str, Any]) -> None:
+        op = payload.get("op")
+        data = payload.get("d")
+        if op == OP_HEARTBEAT:
+            conn.send({"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+        elif op == OP_IDENTIFY:
+            await self._identify(conn, data or {})
+        elif op == OP_RESUME:
+            await self._resume(conn, data or {})
+        elif conn.session is None:
+            await self._close(conn, CLOSE_NOT_AUTHENTICATED, "Not authenticated.")
+        elif op == OP_PRESENCE_UPDATE:
+            conn.session.presence = data
+        elif op == OP_REQUEST_GUILD_MEMBERS:
+            self._members_chunk(conn.session, data or {})
+        elif op == OP_VOICE_STATE_UPDATE:
+            pass
+        else:
+            await self._close(conn, CLOSE_UNKNOWN_OPCODE, "Unknown opcode.")
+
+    async def _identify(self, conn: Connection, data: dict[str, Any]) -> None:
+        if conn.session is not None:
+            await self._close(conn, CLOSE_ALREADY_AUTHENTICATED, "Already authenticated.")
+            return
+        if not self._check_token(str(data.get("token", ""))):
+            await self._close(conn, CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
+            return
+        intents = data.get("intents")
+        if not isinstance(intents, int) or intents < 0 or intents & ~ALL_INTENTS:
+            await self._close(conn, CLOSE_INVALID_INTENTS, "Invalid intent(s).")
+            return
+        if intents & PRIVILEGED_INTENTS & ~self.privileged_intents:
+            await self._close(conn, CLOSE_DISALLOWED_INTENTS, "Disallowed intent(s).")
+            return
+        session = GatewaySession(id=uuid.uuid4().hex, intents=intents, shard=data.get("shard"))
+        session.presence = data.get("presence")
+        conn.session = session
+        conn.kind = "identify"
+        self.connections.append(ConnectionInfo(conn.path, conn.query, "identify"))
+        self.identify_count += 1
+        # A new session replaces the old one, as when a restarted bot identifies again.
+        self.session = session
+        session.connection = conn
+        self._online.clear()
+        bot = self.world.bot.to_dict()
+        bot.update({"verified": True, "mfa_enabled": False, "email": None, "flags": 0})
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": bot,
+            "user_settings": {},
+            "guilds": [{"id": g.id, "unavailable": True} for g in self.world.guilds.values()],
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": self._resume_url(),
+            "application": {"id": self.world.application_id, "flags": self.application_flags},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "auth": {},
+            "_trace": ["emulator"],
+        }
+        if session.shard is not None:
+            ready["shard"] = session.shard
+        self.dispatch("READY", ready)
+        for guild in self.world.guilds.values():
+            self.dispatch("GUILD_CREATE", lambda s, g=guild: self._guild_create(s, g, False))
+        self._online.set()
+        self.world.changed()
+
+    async def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
+        if not self._check_token(str(data.get("token", ""))):
+            await self._close(conn, CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
+            return
+        session = self.session
+        if session is None or data.get("session_id") != session.id:
+            # Not resumable: the client must identify again on a new connection.
+            conn.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
+            return
+        old = session.connection
+        if old is not None and old is not conn:
+            self._detach(old)
+            with contextlib.suppress(Exception):
+                await old.ws.close(
+                    code=CLOSE_SESSION_TIMED_OUT, message=b"Session resumed elsewhere"
+                )
+        conn.session = session
+        conn.kind = "resume"
+        self.connections.append(ConnectionInfo(conn.path, conn.query, "resume"))
+        self.resume_count += 1
+        session.connection = conn
+        seq = data.get("seq") or 0
+        for frame in session.buffer:
+            if frame["s"] > seq:
+                conn.send(frame)
+        self.dispatch("RESUMED", {"_trace": ["emulator"]})
+        self._online.set()
+        self.world.changed()
+
+    def _members_chunk(self, session: GatewaySession, data: dict[str, Any]) -> None:
+        guild = self.world.guilds.get(str(data.get("guild_id")))
+        if guild is None:
+            return
+        members = list(guild.members.values())
+        user_ids = data.get("user_ids")
+        if user_ids is not None:
+            wanted = {str(u) for u in (user_ids if isinstance(user_ids, list) else [user_ids])}
+            members = [m for m in members if m.user.id in wanted]
+        elif data.get("query"):
+            prefix = str(data["query"]).lower()
+            members = [m for m in members if m.user.name.lower().startswith(prefix)]
+        limit = data.get("limit") or 0
+        if limit:
+            members = members[:limit]
+        chunk: dict[str, Any] = {
+            "guild_id": guild.id,
+            "members": [m.to_dict() for m in members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+        }
+        if data.get("nonce") is not None:
+            chunk["nonce"] = data["nonce"]
+        self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+    # -- dispatching ---------------------------------------------------------------------------
+
+    def dispatch(self, event: str, data: dict[str, Any] | PayloadBuilder) -> bool:
+        """Send an event in the current session (buffered for RESUME). False if none or filtered."""
+        session = self.session
+        if session is None:
+            return False
+        payload = data(session) if callable(data) else data
+        if payload is None:
+            return False
+        session.seq += 1
+        frame = {"op": OP_DISPATCH, "t": event, "s": session.seq, "d": payload}
+        session.buffer.append(frame)
+        if session.connection is not None:
+            session.connection.send(frame)
+        return True
+
+    def send_reconnect(self) -> None:
+        """Op 7: ask the client to reconnect and resume."""
+        session = self.session
+        if session is not None and session.connection is not None:
+            session.connection.send({"op": OP_RECONNECT, "d": None, "s": None, "t": None})
+
+    def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Op 9: with resumable=False the client must identify from scratch."""
+        session = self.session
+        if session is not None and session.connection is not None:
+            session.connection.send(
+                {"op": OP_INVALID_SESSION, "d": resumable, "s": None, "t": None}
+            )
+            if not resumable:
+                self.session = None
+
+    async def drop(self, code: int = CLOSE_UNKNOWN_ERROR) -> None:
+        """Close the current connection as a network blip would; the session stays resumable."""
+        session = self.session
+        conn = session.connection if session is not None else None
+        if conn is None:
+            return
+        await self._close(conn, code, "Dropped by the emulator")
+
+    async def close_all(self, code: int = 1001) -> None:
+        for conn in list(self._live):
+            with contextlib.suppress(Exception):
+                await self._close(conn, code, "Emulator shutting down")
+
+    # -- model events -> dispatches ----------------------------------------------------------
+
+    def model_event(self, kind: str, obj: Any) -> None:
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is not None:
+            handler(obj)
+
+    def _guild_create(
+        self, session: GatewaySession, guild: Guild, unavailable: bool | None
+    ) -> dict[str, Any] | None:
+        if guild.id not in self.world.guilds:
+            return None
+        return guild.gateway_dict(
+            all_members=bool(session.intents & GUILD_MEMBERS), unavailable=unavailable
+        )
+
+    def _on_guild_create(self, guild: Guild) -> None:
+        self.dispatch("GUILD_CREATE", lambda s: self._guild_create(s, guild, None))
+
+    def _on_guild_delete(self, guild: Guild) -> None:
+        self.dispatch("GUILD_DELETE", {"id": guild.id})
+
+    def _on_channel_create(self, channel: Channel) -> None:
+        self.dispatch("CHANNEL_CREATE", _needs(GUILDS, channel.to_dict()))
+
+    def _on_channel_update(self, channel: Channel) -> None:
+        self.dispatch("CHANNEL_UPDATE", _needs(GUILDS, channel.to_dict()))
+
+    def _on_role_create(self, role: Role) -> None:
+        self.dispatch(
+            "GUILD_ROLE_CREATE", _needs(GUILDS, {"guild_id": role.guild.id, "role": role.to_dict()})
+        )
+
+    def _on_role_update(self, role: Role) -> None:
+        self.dispatch(
+            "GUILD_ROLE_UPDATE", _needs(GUILDS, {"guild_id": role.guild.id, "role": role.to_dict()})
+        )
+
+    def _on_member_add(self, member: Member) -> None:
+        data = member.to_dict()
+        data["guild_id"] = member.guild.id
+        self.dispatch("GUILD_MEMBER_ADD", _needs(GUILD_MEMBERS, data))
+
+    def _on_member_update(self, member: Member) -> None:
+        data = member.to_dict()
+        data["guild_id"] = member.guild.id
+        # The bot always hears about its own member; others need the members intent.
+        intent = GUILDS if member.user is self.world.bot else GUILD_MEMBERS
+        self.dispatch("GUILD_MEMBER_UPDATE", _needs(intent, data))
+
+    def _on_message_create(self, message: Message) -> None:
+        if not message.ephemeral:
+            self.dispatch("MESSAGE_CREATE", lambda s: self._message_payload(s, message))
+
+    def _on_message_update(self, message: Message) -> None:
+        if not message.ephemeral:
+            self.dispatch("MESSAGE_UPDATE", lambda s: self._message_payload(s, message))
+
+    def _on_message_delete(self, message: Message) -> None:
+        if message.ephemeral:
+            return
+        data: dict[str, Any] = {"id": message.id, "channel_id": message.channel.id}
+        if message.guild is not None:
+            data["guild_id"] = message.guild.id
+        intent = DIRECT_MESSAGES if message.guild is None else GUILD_MESSAGES
+        self.dispatch("MESSAGE_DELETE", _needs(intent, data))
+
+    def _message_payload(self, session: GatewaySession, message: Message) -> dict[str, Any] | None:
+        channel = message.channel
+        is_dm = channel.type == CHANNEL_DM
+        if not session.intents & (DIRECT_MESSAGES if is_dm else GUILD_MESSAGES):
+            return None
+        data = message.to_dict()
+        guild = message.guild
+        if guild is not None and message.author.id in guild.members:
+            data["member"] = guild.members[message.author.id].to_dict(with_user=False)
+        bot_id = self.world.bot.id
+        # Without the message content intent Discord blanks other people's messages,
+        # except DMs and messages that mention the bot.
+        sees_content = (
+            session.intents & MESSAGE_CONTENT
+            or is_dm
+            or message.author.id == bot_id
+            or any(u["id"] == bot_id for u in data["mentions"])
+        )
+        if not sees_content:
+            data.update(content="", embeds=[], attachments=[], components=[])
+            data.pop("poll", None)
+        return data
+
+
+def _needs(intent: int, payload: dict[str, Any]) -> PayloadBuilder:
+    return lambda session: payload if session.intents & intent else None

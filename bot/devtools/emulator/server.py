@@ -1,0 +1,289 @@
+"""The Emulator: one aiohttp server with Discord's REST API, gateway and attachment CDN."""
+
+# Waits take a `timeout` argument on purpose: a timeout is part of what a test asserts
+# and ends in a message saying what the bot failed to do.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from . import permissions as perms
+from .driver import ChangeFeed, Driver
+from .errors import DriverError
+from .faults import FaultRule, Faults, Hold, HoldPoint, RecordedRequest, RequestRecord
+from .gateway import CLOSE_UNKNOWN_ERROR, PRIVILEGED_INTENTS, Gateway
+from .rest import RestApi
+from .state import Channel, Guild, Message, User, World
+
+ATTACHMENT_UPLOAD_LIMIT = 25 * 1024 * 1024
+
+
+class Emulator(Driver):
+    """A local stand-in for Discord's REST API v10 and gateway, for end-to-end tests.
+
+    Serves REST under `{base_url}/api/v10`, the gateway at `{base_url}/gateway` (ws://), and
+    attachments under `{base_url}/attachments/`. Build the world (guilds, users...) before or
+    after the bot connects; changes after READY reach the bot as gateway events.
+    """
+
+    def __init__(
+        self,
+        *,
+        bot_name: str = "Love wins all bot",
+        token: str | None = "emulator-token",
+        application_id: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        heartbeat_interval_ms: int = 41250,
+        privileged_intents: int = PRIVILEGED_INTENTS,
+        interaction_deadline: float = 3.0,
+    ) -> None:
+        self.world = World(bot_name=bot_name, application_id=application_id)
+        # None accepts any token.
+        self.token = token
+        self.clock = clock
+        self.interaction_deadline = interaction_deadline
+        self.faults = Faults()
+        self.requests: list[RecordedRequest] = []
+        self.request_log: list[RequestRecord] = []
+        self.unknown_routes: list[tuple[str, str]] = []
+        # Exceptions raised inside the emulator itself (a bug here, not in the bot).
+        self.internal_errors: list[Exception] = []
+        self._feed = ChangeFeed()
+        self._read_cursors: dict[str, int] = {}
+        self.gateway = Gateway(
+            self.world,
+            check_token=self._token_ok,
+            resume_url=lambda: f"{self.gateway_url}/resume",
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            privileged_intents=privileged_intents,
+        )
+        self.world.on_event = self.gateway.model_event
+        self.world.on_change = self._feed.notify
+        self.rest = RestApi(self)
+        self._runner: web.AppRunner | None = None
+        self._base_url: str | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
+        app = web.Application(client_max_size=ATTACHMENT_UPLOAD_LIMIT)
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/gateway/", self.gateway.handle)
+        app.router.add_get("/gateway/resume", self.gateway.handle)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
+        app.router.add_route("*", "/api/v{version:\\d+}/{tail:.*}", self.rest.handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        self._runner = runner
+        bound_host, bound_port = runner.addresses[0][:2]
+        self._base_url = f"http://{bound_host}:{bound_port}"
+        return self
+
+    async def stop(self) -> None:
+        """Release holds, close gateway connections, stop the server."""
+        self.faults.release_all()
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        if self._runner is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT (what `use_api_base` takes)."""
+        if self._base_url is None:
+            raise RuntimeError("the emulator is not started")
+        return self._base_url
+
+    @property
+    def gateway_url(self) -> str:
+        return "ws" + self.base_url.removeprefix("http") + "/gateway"
+
+    def _token_ok(self, token: str) -> bool:
+        return self.token is None or token == self.token
+
+    def check_auth(self, header: str | None) -> bool:
+        if self.token is None:
+            return header is not None
+        return header == f"Bot {self.token}"
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        attachment = self.world.attachments.get(request.match_info["attachment_id"])
+        if attachment is None:
+            return web.Response(status=404, text="Not found")
+        return web.Response(
+            body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
+        )
+
+    # -- the world --------------------------------------------------------------------------
+
+    @property
+    def bot(self) -> User:
+        return self.world.bot
+
+    @property
+    def application_id(self) -> str:
+        return self.world.application_id
+
+    def add_user(self, name: str, *, global_name: str | None = None) -> User:
+        return self.world.add_user(name, global_name=global_name)
+
+    def user(self, name_or_id: str) -> User:
+        return self.world.user(name_or_id)
+
+    def add_guild(
+        self,
+        name: str,
+        owner: User,
+        *,
+        locale: str = "en-US",
+        everyone_permissions: int = perms.DEFAULT_EVERYONE,
+        bot_permissions: int = perms.DEFAULT_BOT,
+    ) -> Guild:
+        return self.world.add_guild(
+            name,
+            owner,
+            locale=locale,
+            everyone_permissions=everyone_permissions,
+            bot_permissions=bot_permissions,
+        )
+
+    def remove_guild(self, guild: Guild) -> None:
+        self.world.remove_guild(guild)
+
+    def guild(self, name_or_id: str) -> Guild:
+        for guild in self.world.guilds.values():
+            if name_or_id in (guild.id, guild.name):
+                return guild
+        raise KeyError(f"no guild {name_or_id!r}")
+
+    def dm_channel(self, user: User) -> Channel:
+        return self.world.dm_channel(user)
+
+    def add_attachment(
+        self,
+        filename: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        description: str | None = None,
+    ) -> dict[str, Any]:
+        """A Discord attachment object whose url this emulator serves (for attachment options)."""
+        return self.world.add_attachment(
+            self.base_url, filename, data, content_type=content_type, description=description
+        ).to_dict()
+
+    def attachment_bytes(self, attachment: dict[str, Any]) -> bytes:
+        return self.world.attachments[attachment["id"]].data
+
+    def commands(self, guild_id: Guild | str | int | None = None) -> list[dict[str, Any]]:
+        """The commands the bot synced globally (None) or to one guild."""
+        if isinstance(guild_id, Guild):
+            guild_id = guild_id.id
+        return list(self.world.commands_for(None if guild_id is None else str(guild_id)))
+
+    def message(self, message_id: str | int) -> Message:
+        return self.world.messages[str(message_id)]
+
+    # -- faults -------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str | None,
+        path_regex: str | re.Pattern[str],
+        status: int = 500,
+        *,
+        retry_after: float = 0.05,
+        times: int = 1,
+        code: int | None = None,
+        message: str | None = None,
+        is_global: bool = False,
+    ) -> FaultRule:
+        """Answer the next `times` requests matching `method` (None: any) and `path_regex`
+        (re.search on the path after /api/v10) with `status`, without acting on them.
+
+        429 carries Discord's body and headers (so discord.py sleeps `retry_after` and retries),
+        403 defaults to 50013 Missing Permissions, 404 to 10003 Unknown Channel.
+        """
+        return self.faults.fail_next(
+            method,
+            path_regex,
+            status=status,
+            retry_after=retry_after,
+            times=times,
+            code=code,
+            message=message,
+            is_global=is_global,
+        )
+
+    def hold(
+        self,
+        method: str | None,
+        path_regex: str | re.Pattern[str],
+        when: HoldPoint = "before",
+        *,
+        times: int = 1,
+    ) -> Hold:
+        """Pause matching requests "before" acting or "after" acting but before replying."""
+        return self.faults.hold(method, path_regex, when, times)
+
+    def requests_matching(
+        self, method: str | None, path_regex: str | re.Pattern[str]
+    ) -> list[RecordedRequest]:
+        pattern = re.compile(path_regex) if isinstance(path_regex, str) else path_regex
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method.upper()) and pattern.search(r.path)
+        ]
+
+    # -- gateway control -----------------------------------------------------------------------
+
+    async def wait_ready(self, timeout: float = 5.0) -> None:
+        """Until the bot has a live session: identified with READY + every GUILD_CREATE sent,
+        or resumed. After `drop_gateway()` this waits for the reconnection."""
+        try:
+            await self.gateway.wait_online(timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"the bot did not connect to the gateway within {timeout}s"
+            ) from None
+
+    async def drop_gateway(self, code: int = CLOSE_UNKNOWN_ERROR) -> None:
+        """Close the bot's gateway connection (default 4000, resumable); it should resume."""
+        if self.gateway.session is None:
+            raise DriverError("no gateway session to drop")
+        await self.gateway.drop(code)
+
+    def send_reconnect(self) -> None:
+        """Op 7 Reconnect: the client closes and resumes on its own."""
+        self.gateway.send_reconnect()
+
+    def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Op 9 Invalid Session; with resumable=False the bot must IDENTIFY again."""
+        self.gateway.invalidate_session(resumable=resumable)
+
+    def dispatch(self, event: str, data: dict[str, Any]) -> bool:
+        """Send a raw gateway event (escape hatch for events the emulator doesn't model)."""
+        return self.gateway.dispatch(event, data)

@@ -37,7 +37,9 @@ def discover_cogs(folder: Path = COGS_DIR) -> list[str]:
 class FanBot(commands.Bot):
     """The Love wins all bot. Needs no privileged intents."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles for /config and the scheduler
         super().__init__(
@@ -46,6 +48,7 @@ class FanBot(commands.Bot):
             tree_cls=FanTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()

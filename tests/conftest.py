@@ -9,6 +9,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.database import Database
+from bot.devtools.emulator import DemoWorld, Emulator, demo_world
 
 # A Thursday, 17:00 in Seoul.
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -24,3 +25,16 @@ async def db(tmp_path) -> AsyncIterator[Database]:
     database = await Database.open(tmp_path / "test.sqlite3")
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """A Discord emulator on 127.0.0.1; a bug in it fails the test, not passes it."""
+    async with Emulator() as emulator:
+        yield emulator
+    assert emulator.internal_errors == []
+
+
+@pytest.fixture
+def world(emu: Emulator) -> DemoWorld:
+    return demo_world(emu)

@@ -37,9 +37,7 @@ async def test_scores_and_streaks_accumulate(db):
 
 def test_week_starts_monday_midnight_in_the_server_zone():
     thursday = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-    assert week_start(thursday, ZoneInfo("Asia/Seoul")) == datetime(
-        2026, 11, 22, 15, 0, tzinfo=UTC
-    )
+    assert week_start(thursday, ZoneInfo("Asia/Seoul")) == datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
     # Sunday 20:00 in Los Angeles is already Monday in UTC; the week is still last week's.
     sunday_la = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
     assert week_start(sunday_la, ZoneInfo("America/Los_Angeles")) == datetime(

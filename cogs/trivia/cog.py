@@ -144,17 +144,28 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self._starting.add(channel_id)
         try:
             trivia_round = await self.start_round(interaction.guild_id, channel_id, category)
-            response = await interaction.response.send_message(
-                embed=self.question_embed(trivia_round, interaction.locale),
-                view=round_view(trivia_round),
-                allowed_mentions=NO_MENTIONS,
-            )
+            # Take answers from the moment the buttons can be seen, even before Discord's
+            # reply to the callback (which carries the message id) reaches us.
+            await self.arm_round(trivia_round)
+            try:
+                response = await interaction.response.send_message(
+                    embed=self.question_embed(trivia_round, interaction.locale),
+                    view=round_view(trivia_round),
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except BaseException:
+                await self.close_round(trivia_round.round_id)
+                raise
             message_id = response.message_id
             if message_id is None:
                 message_id = (await interaction.original_response()).id
             await self.arm_round(trivia_round, message_id)
         finally:
             self._starting.discard(channel_id)
+
+    def _register(self, trivia_round: TriviaRound) -> None:
+        self.rounds[trivia_round.round_id] = trivia_round
+        self.open_in_channel[trivia_round.channel_id] = trivia_round.round_id
 
     @play.autocomplete("category")
     async def category_autocomplete(
@@ -207,17 +218,22 @@ class TriviaCog(commands.Cog, name="Trivia"):
         )
         return trivia_round
 
-    async def arm_round(self, trivia_round: TriviaRound, message_id: int) -> None:
-        """Remember the posted round and close it when its time is up (again: no effect)."""
-        if trivia_round.round_id in self._closers or trivia_round.closed:
+    async def arm_round(self, trivia_round: TriviaRound, message_id: int | None = None) -> None:
+        """Take answers for the round and close it when its time is up.
+
+        Called before the message is posted (clicks can arrive before Discord's reply with
+        the message id does) and again with the id; calling it again changes nothing else.
+        """
+        if trivia_round.closed:
             return
-        trivia_round.message_id = message_id
-        self.rounds[trivia_round.round_id] = trivia_round
-        self.open_in_channel[trivia_round.channel_id] = trivia_round.round_id
-        await self.store.set_round_message(trivia_round.round_id, message_id)
-        self._closers[trivia_round.round_id] = asyncio.create_task(
-            self._close_when_due(trivia_round), name=f"trivia-round-{trivia_round.round_id}"
-        )
+        self._register(trivia_round)
+        if message_id is not None and trivia_round.message_id != message_id:
+            trivia_round.message_id = message_id
+            await self.store.set_round_message(trivia_round.round_id, message_id)
+        if trivia_round.round_id not in self._closers:
+            self._closers[trivia_round.round_id] = asyncio.create_task(
+                self._close_when_due(trivia_round), name=f"trivia-round-{trivia_round.round_id}"
+            )
 
     def question_embed(self, trivia_round: TriviaRound, locale: Any) -> discord.Embed:
         question = trivia_round.question
@@ -395,6 +411,8 @@ class TriviaCog(commands.Cog, name="Trivia"):
             trivia_round = await self.start_round(
                 run.guild_id, run.channel_id, None, run_nonce=run.nonce
             )
+        # Armed now, so early clicks count and a post that never happens still closes it.
+        await self.arm_round(trivia_round)
         guild = self.bot.get_guild(run.guild_id)
         locale = guild.preferred_locale if guild else None
         dealt = trivia_round

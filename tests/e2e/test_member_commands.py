@@ -1,0 +1,112 @@
+"""Every member command, through the real client and the emulator, as a member sees it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.devtools.emulator import DemoWorld, Emulator
+from tests.e2e.conftest import bot_messages
+
+pytestmark = pytest.mark.asyncio
+
+MEMBER_COMMANDS = {"about", "countdown", "quote", "symbol", "trivia"}
+MODERATOR_ROOTS = {"config", "trivia-admin", "countdown-admin", "schedule"}
+MANAGE_SERVER = str(1 << 5)
+
+
+async def test_commands_are_synced_with_moderator_roots_hidden_from_members(emu, bot):
+    synced = {command["name"]: command for command in emu.commands()}
+    assert set(synced) == MEMBER_COMMANDS | MODERATOR_ROOTS
+    for name in MODERATOR_ROOTS:
+        assert synced[name]["default_member_permissions"] == MANAGE_SERVER, name
+    for name in MEMBER_COMMANDS:
+        assert synced[name].get("default_member_permissions") is None, name
+    trivia = {option["name"] for option in synced["trivia"]["options"]}
+    assert trivia == {"play", "leaderboard", "stats"}
+    # Korean descriptions travel with the commands.
+    assert synced["trivia"]["description_localizations"]["ko"]
+
+
+async def test_about_is_public_with_credits(emu, world: DemoWorld, bot):
+    result = await emu.slash(world.guild, "general", "uaena", "about")
+    assert not result.ephemeral
+    text = result.message.text()
+    assert "Love wins all" in text
+    assert "Credits" in text
+    assert "Seo Dong-hwan" in text
+    assert "does not sing" in text
+
+
+async def test_symbol_quotes_the_guide_with_its_attribution(emu, world: DemoWorld, bot):
+    result = await emu.slash(world.guild, "general", "uaena", "symbol", {"name": "Nemo"})
+    assert not result.ephemeral
+    text = result.message.text()
+    assert "discrimination" in text
+    assert "interpretation guide EDAM Entertainment released on 2024-01-24" in text
+    assert "Um Tae-hwa" in text
+
+
+async def test_symbol_accepts_its_korean_name_and_answers_in_korean(emu, world, bot):
+    result = await emu.slash(
+        world.guild, "general", "uaena", "symbol", {"name": "네모"}, locale="ko"
+    )
+    assert "차별" in result.message.text()
+
+
+async def test_symbol_autocomplete_and_unknown_symbol(emu, world: DemoWorld, bot):
+    choices = await emu.autocomplete(world.guild, "general", "uaena", "symbol", "name", "cam")
+    assert [choice["name"] for choice in choices] == ["Camcorder"]
+    everything = await emu.autocomplete(world.guild, "general", "uaena", "symbol", "name", "")
+    assert {"Nemo", "Camcorder"} <= {choice["value"] for choice in everything}
+
+    wrong = await emu.slash(world.guild, "general", "uaena", "symbol", {"name": "Neon"})
+    assert wrong.ephemeral
+    assert "no symbol `Neon`" in wrong.content
+    assert "Nemo" in wrong.content
+
+
+async def test_quote_random_and_search(emu, world: DemoWorld, bot):
+    result = await emu.slash(world.guild, "general", "uaena", "quote")
+    assert not result.ephemeral
+    assert "Attribution" in result.message.text()
+
+    found = await emu.slash(world.guild, "general", "uaena", "quote", {"search": "regret"})
+    assert "regret" in found.message.text().casefold()
+
+    nothing = await emu.slash(world.guild, "general", "uaena", "quote", {"search": "zzzz"})
+    assert nothing.ephemeral
+    assert "No quote matches" in nothing.content
+
+
+async def test_countdown_lists_every_event_and_one_in_detail(emu, world: DemoWorld, bot):
+    result = await emu.slash(world.guild, "general", "uaena", "countdown")
+    assert not result.ephemeral
+    text = result.message.text()
+    assert "V's discharge" in text
+    assert "days" in text
+    assert "anniversary" in text  # yearly events name their occurrence
+
+    one = await emu.slash(world.guild, "general", "uaena", "countdown", {"event": "V's discharge"})
+    assert "D+" in one.message.text()
+    assert "Chuncheon" in one.message.text()
+
+    choices = await emu.autocomplete(world.guild, "general", "uaena", "countdown", "event", "enl")
+    assert "V's enlistment" in [choice["name"] for choice in choices]
+
+    unknown = await emu.slash(world.guild, "general", "uaena", "countdown", {"event": "Nope"})
+    assert unknown.ephemeral
+    assert "no event `Nope`" in unknown.content
+
+
+async def test_user_text_never_pings(emu: Emulator, world: DemoWorld, bot):
+    await emu.slash(world.guild, "general", "uaena", "quote", {"search": "@everyone"})
+    await emu.slash(
+        world.guild, "general", "uaena", "symbol", {"name": f"<@&{world.mods.id}> @here"}
+    )
+    sent = bot_messages(emu)
+    assert sent
+    for message in sent:
+        pings = message.pings()
+        assert not pings.everyone
+        assert not pings.users
+        assert not pings.roles

@@ -1,0 +1,90 @@
+"""Trivia rounds with several members clicking, the reveal, and the scores afterwards."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.devtools.emulator import DemoWorld, Emulator, eventually
+
+pytestmark = pytest.mark.asyncio
+
+
+async def short_rounds(bot, world: DemoWorld, seconds: int = 1) -> None:
+    # Below /config's 5-second floor on purpose: the test only needs the round to close.
+    await bot.guild_settings.update(int(world.guild.id), 0, trivia_timeout=seconds)
+
+
+async def test_a_round_from_question_to_reveal(emu: Emulator, world: DemoWorld, bot):
+    await short_rounds(bot, world)
+    started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
+    assert not started.ephemeral
+    question = started.message
+    buttons = question.buttons()
+    assert [button["label"][:2] for button in buttons] == ["A.", "B.", "C.", "D."]
+    assert "Love wins all trivia" in question.text()
+
+    # The round is armed once Discord has answered the callback with the message id.
+    rounds = bot.get_cog("Trivia").rounds
+    await eventually(lambda: rounds)
+    trivia_round = next(iter(rounds.values()))
+    right = buttons[trivia_round.correct_index]
+    wrong = buttons[(trivia_round.correct_index + 1) % 4]
+
+    first = await emu.click(question, right["custom_id"], "uaena")
+    assert first.ephemeral
+    assert "Correct" in first.content
+    again = await emu.click(question, wrong["custom_id"], "uaena")
+    assert again.ephemeral
+    assert "already answered" in again.content
+    other = await emu.click(question, wrong["custom_id"], "army")
+    assert other.ephemeral
+    assert "Not quite" in other.content
+
+    busy = await emu.slash(world.guild, "trivia", "mod", "trivia play")
+    assert busy.ephemeral
+    assert "already open in this channel" in busy.content
+
+    revealed = await started.wait_edit(timeout=5)
+    text = revealed.text()
+    assert "Time's up" in text
+    assert trivia_round.question.correct in text
+    assert "UAENA" in text  # who was right, by display name
+    assert "ARMY" not in text.split("Right answers")[1].split("Choices")[0]
+    assert "Choices (2 answers)" in text
+    assert "✓" in text  # the bar chart marks the right answer
+    assert all(button.get("disabled") for button in revealed.buttons())
+
+    stats = await emu.slash(world.guild, "trivia", "uaena", "trivia stats")
+    text = stats.message.text()
+    for label in ("Answered", "Correct", "Accuracy", "Points", "Streak", "Best streak"):
+        assert label in text
+    assert "100%" in text
+
+    board = await emu.slash(world.guild, "trivia", "army", "trivia leaderboard")
+    lines = board.message.text().splitlines()
+    ranked = [line for line in lines if "points" in line]
+    assert "UAENA" in ranked[0]
+    assert "10 points" in ranked[0]
+    assert "ARMY" in ranked[1]
+
+    week = await emu.slash(world.guild, "trivia", "army", "trivia leaderboard", {"period": "week"})
+    assert "this week" in week.message.text()
+    assert "UAENA" in week.message.text()
+
+
+async def test_stats_of_another_member_and_of_nobody_yet(emu, world: DemoWorld, bot):
+    result = await emu.slash(world.guild, "trivia", "uaena", "trivia stats", {"member": "army"})
+    assert "hasn't answered" in result.message.text()
+    assert "ARMY" in result.message.text()
+
+
+async def test_category_choice_autocomplete_and_unknown(emu, world: DemoWorld, bot):
+    choices = await emu.autocomplete(world.guild, "trivia", "uaena", "trivia play", "category", "")
+    assert {"release", "video", "credits", "service"} <= {c["value"] for c in choices}
+
+    unknown = await emu.slash(world.guild, "trivia", "uaena", "trivia play", {"category": "lyrics"})
+    assert unknown.ephemeral
+    assert "no trivia category `lyrics`" in unknown.content
+
+    picked = await emu.slash(world.guild, "trivia", "uaena", "trivia play", {"category": "service"})
+    assert "Category: service" in picked.message.text()

@@ -1,0 +1,198 @@
+"""Scheduled announcements through the real client: posted once, failures shown, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.database import Database
+from bot.devtools.emulator import DemoWorld, Emulator, demo_world, permissions
+from bot.scheduler import RunStatus
+
+pytestmark = pytest.mark.asyncio
+
+ROOT = Path(__file__).resolve().parents[2]
+# Thursday 2026-11-26, 17:00 in Seoul.
+START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def bot_clock() -> FakeClock:
+    return FakeClock(START)
+
+
+async def schedule(emu, world, channel, kind="quote", time="17:05", repeat="daily"):
+    return await emu.slash(
+        world.guild,
+        "general",
+        "mod",
+        "schedule add",
+        {"kind": kind, "time": time, "repeat": repeat, "channel": channel},
+    )
+
+
+async def test_a_scheduled_post_arrives_once(emu: Emulator, world: DemoWorld, bot, bot_clock):
+    added = await schedule(emu, world, world.announcements)
+    assert added.ephemeral
+    assert "**#1** · quote" in added.content
+    assert "every day at 17:05" in added.content
+
+    bot_clock.advance(timedelta(minutes=4, seconds=59))
+    assert await bot.scheduler.run_due() == []
+
+    bot_clock.advance(timedelta(seconds=1))
+    [outcome] = await bot.scheduler.run_due()
+    assert outcome.status is RunStatus.POSTED
+    posted = await emu.wait_for_message(world.announcements)
+    assert "Attribution" in posted.text()
+    assert not posted.pings().everyone
+
+    bot_clock.advance(timedelta(seconds=30))
+    assert await bot.scheduler.run_due() == []
+    assert len(emu.channel_messages(world.announcements)) == 1
+
+    listed = await emu.slash(world.guild, "general", "mod", "schedule list")
+    text = listed.message.text()
+    assert "#1" in text
+    assert "last posted" in text
+    assert "next:" in text
+
+
+async def test_a_forbidden_channel_is_shown_and_does_not_stop_the_others(
+    emu: Emulator, world: DemoWorld, bot, bot_clock
+):
+    await schedule(emu, world, world.announcements)
+    await schedule(emu, world, world.trivia, kind="countdown")
+    # Someone takes the bot's right to post in #announcements after it was scheduled.
+    world.announcements.set_overwrite(world.guild.me, deny=permissions.SEND_MESSAGES)
+
+    bot_clock.advance(timedelta(minutes=5))
+    outcomes = {o.announcement_id: o.status for o in await bot.scheduler.run_due()}
+    assert outcomes == {1: RunStatus.FORBIDDEN, 2: RunStatus.POSTED}
+    countdown = await emu.wait_for_message(world.trivia)
+    assert "Countdown" in countdown.text()
+    assert emu.channel_messages(world.announcements) == []
+
+    listed = await emu.slash(world.guild, "general", "mod", "schedule list")
+    assert "last attempt failed" in listed.message.text()
+
+
+async def test_rate_limited_post_still_posts_once(emu: Emulator, world: DemoWorld, bot, bot_clock):
+    await schedule(emu, world, world.announcements, kind="symbol")
+    emu.fail_next("POST", rf"/channels/{world.announcements.id}/messages", status=429)
+    bot_clock.advance(timedelta(minutes=5))
+    [outcome] = await bot.scheduler.run_due()
+    assert outcome.status is RunStatus.POSTED
+    assert len(emu.channel_messages(world.announcements)) == 1
+
+
+async def test_scheduled_trivia_round_takes_answers(
+    emu: Emulator, world: DemoWorld, bot, bot_clock
+):
+    await schedule(emu, world, world.trivia, kind="trivia")
+    bot_clock.advance(timedelta(minutes=5))
+    await bot.scheduler.run_due()
+    question = await emu.wait_for_message(world.trivia)
+    answer = await emu.click(question, question.buttons()[0]["custom_id"], "army")
+    assert answer.ephemeral
+    assert "Correct" in answer.content or "Not quite" in answer.content
+
+
+async def test_announcements_off_posts_nothing(emu: Emulator, world: DemoWorld, bot, bot_clock):
+    await schedule(emu, world, world.announcements)
+    off = await emu.slash(
+        world.guild, "general", "mod", "config cog", {"name": "announcements", "enabled": False}
+    )
+    assert off.ephemeral
+    bot_clock.advance(timedelta(minutes=5))
+    [outcome] = await bot.scheduler.run_due()
+    assert outcome.status is RunStatus.NOTHING
+    assert emu.channel_messages(world.announcements) == []
+
+
+async def test_schedule_remove(emu: Emulator, world: DemoWorld, bot, bot_clock):
+    await schedule(emu, world, world.announcements)
+    removed = await emu.slash(world.guild, "general", "mod", "schedule remove", {"id": 1})
+    assert "is removed" in removed.content
+    bot_clock.advance(timedelta(days=2))
+    assert await bot.scheduler.run_due() == []
+
+
+# --- killed while posting -------------------------------------------------------------------
+
+TOKEN = "emulator-token-for-the-subprocess-bot-0123456789"
+
+
+async def start_bot_process(emu: Emulator, db_path: Path) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_API_BASE": emu.base_url,
+        "DATABASE_PATH": str(db_path),
+        "LOG_LEVEL": "WARNING",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def due_announcement(db_path: Path, guild_id: int, channel_id: int) -> None:
+    """An announcement that fell due ten seconds ago, as if the bot had just been down."""
+    db = await Database.open(db_path)
+    due = datetime.now(UTC) - timedelta(seconds=10)
+    await db.execute(
+        "INSERT INTO announcements (guild_id, channel_id, kind, time_local, repeat, zone, "
+        "next_run_utc, created_by, created_at) VALUES (?, ?, 'quote', '09:00', 'daily', "
+        "'Asia/Seoul', ?, 1, ?)",
+        (guild_id, channel_id, due.isoformat(timespec="seconds"), due.isoformat()),
+    )
+    await db.close()
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+async def test_killed_mid_post_posts_exactly_once_after_restart(tmp_path: Path, when: str):
+    """SIGKILL while Discord holds the post: before it created the message, or after."""
+    async with Emulator(token=TOKEN) as emu:
+        world = demo_world(emu)
+        db_path = tmp_path / "bot.sqlite3"
+        await due_announcement(db_path, int(world.guild.id), int(world.announcements.id))
+        hold = emu.hold("POST", rf"/channels/{world.announcements.id}/messages", when)
+
+        first = await start_bot_process(emu, db_path)
+        try:
+            await hold.reached(timeout=30)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+        hold.release()
+
+        second = await start_bot_process(emu, db_path)
+        try:
+            message = await emu.wait_for_message(world.announcements, timeout=30)
+            assert "Attribution" in message.text()
+            await emu.wait_until(
+                lambda: bool(emu.requests_matching("POST", r"/channels/\d+/messages")[1:]),
+                timeout=30,
+            )
+            assert len(emu.channel_messages(world.announcements)) == 1
+            posts = emu.requests_matching("POST", rf"/channels/{world.announcements.id}/messages")
+            nonces = {request.json["nonce"] for request in posts}
+            assert len(nonces) == 1  # the restart re-sent the same run, not a new one
+        finally:
+            second.send_signal(signal.SIGTERM)
+            _, stderr = await second.communicate()
+        assert second.returncode == 0, stderr.decode()
+        assert "Traceback" not in stderr.decode()

@@ -14,6 +14,18 @@ if TYPE_CHECKING:
     from bot.client import FanBot
 
 
+# Discord shows moderator roots only to members with Manage Server unless a server's admins
+# open them up in Server Settings > Integrations; `moderator_only` checks the caller anyway.
+MANAGE_SERVER = discord.Permissions(manage_guild=True)
+
+
+def moderator_group(name: str, description: app_commands.locale_str) -> app_commands.Group:
+    """A moderator command root: server-only, hidden from members by default."""
+    return app_commands.Group(
+        name=name, description=description, guild_only=True, default_permissions=MANAGE_SERVER
+    )
+
+
 def cog_enabled(name: str) -> app_commands.Check:
     """The command answers that its feature is off when a moderator switched `name` off."""
 

@@ -11,16 +11,14 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import missing_post_permissions, moderator_only
+from bot.checks import missing_post_permissions, moderator_group, moderator_only
 from bot.embeds import NO_MENTIONS, fan_embed
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, send_ephemeral
 from bot.guild_settings import COG_NAMES, TRIVIA_TIMEOUT_RANGE, GuildSettings
 from bot.i18n import t
 
 if TYPE_CHECKING:
     from bot.client import FanBot
-
-MANAGE_SERVER = discord.Permissions(manage_guild=True)
 
 
 @lru_cache(maxsize=1)
@@ -30,12 +28,7 @@ def zone_names() -> tuple[str, ...]:
 
 
 class ConfigCog(commands.Cog, name="Config"):
-    config = app_commands.Group(
-        name="config",
-        description=_("Moderators: this server's settings for the bot"),
-        guild_only=True,
-        default_permissions=MANAGE_SERVER,
-    )
+    config = moderator_group("config", _("Moderators: this server's settings for the bot"))
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
@@ -47,9 +40,7 @@ class ConfigCog(commands.Cog, name="Config"):
         )
 
     async def _done(self, interaction: discord.Interaction, key: str, **values: Any) -> None:
-        await interaction.response.send_message(
-            t(key, interaction.locale, **values), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await send_ephemeral(interaction, t(key, interaction.locale, **values))
 
     @config.command(name="show", description=_("Show this server's settings"))
     @moderator_only()

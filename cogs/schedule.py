@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import missing_post_permissions, moderator_only
+from bot.checks import missing_post_permissions, moderator_group, moderator_only
 from bot.embeds import NO_MENTIONS, clip, fan_embed
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.schedule_time import InvalidTimeOfDay, Repeat, format_hhmm, parse_hhmm
 from bot.scheduler import Announcement
@@ -19,7 +19,6 @@ from bot.scheduler import Announcement
 if TYPE_CHECKING:
     from bot.client import FanBot
 
-MANAGE_SERVER = discord.Permissions(manage_guild=True)
 KINDS = ("trivia", "quote", "symbol", "countdown")
 GUILD_MAX_ANNOUNCEMENTS = 25
 
@@ -62,12 +61,7 @@ def describe_announcement(item: Announcement, locale: Any) -> str:
 
 
 class ScheduleCog(commands.Cog, name="Schedule"):
-    schedule = app_commands.Group(
-        name="schedule",
-        description=_("Moderators: scheduled announcements"),
-        guild_only=True,
-        default_permissions=MANAGE_SERVER,
-    )
+    schedule = moderator_group("schedule", _("Moderators: scheduled announcements"))
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
@@ -137,7 +131,7 @@ class ScheduleCog(commands.Cog, name="Schedule"):
         text = t("schedule.added", locale, description=describe_announcement(item, locale))
         if not settings.cog_enabled("announcements"):
             text += "\n" + t("schedule.announcements_off", locale)
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await send_ephemeral(interaction, text)
 
     @schedule.command(name="list", description=_("Every scheduled announcement in this server"))
     @moderator_only()
@@ -163,9 +157,7 @@ class ScheduleCog(commands.Cog, name="Schedule"):
         assert interaction.guild_id is not None
         if not await self.bot.scheduler.remove(interaction.guild_id, id):
             raise NotFound("schedule.no_such", id=id)
-        await interaction.response.send_message(
-            t("schedule.removed", interaction.locale, id=id), ephemeral=True
-        )
+        await send_ephemeral(interaction, t("schedule.removed", interaction.locale, id=id))
 
 
 async def setup(bot: FanBot) -> None:

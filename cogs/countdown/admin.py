@@ -9,9 +9,9 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import moderator_only
-from bot.embeds import NO_MENTIONS, clip
-from bot.errors import InvalidInput, NotFound
+from bot.checks import moderator_group, moderator_only
+from bot.embeds import clip
+from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from cogs.countdown.maths import parse_event_date
 from cogs.countdown.store import CountdownStore
@@ -19,19 +19,13 @@ from cogs.countdown.store import CountdownStore
 if TYPE_CHECKING:
     from bot.client import FanBot
 
-MANAGE_SERVER = discord.Permissions(manage_guild=True)
 NAME_MAX = 100  # an embed field name holds 256; autocomplete choices hold 100
 DESCRIPTION_MAX = 600
 GUILD_MAX_EVENTS = 20  # /countdown lists them all in one embed beside the built-in ones
 
 
 class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
-    admin = app_commands.Group(
-        name="countdown-admin",
-        description=_("Moderators: this server's own countdown events"),
-        guild_only=True,
-        default_permissions=MANAGE_SERVER,
-    )
+    admin = moderator_group("countdown-admin", _("Moderators: this server's own countdown events"))
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
@@ -83,10 +77,8 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
             raise InvalidInput("countdown_admin.taken", name=name)
         when = at.strftime("%Y-%m-%d %H:%M")
         key = "countdown_admin.added_yearly" if yearly else "countdown_admin.added"
-        await interaction.response.send_message(
-            t(key, interaction.locale, name=name, when=when, zone=settings.timezone),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        await send_ephemeral(
+            interaction, t(key, interaction.locale, name=name, when=when, zone=settings.timezone)
         )
 
     @admin.command(name="remove", description=_("Remove one of this server's countdown events"))
@@ -96,10 +88,8 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
         assert interaction.guild_id is not None
         if not await self.store.remove(interaction.guild_id, name.strip()):
             raise NotFound("countdown_admin.no_such_event", name=clip(name, 100))
-        await interaction.response.send_message(
-            t("countdown_admin.removed", interaction.locale, name=clip(name, 100)),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        await send_ephemeral(
+            interaction, t("countdown_admin.removed", interaction.locale, name=clip(name, 100))
         )
 
     @remove.autocomplete("name")

@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import moderator_only
+from bot.checks import moderator_group, moderator_only
 from bot.content import ContentError, format_of, parse_document
-from bot.embeds import NO_MENTIONS, clip
-from bot.errors import InvalidInput, NotFound
+from bot.embeds import clip
+from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from cogs.trivia.schema import (
     ANSWER_MAX,
@@ -27,7 +27,6 @@ from cogs.trivia.store import TriviaStore
 if TYPE_CHECKING:
     from bot.client import FanBot
 
-MANAGE_SERVER = discord.Permissions(manage_guild=True)
 PACK_MAX_BYTES = 256 * 1024
 GUILD_MAX_QUESTIONS = 2000
 PROBLEMS_SHOWN = 15
@@ -43,12 +42,7 @@ def describe_problems(error: ContentError, locale: discord.Locale) -> str:
 
 
 class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
-    admin = app_commands.Group(
-        name="trivia-admin",
-        description=_("Moderators: this server's own trivia questions"),
-        guild_only=True,
-        default_permissions=MANAGE_SERVER,
-    )
+    admin = moderator_group("trivia-admin", _("Moderators: this server's own trivia questions"))
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
@@ -108,7 +102,8 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 "trivia_admin.bad_question", problems=describe_problems(error, interaction.locale)
             ) from error
         [question_id] = await self._store_all(interaction, parsed)
-        await interaction.response.send_message(
+        await send_ephemeral(
+            interaction,
             t(
                 "trivia_admin.added",
                 interaction.locale,
@@ -116,8 +111,6 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 category=parsed[0].category,
                 question=clip(parsed[0].question, 200),
             ),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
         )
 
     @admin.command(name="import", description=_("Import a TOML or JSON pack of questions"))
@@ -154,7 +147,8 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
             ) from error
         ids = await self._store_all(interaction, questions)
         categories = sorted({question.category for question in questions})
-        await interaction.followup.send(
+        await send_ephemeral(
+            interaction,
             t(
                 "trivia_admin.imported",
                 locale,
@@ -163,8 +157,6 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 last=ids[-1],
                 categories=", ".join(categories),
             ),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
         )
 
     @admin.command(name="remove", description=_("Remove one of this server's own questions"))
@@ -174,6 +166,4 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         assert interaction.guild_id is not None
         if not await self.store.remove_question(interaction.guild_id, id):
             raise NotFound("trivia_admin.no_such_question", id=id)
-        await interaction.response.send_message(
-            t("trivia_admin.removed", interaction.locale, id=id), ephemeral=True
-        )
+        await send_ephemeral(interaction, t("trivia_admin.removed", interaction.locale, id=id))

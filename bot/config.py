@@ -32,7 +32,6 @@ class Settings:
     log_level: str = "INFO"
     # Points discord.py at a local emulator; unset in production.
     api_base: str | None = None
-    data_dir: Path = Path("data")
 
     @property
     def log_level_number(self) -> int:
@@ -92,5 +91,4 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         dev_guild_id=dev_guild_id,
         log_level=log_level,
         api_base=api_base,
-        data_dir=Path(env.get("DATA_DIR", "").strip() or "data"),
     )

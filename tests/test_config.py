@@ -90,3 +90,27 @@ def test_python_m_bot_without_token_exits_with_one_clear_line(tmp_path):
     assert done.returncode == 2
     assert "DISCORD_TOKEN is not set" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_python_m_bot_with_a_token_but_no_discord_says_so_without_a_traceback(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": TOKEN,
+        # Nothing listens on port 9 of loopback: the connection is refused at once.
+        "DISCORD_API_BASE": "http://127.0.0.1:9",
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "could not reach Discord" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert TOKEN not in done.stderr

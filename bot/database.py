@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -68,10 +69,13 @@ class Database:
     ) -> Database:
         """Open (creating the file and its folder if needed) and migrate to the latest schema."""
         path_str = str(path)
-        if path_str != ":memory:":
-            Path(path_str).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
-        conn = await aiosqlite.connect(path_str, isolation_level=None)
+        try:
+            if path_str != ":memory:":
+                Path(path_str).parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
+            conn = await aiosqlite.connect(path_str, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"can't open the database {path_str}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path_str)
         try:
@@ -80,6 +84,11 @@ class Database:
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
             await db.migrate(discover_migrations() if migrations is None else migrations)
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            if "not a database" in str(exc) or "unable to open" in str(exc):
+                raise DatabaseError(f"can't use {path_str} as the database: {exc}") from exc
+            raise
         except BaseException:
             await conn.close()
             raise
@@ -202,8 +211,6 @@ class Transaction:
 
 def _split_statements(script: str) -> list[str]:
     """Split a migration into statements; `sqlite3.complete_statement` handles quoted `;`."""
-    import sqlite3
-
     statements: list[str] = []
     buffer = ""
     for line in script.splitlines(keepends=True):

@@ -64,3 +64,17 @@ async def test_transaction_rolls_back_on_error(db):
     with pytest.raises(RuntimeError, match="boom"):
         await insert_then_fail()
     assert await db.fetchone("SELECT 1 FROM guild_settings WHERE guild_id = 5") is None
+
+
+async def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path):
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(DatabaseError, match="can't use .* as the database"):
+        await Database.open(path)
+
+
+async def test_a_path_that_cannot_be_created_is_refused_clearly(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DatabaseError, match="can't open the database"):
+        await Database.open(blocker / "inside" / "bot.sqlite3")

@@ -1,0 +1,226 @@
+"""The playground: the real bot against the local emulator, driven by typed lines.
+
+The end-to-end tests run `python -m bot playground` exactly as the README tells a person to,
+with a script, and read the transcript as that person would.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.devtools.emulator import Emulator
+from bot.devtools.playground import (
+    Console,
+    PlaygroundError,
+    Renderer,
+    Session,
+    build_world,
+    parse_slash,
+    pick_button,
+    relative_time,
+    split_words,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPT = re.compile(r"^(\w+)@#([\w-]+)> (.*)$")
+
+ADD_QUESTION = (
+    '/trivia-admin add question:"Who directed the video?" correct:"Um Tae-hwa" '
+    'wrong1:"Bong Joon-ho" wrong2:"Park Chan-wook" wrong3:"Lee Chang-dong"'
+)
+SCRIPT = f"""\
+/about
+/symbol name:Nemo
+/trivia play
+click A
+click A
+as army
+click B
+/countdown event:"V's discharge"
+as uaena
+{ADD_QUESTION}
+force {ADD_QUESTION}
+quit
+"""
+
+
+def run_playground(
+    tmp_path: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot playground ARGS` with no token, from an empty folder, temp files in
+    `tmp_path/tmp` (so a test can see that nothing is left behind)."""
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    temp = tmp_path / "tmp"
+    temp.mkdir(exist_ok=True)
+    env.update({"PYTHONPATH": str(ROOT), "TMPDIR": str(temp), "PYTHONIOENCODING": "utf-8"})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "playground", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def transcript(stdout: str) -> list[tuple[str, str, str]]:
+    """(who, typed line, what came back) for every prompt in the output."""
+    turns: list[tuple[str, str, list[str]]] = []
+    for line in stdout.splitlines():
+        prompt = PROMPT.match(line)
+        if prompt:
+            turns.append((prompt[1], prompt[3], []))
+        elif turns:
+            turns[-1][2].append(line)
+    return [(who, typed, "\n".join(lines)) for who, typed, lines in turns]
+
+
+def answer_to(turns: list[tuple[str, str, str]], typed: str, nth: int = 0) -> str:
+    found = [answer for _, line, answer in turns if line == typed]
+    assert len(found) > nth, f"{typed!r} was not typed {nth + 1} time(s)"
+    return found[nth]
+
+
+# -- end to end -----------------------------------------------------------------------------
+
+
+def test_a_scripted_session_reads_like_discord(tmp_path: Path) -> None:
+    (tmp_path / "session.txt").write_text(SCRIPT, encoding="utf-8")
+    done = run_playground(tmp_path, "--script", "session.txt")
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    turns = transcript(done.stdout)
+    assert [line for _, line, _ in turns][-1] == "quit"
+
+    assert "“Love wins all”" in answer_to(turns, "/about")
+    symbol = answer_to(turns, "/symbol name:Nemo")
+    assert "interpretation guide EDAM Entertainment released on 2024-01-24" in symbol
+
+    question = answer_to(turns, "/trivia play")
+    assert "[A. " in question
+    assert "[D. " in question
+    assert "Closes: in " in question  # <t:...:R> rendered as words
+    assert "<t:" not in question
+
+    first = answer_to(turns, "click A")
+    assert re.match(r"\s*\[ephemeral\] (Correct|Not quite)", first)
+    second = answer_to(turns, "click A", nth=1)
+    assert re.match(r"\s*\[ephemeral\] .*already answered", second)
+    army = answer_to(turns, "click B")
+    assert re.match(r"\s*\[ephemeral\] (Correct|Not quite)", army)
+    assert ("army", "click B") in [(who, line) for who, line, _ in turns]
+
+    assert "D+" in answer_to(turns, '/countdown event:"V\'s discharge"')
+
+    hidden = answer_to(turns, ADD_QUESTION)
+    assert "uaena can't see /trivia-admin" in hidden
+    assert "Manage Server" in hidden
+    refused = answer_to(turns, f"force {ADD_QUESTION}")
+    assert re.match(r"\s*\[ephemeral\] Only moderators can do that", refused)
+
+    # The temporary database went with the session; nothing was written where it ran.
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.txt", "tmp"]
+
+
+def test_db_keeps_scores_between_sessions_and_stdin_is_read(tmp_path: Path) -> None:
+    first = run_playground(tmp_path, "--db", "fans.sqlite3", stdin="/trivia play\nclick A\n")
+    assert first.returncode == 0, first.stderr
+    assert "[ephemeral]" in answer_to(transcript(first.stdout), "click A")
+
+    # Piped, not scripted: the lines come from stdin. Same file, so the same server.
+    second = run_playground(
+        tmp_path, "--db", "fans.sqlite3", "--as", "army", stdin="/trivia stats member:uaena\n"
+    )
+    assert second.returncode == 0, second.stderr
+    turns = transcript(second.stdout)
+    assert turns[0][0] == "army"
+    assert "Answered: 1" in answer_to(turns, "/trivia stats member:uaena")
+
+
+def test_an_unknown_member_is_refused(tmp_path: Path) -> None:
+    done = run_playground(tmp_path, "--as", "nobody")
+    assert done.returncode == 2
+    assert "no member 'nobody'" in done.stderr
+
+
+# -- parsing what is typed ---------------------------------------------------------------------
+
+
+def test_slash_line_with_quotes_apostrophes_and_a_user() -> None:
+    line = parse_slash('/countdown event:"V\'s discharge" as army')
+    assert line.words == ["countdown"]
+    assert line.options == {"event": "V's discharge"}
+    assert line.user == "army"
+    # An apostrophe alone is text, not an open quote.
+    assert parse_slash("/quote search:V's").options == {"search": "V's"}
+    assert parse_slash("/schedule add kind:quote time:09:00").options["time"] == "09:00"
+
+
+def test_a_word_after_the_options_is_explained() -> None:
+    with pytest.raises(PlaygroundError, match="name:value"):
+        parse_slash("/symbol name:Nemo please")
+    with pytest.raises(PlaygroundError, match="quote is not closed"):
+        split_words('/symbol name:"Nemo')
+
+
+def test_buttons_by_letter_position_or_label() -> None:
+    buttons = [{"label": f"{letter}. {text}"} for letter, text in zip("ABCD", "wxyz", strict=True)]
+    buttons[2]["label"] = "C. Nonsan"
+    assert pick_button(buttons, "b") is buttons[1]
+    assert pick_button(buttons, "4") is buttons[3]
+    assert pick_button(buttons, "nonsan") is buttons[2]
+    with pytest.raises(PlaygroundError, match=r"\[A\. w\]"):
+        pick_button(buttons, "E")
+
+
+# -- rendering and the news watcher ------------------------------------------------------------
+
+
+def test_relative_times_read_as_words() -> None:
+    assert relative_time(20) == "in 20 seconds"
+    assert relative_time(-1) == "1 second ago"
+    assert relative_time(3 * 86400 + 5) == "in 3 days"
+
+
+async def test_mentions_timestamps_and_news_are_readable() -> None:
+    emu = Emulator()
+    world = build_world(emu)
+    out = io.StringIO()
+    now = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    renderer = Renderer(world.guild, clock=lambda: now)
+    session = Session(emu, world, Console(out, interactive=False), renderer)
+
+    content = (
+        f"**Hi** {world.uaena.mention} in {world.trivia.mention}, {world.mods.mention}: "
+        f"closes <t:{int(now) + 20}:R>"
+    )
+    message = emu.world.create_message(world.general, emu.bot, content=content)
+    await session._flush_news()
+    emu.world.edit_message(message, {"content": "over"})
+    await session._flush_news()
+    await session._flush_news()  # shown once only
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "* the bot posted here:"
+    assert lines[1].startswith("  Hi @UAENA in #trivia, @Mods: closes in 20 seconds (")
+    assert lines[2:] == ["* the bot edited its message here:", "  over"]
+
+
+def test_the_demo_server_has_the_same_ids_every_session() -> None:
+    first, second = build_world(Emulator()), build_world(Emulator())
+    assert first.guild.id == second.guild.id
+    assert first.army.id == second.army.id
+    assert first.general.id == second.general.id

@@ -69,7 +69,7 @@ async def test_transaction_rolls_back_on_error(db):
 async def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path):
     path = tmp_path / "notes.sqlite3"
     path.write_text("these are my notes, not a database\n" * 100)
-    with pytest.raises(DatabaseError, match="can't use .* as the database"):
+    with pytest.raises(DatabaseError, match=r"can.t use .* as the database"):
         await Database.open(path)
 
 

@@ -159,6 +159,21 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             raise NotFound("schedule.no_such", id=id)
         await send_ephemeral(interaction, t("schedule.removed", interaction.locale, id=id))
 
+    @remove.autocomplete("id")
+    async def id_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        wanted = current.strip().casefold()
+        choices = []
+        for item in await self.bot.scheduler.list(interaction.guild_id):
+            label = clip(f"#{item.id} · {item.kind} · {format_hhmm(item.time_local)}", 100)
+            label += f" · {item.repeat.value}"
+            if wanted in label.casefold():
+                choices.append(app_commands.Choice(name=label, value=item.id))
+        return choices[:25]
+
 
 async def setup(bot: FanBot) -> None:
     await bot.add_cog(ScheduleCog(bot))

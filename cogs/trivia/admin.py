@@ -167,3 +167,18 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         if not await self.store.remove_question(interaction.guild_id, id):
             raise NotFound("trivia_admin.no_such_question", id=id)
         await send_ephemeral(interaction, t("trivia_admin.removed", interaction.locale, id=id))
+
+    @remove.autocomplete("id")
+    async def id_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        wanted = current.strip().casefold()
+        choices = []
+        for question in await self.store.guild_questions(interaction.guild_id):
+            number = int(question.key.removeprefix("g:"))
+            label = clip(f"#{number} · {question.question}", 100)
+            if wanted in label.casefold():
+                choices.append(app_commands.Choice(name=label, value=number))
+        return choices[-25:]  # the newest, which a moderator most likely means

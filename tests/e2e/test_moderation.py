@@ -263,3 +263,17 @@ async def test_channel_the_bot_cannot_post_in_is_refused(emu, world: DemoWorld, 
     assert result.ephemeral
     assert "Send Messages" in result.content
     assert (await bot.guild_settings.get(int(world.guild.id))).announce_channel_id is None
+
+
+async def test_remove_offers_the_servers_own_questions(emu, world: DemoWorld, bot):
+    pack = emu.add_attachment("ours.toml", GOOD_PACK.encode())
+    await emu.slash(world.guild, "general", "mod", "trivia-admin import", {"file": pack})
+    # An integer field: members can only type digits, so the list narrows by number.
+    everything = await emu.autocomplete(
+        world.guild, "general", "mod", "trivia-admin remove", "id", ""
+    )
+    assert [choice["value"] for choice in everything] == [1, 2]
+    choices = await emu.autocomplete(
+        world.guild, "general", "mod", "trivia-admin remove", "id", "2"
+    )
+    assert [choice["name"] for choice in choices] == ["#2 · Which day is our weekly watch party?"]

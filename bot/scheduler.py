@@ -12,9 +12,11 @@ deleted before it is sent. Each run goes through three steps, each durable on it
 3. **confirm** (a second transaction): the claim is cleared, `last_posted_at` and
    `last_message_id` are set, `last_error` is cleared.
 
-A process killed between 1 and 3 leaves the claim in the table; the next start sends it again
-with the same nonce, so it appears once (see the limitation on Discord's nonce window in
-`Scheduler`). A process killed before 1 committed left the row due, so it is claimed then.
+A process killed between 1 and 3 leaves the claim in the table. The next start first looks
+for the post in its channel (each scheduled post carries its announcement's mark in the embed
+footer), since Discord remembers a nonce for only a few minutes; if it is not there, it sends
+it again with the same nonce, so it appears once. A process killed before 1 committed left
+the row due, so it is claimed then.
 
 Cogs render the posts: `register_kind("quote", render)`; this module never imports a cog.
 """
@@ -141,6 +143,17 @@ class Poster(Protocol):
         """
         ...
 
+    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
+        """The id of a message this bot posted in the channel since `since` whose embed
+        footer carries `marker`, or None. Any exception means "could not look"."""
+        ...
+
+
+# How many of a channel's newest messages are read to find a post made before a crash, and
+# how much earlier than the due instant they may be (clocks differ a little).
+HISTORY_LOOKUP_LIMIT = 100
+HISTORY_SLACK = timedelta(minutes=1)
+
 
 class DiscordPoster:
     """Posts through discord.py without fetching the channel first."""
@@ -175,6 +188,17 @@ class DiscordPoster:
                 ) from exc
             raise
         return sent.id
+
+    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
+        """See `Poster.find_posted`: reads the channel's messages since `since` (one request)."""
+        me = self._client.user
+        channel = self._client.get_partial_messageable(channel_id)
+        async for message in channel.history(after=since, limit=HISTORY_LOOKUP_LIMIT):
+            if me is not None and message.author.id != me.id:
+                continue
+            if any(marker in (embed.footer.text or "") for embed in message.embeds):
+                return message.id
+        return None
 
 
 def _discord_text(exc: discord.HTTPException) -> str:
@@ -238,6 +262,26 @@ class _Claim:
     kind: str
     due_utc: datetime
     nonce: str
+    # Found unconfirmed at start: it may have reached Discord before the process died.
+    resumed: bool = False
+
+
+def run_marker(announcement_id: int) -> str:
+    """The mark a scheduled post carries in its embed footer, so it can be found again.
+
+    It also tells moderators which `/schedule` entry posted it.
+    """
+    return f"⏰ #{announcement_id}"
+
+
+def with_marker(message: OutgoingMessage, marker: str) -> OutgoingMessage:
+    """The message with `marker` added to its embed's footer (messages without one: as is)."""
+    if message.embed is None:
+        return message
+    embed = message.embed.copy()
+    footer = embed.footer.text
+    embed.set_footer(text=f"{footer} · {marker}" if footer else marker)
+    return OutgoingMessage(message.content, embed, message.view, message.after_post)
 
 
 def run_nonce(announcement_id: int, due_utc: datetime) -> str:
@@ -275,10 +319,10 @@ class Scheduler:
     posts only its latest run if that one is within `catch_up`, then moves on to its next
     future run (never a burst of the missed ones).
 
-    Limitation: Discord remembers a nonce for only a few minutes, while a claimed run is
-    re-sent up to `catch_up` after it fell due. A process killed after Discord accepted a post
-    but before confirming it, and restarted more than those few minutes later, posts it twice.
-    A restart within minutes (a supervisor restarting the bot) is covered.
+    A claim found unconfirmed at start is first looked for in its channel (scheduled posts
+    carry `run_marker` in their embed footer): Discord remembers a nonce for only a few
+    minutes, and a restart may come later than that. Only if it is not there is it sent
+    again, with its nonce.
     """
 
     def __init__(
@@ -498,6 +542,7 @@ class Scheduler:
                             kind,
                             datetime.fromisoformat(pending_due),
                             nonce,
+                            resumed=True,
                         )
                     )
         heapq.heapify(heap)
@@ -745,7 +790,34 @@ class Scheduler:
                 claim.announcement_id, claim.due_utc, RunStatus.FAILED, error=repr(exc)
             )
 
+    async def _already_posted(self, claim: _Claim) -> int | None:
+        """For a claim left by a dead process: the post it made, if Discord has it.
+
+        The nonce alone is not enough: Discord forgets it after a few minutes, and a restart
+        may come later than that, so the channel is searched for the run's marker first.
+        """
+        since = claim.due_utc - HISTORY_SLACK
+        try:
+            return await self._poster.find_posted(
+                claim.channel_id, run_marker(claim.announcement_id), since
+            )
+        except Exception as exc:
+            log.info(
+                "announcement %d: could not search its channel (%r); re-sending with its nonce",
+                claim.announcement_id,
+                exc,
+            )
+            return None
+
     async def _deliver(self, claim: _Claim) -> RunOutcome:
+        if claim.resumed and (found := await self._already_posted(claim)) is not None:
+            log.info(
+                "announcement %d: its post %d reached Discord before the restart; confirmed",
+                claim.announcement_id,
+                found,
+            )
+            await self._confirm(claim, found)
+            return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.POSTED, found)
         render = self._kinds.get(claim.kind)
         if render is None:
             return await self._give_up(
@@ -773,6 +845,7 @@ class Scheduler:
         if message is None:
             await self._confirm(claim, None)
             return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.NOTHING)
+        message = with_marker(message, run_marker(claim.announcement_id))
 
         delays = iter(self._retry_delays)
         attempt = 0

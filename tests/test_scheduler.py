@@ -85,6 +85,25 @@ class FakePoster:
         return message_id
 
 
+@dataclass
+class ForgetfulPoster(FakePoster):
+    """Discord after its nonce window: a repeated nonce makes a second message, but the
+    channel's history shows what was posted."""
+
+    footers: list[str | None] = field(default_factory=list)
+
+    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
+        self.by_nonce.clear()
+        self.footers.append(message.embed.footer.text if message.embed else None)
+        return await super().post(channel_id, message, nonce)
+
+    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
+        for post, footer in zip(self.posts, self.footers, strict=True):
+            if post.channel_id == channel_id and footer and marker in footer:
+                return post.message_id
+        return None
+
+
 async def render_quote(run: DueRun) -> OutgoingMessage:
     return OutgoingMessage(content=f"quote #{run.announcement_id}")
 
@@ -855,3 +874,34 @@ async def test_a_closed_gate_posts_nothing_and_moves_on(
         assert closed.pending_due_utc is None
     finally:
         await harness.close()
+
+
+async def test_a_restart_after_discord_forgot_the_nonce_finds_the_post_by_its_mark(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    import discord
+
+    async def render_embed(run: DueRun) -> OutgoingMessage:
+        return OutgoingMessage(embed=discord.Embed(title="quote").set_footer(text="Source: x"))
+
+    poster = ForgetfulPoster(crash_after_post=True)
+    harness = Bot(tmp_path / "f.sqlite3", clock, poster)
+    scheduler = await harness.open()
+    scheduler.register_kind("quote", render_embed)
+    announcement_id = await add(scheduler)
+    clock.set(DUE)
+    with pytest.raises(SimulatedCrash):
+        await scheduler.run_due()
+    assert poster.footers == [f"Source: x · ⏰ #{announcement_id}"]
+
+    poster.crash_after_post = False
+    clock.advance(timedelta(minutes=30))  # long past the nonce window, within the hour
+    scheduler = await harness.restart()
+    scheduler.register_kind("quote", render_embed)
+    [outcome] = await scheduler.run_due()
+    assert outcome.status is RunStatus.POSTED
+    assert outcome.message_id == poster.posts[0].message_id
+    assert len(poster.posts) == 1
+    [listed] = await scheduler.list(GUILD)
+    assert listed.last_message_id == poster.posts[0].message_id
+    await harness.close()

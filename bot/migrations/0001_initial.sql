@@ -46,7 +46,9 @@ CREATE TABLE trivia_rounds (
     closes_at     TEXT    NOT NULL,
     closed        INTEGER NOT NULL DEFAULT 0,
     -- The scheduled run that posted it: a re-sent run reuses its round instead of dealing anew.
-    run_nonce     TEXT UNIQUE
+    run_nonce     TEXT UNIQUE,
+    -- Its announcement's mark, kept in the reveal's footer so a restart can still find it.
+    run_mark      TEXT
 );
 CREATE INDEX trivia_rounds_open ON trivia_rounds (closed, closes_at);
 

@@ -17,7 +17,7 @@ from bot.checks import cog_enabled
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
-from bot.scheduler import DueRun, OutgoingMessage
+from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.weeks import week_start
 from cogs.trivia.game import (
     CHOICE_LABELS,
@@ -188,6 +188,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         category: str | None,
         *,
         run_nonce: str | None = None,
+        run_mark: str | None = None,
     ) -> TriviaRound:
         """Pick an unasked question and store the round (not yet posted).
 
@@ -215,7 +216,9 @@ class TriviaCog(commands.Cog, name="Trivia"):
             closes_at,
             start_afresh=afresh,
             run_nonce=run_nonce,
+            run_mark=run_mark,
         )
+        trivia_round.footer_mark = run_mark
         return trivia_round
 
     async def arm_round(self, trivia_round: TriviaRound, message_id: int | None = None) -> None:
@@ -353,9 +356,10 @@ class TriviaCog(commands.Cog, name="Trivia"):
             value=f"```\n{chart}\n```",
             inline=False,
         )
-        embed.set_footer(
-            text=t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
-        )
+        footer = t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
+        if trivia_round.footer_mark:
+            footer += f" · {trivia_round.footer_mark}"
+        embed.set_footer(text=footer)
         return embed
 
     async def _rebuild(self, stored: StoredRound) -> TriviaRound | None:
@@ -376,6 +380,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             closes_at=stored.closes_at,
             message_id=stored.message_id,
             closed=stored.closed,
+            footer_mark=stored.run_mark,
         )
         for user_id, choice, name in await self.store.round_answers(stored.round_id):
             trivia_round.answers[user_id] = choice
@@ -409,7 +414,11 @@ class TriviaCog(commands.Cog, name="Trivia"):
             return None
         else:
             trivia_round = await self.start_round(
-                run.guild_id, run.channel_id, None, run_nonce=run.nonce
+                run.guild_id,
+                run.channel_id,
+                None,
+                run_nonce=run.nonce,
+                run_mark=run_marker(run.announcement_id),
             )
         # Armed now, so early clicks count and a post that never happens still closes it.
         await self.arm_round(trivia_round)

@@ -75,6 +75,7 @@ class TriviaRound:
     answers: dict[int, int] = field(default_factory=dict)  # user id -> choice index
     names: dict[int, str] = field(default_factory=dict)
     closed: bool = False
+    footer_mark: str | None = None  # a scheduled post's mark, kept through the reveal
 
     @classmethod
     def deal(

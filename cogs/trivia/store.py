@@ -24,6 +24,7 @@ class StoredRound:
     correct_index: int
     closes_at: datetime
     closed: bool = False
+    run_mark: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class LeaderboardRow:
 
 
 _ROUND_COLUMNS = (
-    "id, guild_id, channel_id, message_id, question_key, choices, correct_index, closes_at, closed"
+    "id, guild_id, channel_id, message_id, question_key, choices, correct_index, closes_at, "
+    "closed, run_mark"
 )
 
 
@@ -50,6 +52,7 @@ def _stored_round(row: Any) -> StoredRound:
         row["correct_index"],
         from_db(row["closes_at"]),
         bool(row["closed"]),
+        row["run_mark"],
     )
 
 
@@ -70,6 +73,7 @@ class TriviaStore:
         closes_at: datetime,
         start_afresh: bool,
         run_nonce: str | None = None,
+        run_mark: str | None = None,
     ) -> int:
         """Insert the round and mark its question asked (forgetting the rest when afresh)."""
         async with self._db.transaction() as tx:
@@ -81,7 +85,8 @@ class TriviaStore:
             )
             return await tx.insert(
                 "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
-                "correct_index, opened_at, closes_at, run_nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "correct_index, opened_at, closes_at, run_nonce, run_mark) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
                     channel_id,
@@ -91,6 +96,7 @@ class TriviaStore:
                     to_db(opened_at),
                     to_db(closes_at),
                     run_nonce,
+                    run_mark,
                 ),
             )
 

@@ -101,9 +101,16 @@ async def test_scheduled_trivia_round_takes_answers(
     bot_clock.advance(timedelta(minutes=5))
     await bot.scheduler.run_due()
     question = await emu.wait_for_message(world.trivia)
+    assert "⏰ #1" in question.text()
     answer = await emu.click(question, question.buttons()[0]["custom_id"], "army")
     assert answer.ephemeral
     assert "Correct" in answer.content or "Not quite" in answer.content
+    cog = bot.get_cog("Trivia")
+    await cog.close_round(next(iter(cog.rounds)))
+    # The reveal keeps the mark, so a restart can still tell the run was posted.
+    revealed = emu.message(question.id)
+    assert "Time's up" in revealed.text()
+    assert "⏰ #1" in revealed.text()
 
 
 async def test_announcements_off_posts_nothing(emu: Emulator, world: DemoWorld, bot, bot_clock):

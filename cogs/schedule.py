@@ -10,6 +10,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
+from bot.choices import matching_choices
 from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
@@ -165,14 +166,12 @@ class ScheduleCog(commands.Cog, name="Schedule"):
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
-        wanted = current.strip().casefold()
-        choices = []
-        for item in await self.bot.scheduler.list(interaction.guild_id):
-            label = clip(f"#{item.id} · {item.kind} · {format_hhmm(item.time_local)}", 100)
-            label += f" · {item.repeat.value}"
-            if wanted in label.casefold():
-                choices.append(app_commands.Choice(name=label, value=item.id))
-        return choices[:25]
+        items = await self.bot.scheduler.list(interaction.guild_id)
+        options = (
+            (f"#{i.id} · {i.kind} · {format_hhmm(i.time_local)} · {i.repeat.value}", i.id)
+            for i in items
+        )
+        return matching_choices(options, current)
 
 
 async def setup(bot: FanBot) -> None:

@@ -53,6 +53,18 @@ from bot.devtools.emulator import (
     running_client,
 )
 from bot.devtools.emulator import permissions as perms
+from bot.devtools.emulator.driver import (
+    OPT_ATTACHMENT,
+    OPT_BOOLEAN,
+    OPT_CHANNEL,
+    OPT_INTEGER,
+    OPT_MENTIONABLE,
+    OPT_NUMBER,
+    OPT_ROLE,
+    OPT_SUB_COMMAND,
+    OPT_SUB_COMMAND_GROUP,
+    OPT_USER,
+)
 from bot.devtools.emulator.state import DISCORD_EPOCH_MS, Channel, Guild, Member, SnowflakeFactory
 from bot.logs import setup_logging
 
@@ -73,18 +85,6 @@ MESSAGES_SHOWN = 10
 # every session, so a `--db` file keeps finding its server, members and channels.
 STABLE_IDS_AT = datetime(2024, 1, 24, 9, 0, tzinfo=UTC)
 
-# Application command option types (Discord's numbering).
-OPT_SUB_COMMAND = 1
-OPT_SUB_COMMAND_GROUP = 2
-OPT_STRING = 3
-OPT_INTEGER = 4
-OPT_BOOLEAN = 5
-OPT_USER = 6
-OPT_CHANNEL = 7
-OPT_ROLE = 8
-OPT_MENTIONABLE = 9
-OPT_NUMBER = 10
-OPT_ATTACHMENT = 11
 
 BUTTON_STYLE_MARKS = {3: "green", 4: "red"}
 PERMISSION_NAMES = {"manage_guild": "Manage Server", "administrator": "Administrator"}

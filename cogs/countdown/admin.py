@@ -10,6 +10,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import moderator_group, moderator_only
+from bot.choices import matching_choices
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
@@ -98,9 +99,5 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        wanted = current.strip().casefold()
-        return [
-            app_commands.Choice(name=event.name, value=event.name)
-            for event in await self.store.events(interaction.guild_id)
-            if wanted in event.name.casefold()
-        ][:25]
+        events = await self.store.events(interaction.guild_id)
+        return matching_choices(((event.name, event.name) for event in events), current)

@@ -10,6 +10,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import cog_enabled
+from bot.choices import matching_choices
 from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import NotFound
 from bot.i18n import language_of, t
@@ -127,9 +128,4 @@ class CountdownCog(commands.Cog, name="Countdown"):
         events = self.builtin
         if interaction.guild_id is not None:
             events = await self.events_for(interaction.guild_id)
-        wanted = current.strip().casefold()
-        return [
-            app_commands.Choice(name=clip(e.name, 100), value=clip(e.name, 100))
-            for e in events
-            if wanted in e.name.casefold()
-        ][:25]
+        return matching_choices(((e.name, clip(e.name, 100)) for e in events), current)

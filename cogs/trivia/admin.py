@@ -10,6 +10,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import moderator_group, moderator_only
+from bot.choices import matching_choices
 from bot.content import ContentError, format_of, parse_document
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
@@ -174,11 +175,8 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
-        wanted = current.strip().casefold()
-        choices = []
-        for question in await self.store.guild_questions(interaction.guild_id):
-            number = int(question.key.removeprefix("g:"))
-            label = clip(f"#{number} · {question.question}", 100)
-            if wanted in label.casefold():
-                choices.append(app_commands.Choice(name=label, value=number))
-        return choices[-25:]  # the newest, which a moderator most likely means
+        questions = await self.store.guild_questions(interaction.guild_id)
+        numbered = ((int(q.key.removeprefix("g:")), q.question) for q in questions)
+        options = ((f"#{number} · {text}", number) for number, text in numbered)
+        # Past 25, the newest: the one a moderator just added is the likeliest to go.
+        return matching_choices(options, current, keep_newest=True)

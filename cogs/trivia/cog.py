@@ -14,6 +14,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import cog_enabled
+from bot.choices import matching_choices
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
@@ -174,12 +175,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         names = {question.category for question in self.builtin}
         if interaction.guild_id is not None:
             names |= {q.category for q in await self.store.guild_questions(interaction.guild_id)}
-        current = current.casefold()
-        return [
-            app_commands.Choice(name=name, value=name)
-            for name in sorted(names)
-            if current in name.casefold()
-        ][:25]
+        return matching_choices(((name, name) for name in sorted(names)), current)
 
     async def start_round(
         self,

@@ -19,6 +19,7 @@ from bot.logs import setup_logging
 
 async def run(settings: Settings) -> None:
     bot = FanBot(settings)
+    await bot.open_database()
     if settings.api_base:
         from bot.devtools.redirect import use_api_base
 

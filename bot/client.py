@@ -92,7 +92,14 @@ class FanBot(commands.Bot):
         settings = await self.guild_settings.get(run.guild_id)
         return settings.cog_enabled("announcements")
 
-    async def setup_hook(self) -> None:
+    async def open_database(self) -> None:
+        """Open and migrate the database (once). `python -m bot` calls it before connecting,
+        so a database problem is reported even when Discord can't be reached.
+
+        Raises `DatabaseError` when the file can't be used.
+        """
+        if self.db is not None:
+            return
         self.db = await Database.open(self.settings.database_path)
         self._guild_settings = GuildSettingsStore(self.db, self.clock)
         self._scheduler = Scheduler(
@@ -102,6 +109,9 @@ class FanBot(commands.Bot):
             owns_guild=self.owns_guild,
             gate=self._announcements_enabled,
         )
+
+    async def setup_hook(self) -> None:
+        await self.open_database()
         await self.tree.set_translator(CommandTranslator())
         for extension in discover_cogs():
             await self.load_extension(extension)
@@ -135,6 +145,11 @@ class FanBot(commands.Bot):
         )
         where = f"server {guild.id}" if guild else "all servers"
         log.info("synced %d commands to %s: %s", len(synced), where, _names(synced))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # Kicked or the server was deleted: its settings need not stay in memory.
+        if self._guild_settings is not None:
+            self._guild_settings.forget(guild.id)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d server(s)", self.user, len(self.guilds))

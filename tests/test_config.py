@@ -114,3 +114,27 @@ def test_python_m_bot_with_a_token_but_no_discord_says_so_without_a_traceback(tm
     assert "could not reach Discord" in done.stderr
     assert "Traceback" not in done.stderr
     assert TOKEN not in done.stderr
+
+
+def test_python_m_bot_with_a_file_that_is_not_a_database_says_so(tmp_path):
+    notes = tmp_path / "notes.sqlite3"
+    notes.write_text("my notes, not a database\n" * 100)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_API_BASE": "http://127.0.0.1:9",
+        "DATABASE_PATH": str(notes),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "as the database" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -77,38 +77,33 @@ def test_token_is_redacted_from_log_records():
     assert "[redacted]" in record.getMessage()
 
 
-def test_python_m_bot_without_token_exits_with_one_clear_line(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run(
+def run_bot(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` in an empty folder (no .env) with only `env` set."""
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
         [sys.executable, "-m", "bot"],
-        cwd=tmp_path,  # no .env here
-        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        env={**base, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_python_m_bot_without_token_exits_with_one_clear_line(tmp_path):
+    done = run_bot(tmp_path)
     assert done.returncode == 2
     assert "DISCORD_TOKEN is not set" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_python_m_bot_with_a_token_but_no_discord_says_so_without_a_traceback(tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": TOKEN,
+    done = run_bot(
+        tmp_path,
+        DISCORD_TOKEN=TOKEN,
         # Nothing listens on port 9 of loopback: the connection is refused at once.
-        "DISCORD_API_BASE": "http://127.0.0.1:9",
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        DISCORD_API_BASE="http://127.0.0.1:9",
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
     )
     assert done.returncode == 1
     assert "could not reach Discord" in done.stderr
@@ -119,21 +114,11 @@ def test_python_m_bot_with_a_token_but_no_discord_says_so_without_a_traceback(tm
 def test_python_m_bot_with_a_file_that_is_not_a_database_says_so(tmp_path):
     notes = tmp_path / "notes.sqlite3"
     notes.write_text("my notes, not a database\n" * 100)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": TOKEN,
-        "DISCORD_API_BASE": "http://127.0.0.1:9",
-        "DATABASE_PATH": str(notes),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = run_bot(
+        tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        DISCORD_API_BASE="http://127.0.0.1:9",
+        DATABASE_PATH=str(notes),
     )
     assert done.returncode == 1
     assert "as the database" in done.stderr

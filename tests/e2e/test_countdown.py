@@ -233,3 +233,14 @@ async def test_a_custom_yearly_birthday_says_birthday(emu, world: DemoWorld, bot
     )
     assert refused.ephemeral
     assert "A kind is for yearly events" in refused.content
+
+
+async def test_a_page_turned_after_the_cog_is_off_says_so(emu, world: DemoWorld, bot):
+    listed = await emu.slash(world.guild, "general", "uaena", "countdown")
+    await emu.slash(
+        world.guild, "general", "mod", "config cog", {"name": "countdown", "enabled": False}
+    )
+    turned = await emu.click(listed.message, listed.message.buttons()[1]["custom_id"], "army")
+    assert turned.ephemeral
+    assert "turned off in this server" in turned.content
+    assert "Page 1/" in listed.message.text()  # the list itself is left as it was

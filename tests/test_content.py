@@ -47,6 +47,6 @@ def test_quotes_events_and_release_load():
     assert events["song-release"].at.isoformat() == "2024-01-24T18:00:00+09:00"
     assert events["mv-release"].at.isoformat() == "2024-01-24T00:00:00+09:00"
     assert events["release-anniversary"].yearly
-    assert events["iu-birthday"].occasion == "birthday"
+    assert events["iu-birthday"].kind == "birthday"
     release = load_release()
     assert ("Lyrics", "IU") in release.credits

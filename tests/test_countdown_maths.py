@@ -10,9 +10,13 @@ import pytest
 from cogs.countdown.maths import (
     KST,
     CountdownEvent,
+    best_matches,
     countdown,
+    find_events,
+    has_time,
     occurrence_in,
     ordinal,
+    pages_of,
     parse_event_date,
 )
 
@@ -102,3 +106,89 @@ def test_event_dates_are_parsed_strictly():
     for bad in ("2025-13-40", "10/06/2025", "2025-6-1", "2025-06-10 25:00", "2025-06-10 9"):
         with pytest.raises(ValueError):  # noqa: PT011 - each is refused, whatever the wording
             parse_event_date(bad, SEOUL)
+
+
+ENLISTMENT = CountdownEvent(
+    "v-enlistment",
+    "V's enlistment",
+    datetime(2023, 12, 11, tzinfo=KST),
+    date_only=True,
+    aliases=("enlistment", "입대"),
+)
+
+
+def test_a_date_only_event_counts_days_in_its_own_zone():
+    # 23:00 Dec 10 in Seoul is 09:00 Dec 10 in New York: the enlistment is tomorrow in
+    # Seoul, and so it is D-1 on a New York server too (not D-Day, as 00:00 KST in New York
+    # time, 10:00 Dec 10, would make it), with no hours, since a date has no time.
+    now = datetime(2023, 12, 10, 14, 0, tzinfo=UTC)
+    item = countdown(ENLISTMENT, now, NEW_YORK)
+    assert item.days == 1
+    assert item.d_label == "D-1"
+    assert not item.show_hours
+    assert not item.is_past
+
+
+def test_a_date_only_event_is_today_for_its_whole_day():
+    for hour in (0, 12, 23):
+        now = datetime(2023, 12, 11, hour, 30, tzinfo=KST)
+        item = countdown(ENLISTMENT, now, NEW_YORK)
+        assert item.is_today
+        assert not item.is_past
+        assert item.d_label == "D-Day"
+    after = countdown(ENLISTMENT, datetime(2023, 12, 12, 0, 0, tzinfo=KST), NEW_YORK)
+    assert after.is_past
+    assert after.d_label == "D+1"
+
+
+def test_a_yearly_date_only_birthday_counts_in_its_own_zone():
+    birthday = CountdownEvent(
+        "b", "IU's birthday", datetime(1993, 5, 16, tzinfo=KST), yearly=True, date_only=True
+    )
+    # 05:00 May 17 in Seoul, still May 16 in New York: the day is over where it is a date.
+    now = datetime(2024, 5, 16, 20, 0, tzinfo=UTC)
+    item = countdown(birthday, now, NEW_YORK)
+    assert item.target.date().isoformat() == "2025-05-16"
+    assert item.occurrence == 32
+
+
+@pytest.mark.parametrize("typed", ["discharge", "DISCH", "v-discharge", "v's discharge", "전역"])
+def test_typed_text_finds_an_event_by_name_key_or_alias(typed):
+    discharge = CountdownEvent(
+        "v-discharge", "V's discharge", DISCHARGE.at, aliases=("discharge", "전역")
+    )
+    assert best_matches([ENLISTMENT, discharge, SONG], typed) == [discharge]
+    assert find_events([ENLISTMENT, discharge, SONG], typed)[0] == discharge
+
+
+def test_matches_rank_exact_then_alias_then_prefix_then_substring():
+    exact = CountdownEvent("x", "Live", SONG.at)
+    alias = CountdownEvent("y", "Concert", SONG.at, aliases=("live",))
+    prefix = CountdownEvent("z", "Live tour", SONG.at)
+    inside = CountdownEvent("w", "Olive day", SONG.at)
+    events = [inside, prefix, alias, exact]
+    assert find_events(events, "live") == [exact, alias, prefix, inside]
+    assert best_matches(events, "LIVE") == [exact]
+    assert best_matches([inside, prefix], "liv") == [prefix]
+    assert find_events(events, "") == events  # empty text: everything, in order
+    assert best_matches(events, "nothing") == []
+
+
+def test_several_equally_good_matches_are_all_returned():
+    a = CountdownEvent("a", "V's enlistment", SONG.at)
+    b = CountdownEvent("b", "V's discharge", SONG.at)
+    assert best_matches([a, b, SONG], "v's") == [a, b]
+
+
+def test_pages_of():
+    assert pages_of(list(range(25)), 10) == [
+        list(range(10)),
+        list(range(10, 20)),
+        [20, 21, 22, 23, 24],
+    ]
+    assert pages_of([], 10) == [[]]
+
+
+def test_has_time():
+    assert not has_time("2025-06-10")
+    assert has_time(" 2025-06-10   18:30 ")

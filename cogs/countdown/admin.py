@@ -14,7 +14,7 @@ from bot.choices import matching_choices
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
-from cogs.countdown.maths import parse_event_date
+from cogs.countdown.maths import has_time, parse_event_date
 from cogs.countdown.store import CountdownStore
 
 if TYPE_CHECKING:
@@ -22,7 +22,13 @@ if TYPE_CHECKING:
 
 NAME_MAX = 100  # an embed field name holds 256; autocomplete choices hold 100
 DESCRIPTION_MAX = 600
-GUILD_MAX_EVENTS = 20  # /countdown lists them all in one embed beside the built-in ones
+GUILD_MAX_EVENTS = 20  # /countdown pages its list, so this limit is for moderators' sake
+KIND_CHOICES = [
+    app_commands.Choice(name=_("birthday"), value="birthday"),
+    app_commands.Choice(name=_("anniversary"), value="anniversary"),
+    app_commands.Choice(name=_("debut anniversary"), value="debut"),
+    app_commands.Choice(name=_("other yearly date"), value="other"),
+]
 
 
 class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
@@ -38,20 +44,27 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
         date=_("YYYY-MM-DD, optionally with HH:MM, in the server's time zone"),
         yearly=_("Count to its next occurrence every year (default: no)"),
         description=_("One line about it, shown with the countdown"),
+        kind=_("What a yearly event celebrates (makes it yearly)"),
     )
+    @app_commands.choices(kind=KIND_CHOICES)
     @moderator_only()
     async def add(
         self,
         interaction: discord.Interaction,
         name: app_commands.Range[str, 1, NAME_MAX],
         date: str,
-        yearly: bool = False,
+        yearly: bool | None = None,
         description: app_commands.Range[str, 1, DESCRIPTION_MAX] | None = None,
+        kind: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         name = " ".join(name.split())
         if not name:
             raise InvalidInput("countdown_admin.empty_name")
+        if kind is not None and yearly is False:
+            raise InvalidInput("countdown_admin.kind_needs_yearly")
+        # A birthday or an anniversary comes back every year, so a kind alone makes it yearly.
+        yearly = bool(yearly) or kind is not None
         settings = await self.bot.guild_settings.get(interaction.guild_id)
         try:
             at = parse_event_date(date, settings.zone)
@@ -73,10 +86,12 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
             description,
             interaction.user.id,
             self.bot.clock.now(),
+            kind=kind,
+            date_only=not has_time(date),
         )
         if not added:
             raise InvalidInput("countdown_admin.taken", name=name)
-        when = at.strftime("%Y-%m-%d %H:%M")
+        when = at.strftime("%Y-%m-%d %H:%M" if has_time(date) else "%Y-%m-%d")
         key = "countdown_admin.added_yearly" if yearly else "countdown_admin.added"
         await send_ephemeral(
             interaction, t(key, interaction.locale, name=name, when=when, zone=settings.timezone)

@@ -1,26 +1,41 @@
-"""Countdown arithmetic, free of Discord: until/since an event, and yearly occurrences."""
+"""Countdown arithmetic, free of Discord: until/since an event, yearly occurrences, and
+finding the events a member typed.
+
+Counting rule: an event with a time is an instant; its calendar days are counted in the
+server's zone (and its time is shown there). A date-only event is a date in its own zone
+(Asia/Seoul for the shipped ones, the server's zone when it was added for a server's own):
+its days are counted from today's date in that zone, it is D-Day for that whole day there,
+and it never shows hours, since it has no time to count them to.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
 SHOW_HOURS_UNDER = timedelta(days=2)
+# What a yearly event celebrates; "other" says only that it comes back every year.
+YEARLY_KINDS = ("birthday", "anniversary", "debut", "other")
 
 
 @dataclass(frozen=True)
 class CountdownEvent:
-    """An instant to count to or from. A yearly one recurs on its month and day."""
+    """An instant (or, `date_only`, a date) to count to or from. A yearly one recurs on its
+    month and day; `kind` (one of YEARLY_KINDS) says what it celebrates."""
 
     key: str
     name: str
-    at: datetime  # aware
+    at: datetime  # aware; for a date-only event, 00:00 of its date in its own zone
     yearly: bool = False
     fact: str | None = None
     source: str | None = None
-    occasion: str = "anniversary"  # what a yearly recurrence is called: anniversary, birthday
+    kind: str = "other"
+    date_only: bool = False
+    aliases: tuple[str, ...] = ()  # other words members type for it ("discharge", "전역")
 
 
 @dataclass(frozen=True)
@@ -28,16 +43,23 @@ class Countdown:
     event: CountdownEvent
     target: datetime  # the instant counted to (the next occurrence, for a yearly event)
     remaining: timedelta  # negative once the target has passed
-    days: int  # calendar days from today to the target's day, in the server's zone
+    days: int  # calendar days from today to the target's day (see the counting rule above)
     occurrence: int | None  # for a yearly event: 3 for the 3rd anniversary
 
     @property
     def is_past(self) -> bool:
+        if self.event.date_only:
+            return self.days < 0  # its whole day is "today", not "since"
         return self.remaining < timedelta(0)
 
     @property
+    def is_today(self) -> bool:
+        """A date-only event on its day: neither until nor since."""
+        return self.event.date_only and self.days == 0
+
+    @property
     def show_hours(self) -> bool:
-        return abs(self.remaining) < SHOW_HOURS_UNDER
+        return not self.event.date_only and abs(self.remaining) < SHOW_HOURS_UNDER
 
     @property
     def d_label(self) -> str:
@@ -57,7 +79,8 @@ def occurrence_in(event: CountdownEvent, year: int) -> datetime:
 
 
 def countdown(event: CountdownEvent, now: datetime, zone: ZoneInfo) -> Countdown:
-    """How far `event` is from `now`, with calendar days counted in `zone`.
+    """How far `event` is from `now`, with calendar days counted in `zone` (a date-only
+    event: in its own zone, see the counting rule above).
 
     A yearly event counts to its next occurrence; on the day itself it stays on today's
     occurrence (D-Day) until the day is over, so fans see "today" rather than "in 364 days".
@@ -70,12 +93,70 @@ def countdown(event: CountdownEvent, now: datetime, zone: ZoneInfo) -> Countdown
         if target.date() < local_now.date():
             target = occurrence_in(event, local_now.year + 1)
         occurrence = target.year - event.at.year
-    days = (target.astimezone(zone).date() - now.astimezone(zone).date()).days
+    count_in = event.at.tzinfo if event.date_only else zone
+    days = (target.astimezone(count_in).date() - now.astimezone(count_in).date()).days
     return Countdown(event, target, target - now, days, occurrence)
 
 
+def local_date(event: CountdownEvent, target: datetime) -> date:
+    """The calendar date of a date-only event's `target`, in its own zone."""
+    return target.astimezone(event.at.tzinfo).date()
+
+
+def find_events(events: Iterable[CountdownEvent], typed: str) -> list[CountdownEvent]:
+    """The events whose name, key or an alias matches `typed` (any case), best first.
+
+    Best is an exact name or key, then an exact alias, then a name or alias that starts with
+    `typed`, then one that contains it; ties keep the events' order. Empty text matches all.
+    Both the autocomplete and `/countdown event:` use this, so what one offers the other takes.
+    """
+    wanted = " ".join(typed.split()).casefold()
+    ranked: list[tuple[int, int, CountdownEvent]] = []
+    for position, event in enumerate(events):
+        rank = _match_rank(event, wanted)
+        if rank is not None:
+            ranked.append((rank, position, event))
+    ranked.sort(key=lambda entry: entry[:2])
+    return [event for _, _, event in ranked]
+
+
+def best_matches(events: Iterable[CountdownEvent], typed: str) -> list[CountdownEvent]:
+    """The events tied for the best match of `typed`: one when it is clear, several when
+    the member must choose, none when nothing matches."""
+    wanted = " ".join(typed.split()).casefold()
+    ranked = [(rank, e) for e in events if (rank := _match_rank(e, wanted)) is not None]
+    if not ranked:
+        return []
+    best = min(rank for rank, _ in ranked)
+    return [event for rank, event in ranked if rank == best]
+
+
+def _match_rank(event: CountdownEvent, wanted: str) -> int | None:
+    name, key = event.name.casefold(), event.key.casefold()
+    aliases = [alias.casefold() for alias in event.aliases]
+    if wanted in (name, key):
+        return 0
+    if wanted in aliases:
+        return 1
+    words = [name, *aliases]
+    if any(word.startswith(wanted) for word in words):
+        return 2
+    if any(wanted in word for word in words):
+        return 3
+    return None
+
+
+PageT = TypeVar("PageT")
+
+
+def pages_of(items: Sequence[PageT], per_page: int) -> list[Sequence[PageT]]:
+    """`items` cut into pages of `per_page` (at least one page, maybe empty)."""
+    return [items[i : i + per_page] for i in range(0, len(items), per_page)] or [items[:0]]
+
+
 def parse_event_date(text: str, zone: ZoneInfo) -> datetime:
-    """`YYYY-MM-DD` or `YYYY-MM-DD HH:MM` on the server's wall clock, as an aware datetime.
+    """`YYYY-MM-DD` or `YYYY-MM-DD HH:MM` on the server's wall clock, as an aware datetime
+    (00:00 for a date alone; `has_time` tells the two apart).
 
     Raises `ValueError` for anything else (including impossible dates like 2025-13-40).
     """
@@ -109,3 +190,8 @@ def _looks_like_date(text: str) -> bool:
 
 def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def has_time(text: str) -> bool:
+    """Whether an event date accepted by `parse_event_date` gave a time of day."""
+    return len(text.split()) == 2

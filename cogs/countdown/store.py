@@ -4,27 +4,46 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import from_db, to_db
 from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
 from bot.database import Database
-from cogs.countdown.maths import KST, CountdownEvent
+from cogs.countdown.maths import KST, YEARLY_KINDS, CountdownEvent
+
+ALIAS_MAX = 40
+
+
+def _kind_check(value: object) -> str | None:
+    return None if value in YEARLY_KINDS else f"must be one of {', '.join(YEARLY_KINDS)}"
+
+
+def _aliases_check(value: object) -> str | None:
+    if isinstance(value, list) and all(
+        isinstance(alias, str) and 0 < len(alias.strip()) <= ALIAS_MAX for alias in value
+    ):
+        return None
+    return f"must be a list of words, each at most {ALIAS_MAX} characters"
+
 
 EVENT_FIELDS = [
     Field("key", max_length=60),
     Field("name", max_length=100),
     Field("at", max_length=40),
     Field("yearly", required=False, kind=bool),
-    Field("occasion", required=False, max_length=30),
+    Field("kind", required=False, max_length=30, check=_kind_check),
+    Field("aliases", required=False, kind=list, check=_aliases_check),
     Field("fact", max_length=600),
     Field("source", max_length=500, check=is_url),
 ]
 
 
-def parse_instant(text: str) -> datetime:
-    """`YYYY-MM-DD` (00:00 KST) or an ISO date-time with its offset."""
+def parse_instant(text: str) -> tuple[datetime, bool]:
+    """`YYYY-MM-DD` (a date, in Asia/Seoul) or an ISO date-time with its offset; the bool
+    says whether it is date-only."""
     when = datetime.fromisoformat(text)
-    return when if when.tzinfo else when.replace(tzinfo=KST)
+    date_only = "T" not in text and " " not in text.strip()
+    return (when if when.tzinfo else when.replace(tzinfo=KST)), date_only
 
 
 def load_builtin_events(path: Path = DATA_DIR / "events.toml") -> list[CountdownEvent]:
@@ -32,22 +51,29 @@ def load_builtin_events(path: Path = DATA_DIR / "events.toml") -> list[Countdown
     events = []
     for number, record in enumerate(records, start=1):
         try:
-            at = parse_instant(record.get("at", ""))
+            at, date_only = parse_instant(record.get("at", ""))
         except ValueError:
             problems.append(
                 Problem(f"entry {number}, field at", "use YYYY-MM-DD or 2024-01-24T18:00:00+09:00")
             )
             continue
+        yearly = record.get("yearly", False)
+        if yearly and "kind" not in record:
+            problems.append(Problem(f"entry {number}, field kind", "a yearly event needs one"))
+        if not yearly and "kind" in record:
+            problems.append(Problem(f"entry {number}, field kind", "only for yearly events"))
         if "key" in record and "name" in record:
             events.append(
                 CountdownEvent(
                     key=record["key"],
                     name=record["name"],
                     at=at,
-                    yearly=record.get("yearly", False),
+                    yearly=yearly,
                     fact=record.get("fact"),
                     source=record.get("source"),
-                    occasion=record.get("occasion", "anniversary"),
+                    kind=record.get("kind", "other"),
+                    date_only=date_only,
+                    aliases=tuple(alias.strip() for alias in record.get("aliases", [])),
                 )
             )
     if len({event.key for event in events}) != len(events):
@@ -57,13 +83,25 @@ def load_builtin_events(path: Path = DATA_DIR / "events.toml") -> list[Countdown
     return events
 
 
+def _stored_start(starts_at: str, zone: str | None) -> datetime:
+    """The stored start in the zone it was given in (its offset alone, for older rows)."""
+    at = from_db(starts_at)
+    if zone:
+        try:
+            return at.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return at
+    return at
+
+
 class CountdownStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def events(self, guild_id: int) -> list[CountdownEvent]:
         rows = await self._db.fetchall(
-            "SELECT id, name, starts_at, yearly, description FROM countdown_events "
+            "SELECT id, name, starts_at, yearly, description, kind, date_only, zone "
+            "FROM countdown_events "
             "WHERE guild_id = ? ORDER BY starts_at",
             (guild_id,),
         )
@@ -71,9 +109,11 @@ class CountdownStore:
             CountdownEvent(
                 key=f"g:{row['id']}",
                 name=row["name"],
-                at=from_db(row["starts_at"]),
+                at=_stored_start(row["starts_at"], row["zone"]),
                 yearly=bool(row["yearly"]),
                 fact=row["description"],
+                kind=row["kind"] or "other",
+                date_only=bool(row["date_only"]),
             )
             for row in rows
         ]
@@ -87,8 +127,15 @@ class CountdownStore:
         description: str | None,
         created_by: int,
         now: datetime,
+        *,
+        kind: str | None = None,
+        date_only: bool = False,
     ) -> bool:
-        """Store a server event; False when the server already has one by that name."""
+        """Store a server event; False when the server already has one by that name.
+
+        `at` of a date-only event is 00:00 of its date in the server's zone: that zone is the
+        event's own from then on, so its date doesn't move when the server changes zone.
+        """
         existing = await self._db.fetchone(
             "SELECT 1 FROM countdown_events WHERE guild_id = ? AND name = ? COLLATE NOCASE",
             (guild_id, name),
@@ -98,8 +145,20 @@ class CountdownStore:
         # Keep the wall-clock offset so a yearly event recurs at the same local time.
         await self._db.insert(
             "INSERT INTO countdown_events (guild_id, name, starts_at, yearly, description, "
-            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, name, at.isoformat(), int(yearly), description, created_by, to_db(now)),
+            "created_by, created_at, kind, date_only, zone) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guild_id,
+                name,
+                at.isoformat(),
+                int(yearly),
+                description,
+                created_by,
+                to_db(now),
+                kind,
+                int(date_only),
+                str(at.tzinfo),
+            ),
         )
         return True
 

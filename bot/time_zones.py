@@ -99,6 +99,14 @@ class _Name:
     words: tuple[str, ...]
     rank: tuple[int, int, str]
 
+    @property
+    def fan(self) -> bool:
+        return self.name in FAN_ZONES
+
+    @property
+    def alias(self) -> bool:
+        return self.rank[1] == 1
+
 
 def fold(text: str) -> str:
     """What a name is compared by: no case, no accents, `_` and `-` between words as spaces.
@@ -152,10 +160,18 @@ def abbreviation_zones(year: int) -> Mapping[str, tuple[str, ...]]:
     return {key: tuple(zones) for key, zones in found.items()}
 
 
-def _always_utc(name: str, year: int) -> bool:
-    zone = ZoneInfo(name)
+@lru_cache(maxsize=4)
+def _refused_names(year: int) -> frozenset[str]:
+    """Database names that are also abbreviations (`EST`, `CET`), refused as zones, except
+    those that are always UTC (`UTC`, `GMT`)."""
+    abbreviations = abbreviation_zones(year)
     instants = [datetime(year, month, 15, 12, tzinfo=UTC) for month in (1, 7)]
-    return all(instant.astimezone(zone).utcoffset() == timedelta(0) for instant in instants)
+    return frozenset(
+        n.name
+        for n in _names()
+        if n.folded in abbreviations
+        and any(i.astimezone(ZoneInfo(n.name)).utcoffset() != timedelta(0) for i in instants)
+    )
 
 
 def resolve_zone(text: str, now: datetime) -> str:
@@ -171,7 +187,7 @@ def resolve_zone(text: str, now: datetime) -> str:
     wanted = fold(text)
     abbreviations = abbreviation_zones(now.year)
     exact = _by_folded_name().get(wanted)
-    if exact is not None and not (wanted in abbreviations and not _always_utc(exact, now.year)):
+    if exact is not None and exact not in _refused_names(now.year):
         return exact
     if wanted in abbreviations:
         zones = tuple(zone for zone in abbreviations[wanted] if fold(zone) != wanted)
@@ -188,27 +204,27 @@ def matching_zones(text: str, now: datetime, limit: int = 25) -> tuple[str, ...]
 
     Nothing typed: `FAN_ZONES`. Otherwise, in this order: names or cities that start with
     it (`seoul`, `america/new`), the zones an abbreviation means (`kst`), names with a word
-    that starts with it (`york`), names that contain it. Within each, fan zones first, then
-    the database's own names before old aliases, then A-Z. Abbreviations that are refused
-    as names (`EST`) are never offered.
+    that starts with it (`york`) and old aliases that start with it (`EST5EDT`), names that
+    contain it. Within each, fan zones first, then the database's own names before old
+    aliases, then A-Z. Abbreviations that are refused as names (`EST`) are never offered.
     """
     wanted = fold(text)
     if not wanted:
         return FAN_ZONES[:limit]
     abbreviations = abbreviation_zones(now.year)
-    refused = {
-        n.name for n in _names() if n.folded in abbreviations and not _always_utc(n.name, now.year)
-    }
+    refused = _refused_names(now.year)
     by_abbreviation = set(abbreviations.get(wanted, ()))
     tiers: list[list[str]] = [[], [], [], []]
     for entry in _names():
         if entry.name in refused:
             continue
-        if entry.city.startswith(wanted) or entry.folded.startswith(wanted):
+        starts = entry.city.startswith(wanted) or entry.folded.startswith(wanted)
+        # An old alias that starts with it (EST5EDT for "est") waits behind the real zones.
+        if starts and (entry.fan or not entry.alias):
             tiers[0].append(entry.name)
         elif entry.name in by_abbreviation:
             tiers[1].append(entry.name)
-        elif any(word.startswith(wanted) for word in entry.words):
+        elif starts or any(word.startswith(wanted) for word in entry.words):
             tiers[2].append(entry.name)
         elif wanted in entry.folded:
             tiers[3].append(entry.name)

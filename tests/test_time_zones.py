@@ -178,6 +178,12 @@ def test_matches_at_the_start_of_the_city_come_before_matches_elsewhere():
     assert shown.index("Africa/Sao_Tome") > shown.index("Pacific/Tongatapu")
 
 
+def test_an_abbreviation_typed_into_the_picker_offers_its_zones_before_old_aliases():
+    shown = matching_zones("est", NOW)
+    assert shown[0] == "America/New_York"
+    assert "EST5EDT" not in shown[:10]
+
+
 def test_autocomplete_never_offers_a_refused_abbreviation_and_keeps_to_25():
     for typed in ("est", "e", "a", "/", "mst"):
         shown = matching_zones(typed, NOW)

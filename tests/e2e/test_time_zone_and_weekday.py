@@ -221,4 +221,5 @@ async def test_weekday_choices_are_readable_in_both_languages(emu: Emulator, bot
         "Sunday",
     ]
     assert [c["value"] for c in weekday["choices"]] == list(range(7))
-    assert weekday["choices"][0]["name_localizations"]["ko"] == "월요일"
+    korean = [c["name_localizations"]["ko"] for c in weekday["choices"]]
+    assert korean == ["월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일"]

@@ -75,6 +75,28 @@ def next_occurrence(after_utc: datetime, time_local: time, zone: ZoneInfo) -> tu
     return next(_runs_after(after_utc, time_local, zone))
 
 
+def first_run(
+    after_utc: datetime,
+    time_local: time,
+    repeat: Repeat,
+    weekday: int | None,
+    zone: ZoneInfo,
+) -> tuple[datetime, int | None]:
+    """A new announcement's first run strictly after `after_utc`, and the weekday it keeps.
+
+    WEEKLY with a `weekday` (0 = Monday): the next `time_local` on that day. WEEKLY without
+    one: the next `time_local` on any day, and the weekday is that day's. DAILY and ONCE keep
+    no weekday. Raises `ValueError` if `after_utc` is naive, if `weekday` is not in 0..6, or
+    if a weekday is given for DAILY or ONCE (which would silently ignore it).
+    """
+    if weekday is not None and repeat is not Repeat.WEEKLY:
+        raise ValueError(f"a weekday only applies to weekly announcements, not {repeat.value}")
+    if repeat is Repeat.WEEKLY and weekday is None:
+        run, day = next_occurrence(after_utc, time_local, zone)
+        return run, day.weekday()
+    return next_run_after(after_utc, time_local, repeat, weekday, zone), weekday
+
+
 def next_run_after(
     after_utc: datetime,
     time_local: time,

@@ -40,8 +40,8 @@ from bot.clock import Clock
 from bot.database import Database, Transaction
 from bot.schedule_time import (
     Repeat,
+    first_run,
     format_hhmm,
-    next_occurrence,
     next_run_after,
     parse_hhmm,
 )
@@ -387,20 +387,21 @@ class Scheduler:
         repeat: Repeat,
         zone: ZoneInfo,
         created_by: int,
+        weekday: int | None = None,
     ) -> Announcement:
         """Schedule an announcement; its first run is the next `time_local` in `zone`.
 
-        A weekly one runs on the weekday of that first run. Wakes the loop if this run is
-        sooner than everything armed. Raises `UnknownKind` if no cog renders `kind`, and
-        `ValueError` for a zone with no IANA key.
+        A weekly one runs on `weekday` (0 = Monday), or without one on the weekday of its
+        first run. Wakes the loop if this run is sooner than everything armed. Raises
+        `UnknownKind` if no cog renders `kind`, and `ValueError` for a zone with no IANA key
+        or a weekday that is not 0..6 or not for a weekly one (see `first_run`).
         """
         if kind not in self._kinds:
             raise UnknownKind(kind, self._kinds)
         if zone.key is None:
             raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
         now = self._clock.now()
-        first_run, local_day = next_occurrence(now, time_local, zone)
-        weekday = local_day.weekday() if repeat is Repeat.WEEKLY else None
+        first, weekday = first_run(now, time_local, repeat, weekday, zone)
         created_at = _iso(now)
         announcement_id = await self._db.insert(
             "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, repeat, "
@@ -413,12 +414,12 @@ class Scheduler:
                 weekday,
                 repeat.value,
                 zone.key,
-                _iso(first_run),
+                _iso(first),
                 created_by,
                 created_at,
             ),
         )
-        self._arm(guild_id, announcement_id, first_run)
+        self._arm(guild_id, announcement_id, first)
         return Announcement(
             id=announcement_id,
             guild_id=guild_id,
@@ -428,7 +429,7 @@ class Scheduler:
             repeat=repeat,
             weekday=weekday,
             zone=zone.key,
-            next_run_utc=first_run,
+            next_run_utc=first,
             created_by=created_by,
             created_at=datetime.fromisoformat(created_at),
             pending_due_utc=None,

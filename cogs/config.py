@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -12,19 +11,33 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
-from bot.embeds import NO_MENTIONS, fan_embed
+from bot.choices import MAX_CHOICES, NAME_MAX
+from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import InvalidInput, send_ephemeral
 from bot.guild_settings import COG_NAMES, TRIVIA_TIMEOUT_RANGE, GuildSettings
 from bot.i18n import t
+from bot.time_zones import (
+    UnknownZone,
+    ZoneAbbreviation,
+    describe_offset,
+    matching_zones,
+    resolve_zone,
+)
 
 if TYPE_CHECKING:
     from bot.client import FanBot
 
 
-@lru_cache(maxsize=1)
-def zone_names() -> tuple[str, ...]:
-    # Only Area/Location names: the legacy aliases (EST5EDT, ...) only confuse a picker.
-    return tuple(sorted(name for name in available_timezones() if "/" in name))
+# How many zones a refusal names before "and N more": enough to find one's own, short
+# enough to read (and far inside the 2,000 characters of a message).
+ZONES_LISTED = 8
+
+
+def list_zones(zones: tuple[str, ...], locale: Any) -> str:
+    """`Asia/Seoul`, `Asia/Pyongyang` and 3 more (in the locale's words)."""
+    shown = ", ".join(f"`{zone}`" for zone in zones[:ZONES_LISTED])
+    rest = len(zones) - ZONES_LISTED
+    return shown + (" " + t("config.zone_more", locale, count=rest) if rest > 0 else "")
 
 
 class ConfigCog(commands.Cog, name="Config"):
@@ -118,30 +131,52 @@ class ConfigCog(commands.Cog, name="Config"):
         await self._done(interaction, "config.channel_set", channel=channel.mention)
 
     @config.command(name="timezone", description=_("The time zone schedule times are read in"))
-    @app_commands.describe(zone=_("An IANA name such as Asia/Seoul or Europe/Paris"))
+    @app_commands.describe(zone=_("A zone name or city, such as Asia/Seoul, UTC or New York"))
     @moderator_only()
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
-        name = zone.strip()
-        matches = {n.casefold(): n for n in zone_names()}
-        if name.casefold() not in matches:
-            raise InvalidInput("config.bad_zone", zone=name[:60])
-        name = matches[name.casefold()]
+        locale = interaction.locale
+        now = self.bot.clock.now()
+        try:
+            name = resolve_zone(zone, now)
+        except ZoneAbbreviation as error:
+            raise InvalidInput(
+                "config.zone_abbreviation",
+                abbreviation=clip(error.abbreviation, 10),
+                zones=list_zones(error.zones, locale),
+            ) from error
+        except UnknownZone as error:
+            hint = ""
+            if error.suggestions:
+                hint = "\n" + t(
+                    "config.zone_suggestions", locale, zones=list_zones(error.suggestions, locale)
+                )
+            raise InvalidInput("config.bad_zone", zone=clip(zone.strip(), 60), hint=hint) from error
         assert interaction.guild_id is not None
         await self._update(interaction, timezone=name)
         scheduler = getattr(self.bot, "scheduler", None)
         if scheduler is not None:
             await scheduler.reschedule_guild(interaction.guild_id, ZoneInfo(name))
-        await self._done(interaction, "config.zone_set", zone=name)
+        local = now.astimezone(ZoneInfo(name))
+        await self._done(
+            interaction,
+            "config.zone_set",
+            zone=name,
+            now=local.strftime("%H:%M"),
+            offset=describe_offset(name, now),
+        )
 
     @timezone.autocomplete("zone")
     async def zone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        wanted = current.strip().casefold().replace(" ", "_")
-        found = [n for n in zone_names() if wanted in n.casefold()] if wanted else []
-        if not wanted:
-            found = ["Asia/Seoul", "Asia/Tokyo", "Europe/London", "America/New_York", "UTC"]
-        return [app_commands.Choice(name=n, value=n) for n in found[:25]]
+        now = self.bot.clock.now()
+        # The label shows what the zone's clocks read now, so a moderator can check the pick.
+        return [
+            app_commands.Choice(
+                name=clip(f"{name} ({describe_offset(name, now)})", NAME_MAX), value=name
+            )
+            for name in matching_zones(current, now, MAX_CHOICES)
+        ]
 
     @config.command(name="trivia-timeout", description=_("How long a trivia question stays open"))
     @app_commands.describe(seconds=_("From 5 to 120 seconds"))

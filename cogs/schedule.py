@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from bot.client import FanBot
 
 KINDS = ("trivia", "quote", "symbol", "countdown")
+# The choices for `weekday`, in the order of `date.weekday()` (0 = Monday); Korean names come
+# from the [commands] catalog when the commands sync.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 GUILD_MAX_ANNOUNCEMENTS = 25
 
 
@@ -41,8 +45,17 @@ def describe_announcement(item: Announcement, locale: Any) -> str:
         rule=rule,
     )
     if item.next_run_utc is not None:
+        # Discord shows the timestamp in each reader's own zone; the server's wall clock and
+        # weekday are added so a moderator elsewhere sees the day it was set for.
+        local = item.next_run_utc.astimezone(ZoneInfo(item.zone))
         line += "\n" + t(
-            "schedule.next", locale, when=discord.utils.format_dt(item.next_run_utc, "F")
+            "schedule.next",
+            locale,
+            when=discord.utils.format_dt(item.next_run_utc, "F"),
+            day=t(f"schedule.day.{local.weekday()}", locale),
+            date=local.strftime("%Y-%m-%d"),
+            time=local.strftime("%H:%M"),
+            zone=item.zone,
         )
     elif item.pending_due_utc is None:
         line += "\n" + t("schedule.finished", locale)
@@ -71,7 +84,8 @@ class ScheduleCog(commands.Cog, name="Schedule"):
     @app_commands.describe(
         kind=_("What to post"),
         time=_("HH:MM on a 24-hour clock, in the server's time zone"),
-        repeat=_("Once, every day, or every week on that day"),
+        repeat=_("Once, every day, or every week (pick the day with weekday)"),
+        weekday=_("For weekly: the day to post on (default: the next day the time comes)"),
         channel=_("Where to post (default: the configured announcement channel)"),
     )
     @app_commands.choices(
@@ -81,6 +95,7 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             app_commands.Choice(name=_("daily"), value="daily"),
             app_commands.Choice(name=_("weekly"), value="weekly"),
         ],
+        weekday=[app_commands.Choice(name=_(day), value=n) for n, day in enumerate(WEEKDAYS)],
     )
     @moderator_only()
     async def add(
@@ -89,6 +104,7 @@ class ScheduleCog(commands.Cog, name="Schedule"):
         kind: str,
         time: str,
         repeat: str,
+        weekday: int | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
         assert interaction.guild_id is not None
@@ -99,6 +115,15 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             repeat_rule = Repeat(repeat)
         except ValueError as error:
             raise InvalidInput("schedule.bad_repeat", repeat=clip(repeat, 30)) from error
+        if weekday is not None and not 0 <= weekday <= 6:
+            raise InvalidInput("schedule.bad_weekday")
+        if weekday is not None and repeat_rule is not Repeat.WEEKLY:
+            # Refused rather than ignored: the moderator asked for a day they would not get.
+            raise InvalidInput(
+                "schedule.weekday_not_weekly",
+                day=t(f"schedule.day.{weekday}", locale),
+                repeat=repeat_rule.value,
+            )
         try:
             at = parse_hhmm(time)
         except InvalidTimeOfDay as error:
@@ -128,6 +153,7 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             repeat_rule,
             settings.zone,
             interaction.user.id,
+            weekday=weekday,
         )
         text = t("schedule.added", locale, description=describe_announcement(item, locale))
         if not settings.cog_enabled("announcements"):
@@ -167,8 +193,13 @@ class ScheduleCog(commands.Cog, name="Schedule"):
         if interaction.guild_id is None:
             return []
         items = await self.bot.scheduler.list(interaction.guild_id)
+        locale = interaction.locale
         options = (
-            (f"#{i.id} · {i.kind} · {format_hhmm(i.time_local)} · {i.repeat.value}", i.id)
+            (
+                f"#{i.id} · {i.kind} · {format_hhmm(i.time_local)} · {i.repeat.value}"
+                + (f" · {t(f'schedule.day.{i.weekday}', locale)}" if i.weekday is not None else ""),
+                i.id,
+            )
             for i in items
         )
         return matching_choices(options, current)

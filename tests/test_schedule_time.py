@@ -8,6 +8,7 @@ import pytest
 from bot.schedule_time import (
     InvalidTimeOfDay,
     Repeat,
+    first_run,
     format_hhmm,
     next_occurrence,
     next_run_after,
@@ -202,3 +203,73 @@ def test_a_year_of_daily_runs_has_exactly_one_per_local_day(zone: ZoneInfo, wall
             (datetime.combine(local.date(), wall) + timedelta(hours=1)).time(),
         )
     assert days == [date(2024, 1, 1) + timedelta(days=n) for n in range(366)]
+
+
+# --- A weekly announcement's chosen day, across daylight saving -----------------------------
+
+
+def test_first_run_on_a_chosen_weekday() -> None:
+    # Wednesday 2024-05-01 08:00 KST; Sunday (6) is 2024-05-05.
+    after = utc(2024, 4, 30, 23, 0)
+    assert first_run(after, time(9, 0), Repeat.WEEKLY, 6, SEOUL) == (utc(2024, 5, 5, 0, 0), 6)
+    # Today's weekday, with the time still to come today: today.
+    assert first_run(after, time(9, 0), Repeat.WEEKLY, 2, SEOUL) == (utc(2024, 5, 1, 0, 0), 2)
+    # Today's weekday, with the time gone: a week later.
+    assert first_run(after, time(7, 0), Repeat.WEEKLY, 2, SEOUL) == (utc(2024, 5, 7, 22, 0), 2)
+
+
+def test_first_run_weekly_without_a_day_keeps_the_day_the_time_next_comes() -> None:
+    after = utc(2024, 5, 1, 1, 0)  # Wednesday 10:00 KST: 09:00 next comes on Thursday
+    assert first_run(after, time(9, 0), Repeat.WEEKLY, None, SEOUL) == (utc(2024, 5, 2, 0, 0), 3)
+
+
+def test_first_run_daily_and_once_keep_no_weekday() -> None:
+    after = utc(2024, 4, 30, 23, 0)
+    assert first_run(after, time(9, 0), Repeat.DAILY, None, SEOUL) == (utc(2024, 5, 1, 0, 0), None)
+    assert first_run(after, time(9, 0), Repeat.ONCE, None, SEOUL) == (utc(2024, 5, 1, 0, 0), None)
+
+
+@pytest.mark.parametrize("repeat", [Repeat.DAILY, Repeat.ONCE])
+def test_first_run_refuses_a_weekday_that_would_be_ignored(repeat: Repeat) -> None:
+    with pytest.raises(ValueError, match="weekly"):
+        first_run(utc(2024, 5, 1), time(9, 0), repeat, 4, SEOUL)
+
+
+def test_first_run_refuses_a_weekday_out_of_range() -> None:
+    with pytest.raises(ValueError, match="weekday"):
+        first_run(utc(2024, 5, 1), time(9, 0), Repeat.WEEKLY, 7, SEOUL)
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # Spring forward on Sunday 2024-03-10 (EST -5 -> EDT -4): 14:00 UTC, then 13:00 UTC.
+        (
+            utc(2024, 2, 29, 12, 0),
+            [utc(2024, 3, 3, 14, 0), utc(2024, 3, 10, 13, 0), utc(2024, 3, 17, 13, 0)],
+        ),
+        # Fall back on Sunday 2024-11-03 (EDT -4 -> EST -5): 13:00 UTC, then 14:00 UTC.
+        (
+            utc(2024, 10, 24, 12, 0),
+            [utc(2024, 10, 27, 13, 0), utc(2024, 11, 3, 14, 0), utc(2024, 11, 10, 14, 0)],
+        ),
+    ],
+    ids=["march", "november"],
+)
+def test_weekly_sunday_nine_in_new_york_keeps_its_wall_time_across_dst(
+    start: datetime, expected: list[datetime]
+) -> None:
+    run, weekday = first_run(start, time(9, 0), Repeat.WEEKLY, 6, NEW_YORK)
+    runs = [run]
+    for _ in range(len(expected) - 1):
+        runs.append(next_run_after(runs[-1], time(9, 0), Repeat.WEEKLY, weekday, NEW_YORK))
+    assert runs == expected
+    for each in runs:
+        local = each.astimezone(NEW_YORK)
+        assert (local.strftime("%A"), local.hour, local.minute) == ("Sunday", 9, 0)
+
+
+def test_weekly_monday_early_in_seoul_falls_on_sunday_in_utc() -> None:
+    # The chosen day is the zone's: Monday 07:00 KST is Sunday 22:00 UTC.
+    run, _ = first_run(utc(2024, 5, 1), time(7, 0), Repeat.WEEKLY, 0, SEOUL)
+    assert run == utc(2024, 5, 5, 22, 0)

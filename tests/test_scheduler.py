@@ -270,6 +270,40 @@ async def test_weekly_takes_the_weekday_of_its_first_run(bot: Bot) -> None:
     assert len(bot.poster.posts) == 2
 
 
+async def test_weekly_runs_on_the_chosen_weekday_across_dst(bot: Bot) -> None:
+    new_york = ZoneInfo("America/New_York")
+    # Thursday 2024-02-29; Sunday 09:00 in New York, over the spring-forward of 2024-03-10.
+    bot.clock.set(datetime(2024, 2, 29, 12, 0, tzinfo=UTC))
+    scheduler = bot.scheduler
+    assert scheduler is not None
+    announcement = await scheduler.add(
+        GUILD, CHANNEL, "quote", NINE, Repeat.WEEKLY, new_york, 42, weekday=6
+    )
+    assert announcement.weekday == 6
+    posted_at = []
+    for expected in (
+        datetime(2024, 3, 3, 14, 0, tzinfo=UTC),
+        datetime(2024, 3, 10, 13, 0, tzinfo=UTC),
+        datetime(2024, 3, 17, 13, 0, tzinfo=UTC),
+    ):
+        bot.clock.set(expected - timedelta(seconds=1))
+        assert await scheduler.run_due() == []
+        bot.clock.set(expected)
+        assert statuses(await scheduler.run_due()) == [RunStatus.POSTED]
+        posted_at.append(expected.astimezone(new_york).strftime("%a %H:%M"))
+    assert posted_at == ["Sun 09:00"] * 3
+    [listed] = await scheduler.list(GUILD)
+    assert listed.weekday == 6
+    assert listed.next_run_utc == datetime(2024, 3, 24, 13, 0, tzinfo=UTC)
+
+
+async def test_a_weekday_for_a_daily_one_is_refused_and_nothing_stored(bot: Bot) -> None:
+    assert bot.scheduler is not None
+    with pytest.raises(ValueError, match="weekly"):
+        await bot.scheduler.add(GUILD, CHANNEL, "quote", NINE, Repeat.DAILY, SEOUL, 42, weekday=1)
+    assert await bot.scheduler.list(GUILD) == []
+
+
 async def test_unknown_kind_is_refused(bot: Bot) -> None:
     assert bot.scheduler is not None
     with pytest.raises(UnknownKind, match="quote"):

@@ -90,7 +90,7 @@ async def test_config_show_says_who_changed_what(emu, world: DemoWorld, bot):
     ("command", "options", "says"),
     [
         ("config trivia-timeout", {"seconds": 500}, "from 5 to 120 seconds"),
-        ("config timezone", {"zone": "Mars/Olympus"}, "IANA name such as `Asia/Seoul`"),
+        ("config timezone", {"zone": "Mars/Olympus"}, "zone name such as `Asia/Seoul`"),
         ("countdown-admin add", {"name": "X", "date": "2025-13-40"}, "Write `YYYY-MM-DD`"),
         ("schedule add", {"kind": "quote", "time": "25:00", "repeat": "daily"}, "HH:MM"),
         ("schedule add", {"kind": "quote", "time": "09:00", "repeat": "daily"}, "/config channel"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.content import ContentError, parse_document
@@ -138,3 +140,13 @@ def test_parser_errors_name_the_line():
     assert str(caught.value.problems[0]).startswith("line 2: not valid JSON")
     with pytest.raises(ContentError, match="line 2"):
         parse_document('[[questions]]\nquestion = "unterminated\n', "toml", "pack.toml")
+
+
+def test_the_readme_example_pack_is_a_valid_pack():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("## Trivia packs", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    [question] = parse_questions(
+        parse_document(example, "toml", "README"), "README", require_source=False
+    )
+    assert question.difficulty == "easy"

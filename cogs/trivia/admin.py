@@ -233,9 +233,8 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 t("trivia_admin.imported_none", locale, pack=pack, skipped=len(stored.skipped)),
             )
             return
-        categories = Counter(
-            question.category for question in questions if question not in stored.skipped
-        )
+        skipped = {question.text_key for question in stored.skipped}
+        categories = Counter(q.category for q in questions if q.text_key not in skipped)
         await send_ephemeral(
             interaction,
             t(

@@ -6,9 +6,11 @@ collects every problem with its place, so a refusal lists all that is wrong in o
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +83,33 @@ class Field:
     check: Callable[[Any], str | None] | None = None  # returns a problem, or None
 
 
+def one_of(*allowed: str) -> Callable[[Any], str | None]:
+    """A `Field.check` accepting only these words (any case; the caller lowers them)."""
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, str) and value.strip().lower() in allowed:
+            return None
+        return f"must be one of: {', '.join(allowed)}"
+
+    return check
+
+
+def normalised(text: str) -> str:
+    """`text` for comparing: Unicode NFKC, case folded, runs of whitespace made one space.
+
+    Punctuation is kept: it can change what a question asks.
+    """
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def did_you_mean(name: str, known: Sequence[str]) -> str:
+    """`; did you mean `x`?` for a close known name, or the list of known names."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean `{close[0]}`?"
+    return f" (known: {', '.join(known)})"
+
+
 def is_url(value: Any) -> str | None:
     return (
         None
@@ -97,32 +126,36 @@ def validate_records(
     minimum: int = 1,
     maximum: int | None = None,
     entry_word: str = "entry",
+    other_tables: Sequence[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Check `document[table]`, a list of records, against `fields`.
 
-    Returns the records (with only known fields) and every problem found; unknown fields are
-    problems too, since a typo there would silently drop content.
+    Returns the records (with only known fields) and every problem found. Unknown fields are
+    problems too, since a typo there (`corect`) would silently drop content; so are unknown
+    top-level tables (`[[question]]`) when `other_tables` lists the rest the file may hold.
     """
     problems: list[Problem] = []
+    if other_tables is not None:
+        tables = [table, *other_tables]
+        for extra in sorted(set(document) - set(tables)):
+            problems.append(Problem(f"table `{extra}`", "unknown" + did_you_mean(extra, tables)))
     records = document.get(table)
     if not isinstance(records, list):
-        return [], [Problem("file", f"needs a list of [[{table}]] entries")]
+        return [], [*problems, Problem("file", f"needs a list of [[{table}]] entries")]
     if len(records) < minimum:
         problems.append(Problem("file", f"has no [[{table}]] entries"))
     if maximum is not None and len(records) > maximum:
         problems.append(Problem("file", f"has {len(records)} entries; at most {maximum} fit"))
         return [], problems
-    known = {field.name for field in fields}
+    known = [field.name for field in fields]
     clean: list[dict[str, Any]] = []
     for number, record in enumerate(records, start=1):
         place = f"{entry_word} {number}"
         if not isinstance(record, dict):
             problems.append(Problem(place, "is not a table of fields"))
             continue
-        for extra in sorted(set(record) - known):
-            problems.append(
-                Problem(f"{place}, field {extra}", f"unknown field (known: {', '.join(known)})")
-            )
+        for extra in sorted(set(record) - set(known)):
+            problems.append(Problem(place, f"unknown key `{extra}`" + did_you_mean(extra, known)))
         entry: dict[str, Any] = {}
         for field in fields:
             value = record.get(field.name)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.content import ContentError, parse_document
-from cogs.trivia.schema import parse_questions
+from cogs.trivia.schema import load_shipped_packs, parse_questions, split_already_here
 
 GOOD = {
     "question": "Who directed the video?",
@@ -45,7 +47,67 @@ def test_too_long_answer_is_refused_with_the_limit():
 def test_wrong_type_and_unknown_field():
     found = problems_of([{**GOOD, "wrong3": 4, "answer": "typo"}])
     assert "question 1, field wrong3: must be text" in found
-    assert any(p.startswith("question 1, field answer: unknown field") for p in found)
+    assert any(p.startswith("question 1: unknown key `answer`") for p in found)
+
+
+def test_unknown_key_is_named_with_a_suggestion():
+    typo = {k: v for k, v in GOOD.items() if k != "correct"} | {"corect": "Um Tae-hwa"}
+    found = problems_of([GOOD, GOOD | {"question": "Two?"}, typo | {"question": "Three?"}])
+    assert "question 3: unknown key `corect`; did you mean `correct`?" in found
+    assert "question 3, field correct: is missing" in found
+
+
+def test_unknown_top_level_table_is_refused_with_a_suggestion():
+    with pytest.raises(ContentError) as caught:
+        parse_questions({"question": [GOOD]}, "pack.toml", require_source=False)
+    found = [str(problem) for problem in caught.value.problems]
+    assert "table `question`: unknown; did you mean `questions`?" in found
+    # Beside a right table too: a mistyped one would drop its questions silently.
+    with pytest.raises(ContentError) as caught:
+        parse_questions({"questions": [GOOD], "title": "x"}, "p", require_source=False)
+    assert [str(p) for p in caught.value.problems] == ["table `title`: unknown (known: questions)"]
+
+
+def test_difficulty_is_optional_for_servers_and_one_of_three():
+    [question] = parse_questions(
+        {"questions": [GOOD | {"difficulty": "Hard"}]}, "p", require_source=False
+    )
+    assert question.difficulty == "hard"
+    [plain] = parse_questions({"questions": [GOOD]}, "p", require_source=False)
+    assert plain.difficulty is None
+    assert problems_of([GOOD | {"difficulty": "tricky"}]) == [
+        "question 1, field difficulty: must be one of: easy, medium, hard"
+    ]
+
+
+def test_shipped_packs_need_a_difficulty(tmp_path):
+    (tmp_path / "pack.toml").write_text(
+        "[[questions]]\n"
+        + "".join(f"{key} = {value!r}\n" for key, value in GOOD.items()).replace("'", '"'),
+        "utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_shipped_packs(tmp_path)
+    assert [str(p) for p in caught.value.problems] == ["question 1, field difficulty: is missing"]
+    (tmp_path / "pack.toml").write_text(
+        (tmp_path / "pack.toml").read_text("utf-8") + 'difficulty = "easy"\nsorce = "x"\n'
+    )
+    with pytest.raises(ContentError, match="unknown key `sorce`; did you mean `source`"):
+        load_shipped_packs(tmp_path)
+
+
+def test_already_here_compares_case_and_whitespace_only():
+    [question] = parse_questions({"questions": [GOOD]}, "p", require_source=False)
+    have = {"who  directed the VIDEO?"}
+    new, here = split_already_here([question], {" ".join(t.casefold().split()) for t in have})
+    assert (new, here) == ([], [question])
+    new, here = split_already_here([question], {"who directed the video"})  # no "?"
+    assert (new, here) == ([question], [])
+
+
+def test_repeats_within_a_pack_ignore_case_and_spacing():
+    found = problems_of([GOOD, GOOD | {"question": "  WHO directed   the video? "}])
+    assert found == ["question 2: repeats question 1 word for word"]
 
 
 def test_duplicate_answers_and_repeated_questions():
@@ -78,3 +140,13 @@ def test_parser_errors_name_the_line():
     assert str(caught.value.problems[0]).startswith("line 2: not valid JSON")
     with pytest.raises(ContentError, match="line 2"):
         parse_document('[[questions]]\nquestion = "unterminated\n', "toml", "pack.toml")
+
+
+def test_the_readme_example_pack_is_a_valid_pack():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("## Trivia packs", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    [question] = parse_questions(
+        parse_document(example, "toml", "README"), "README", require_source=False
+    )
+    assert question.difficulty == "easy"

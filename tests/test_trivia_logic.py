@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from cogs.trivia.game import (
     AlreadyAnsweredError,
+    LeaderboardWindow,
     RoundClosedError,
     ScoreLine,
     TriviaRound,
     bar_chart,
+    competition_ranks,
+    medal_for,
+    month_start,
     pick_question,
     points_for,
 )
@@ -84,3 +89,46 @@ def test_no_question_repeats_until_the_pool_is_used_up():
         asked.add(question.key)
     _question, afresh = pick_question(pool, asked, rng)
     assert afresh
+
+
+def test_ties_share_a_rank_in_competition_ranking():
+    assert competition_ranks([30, 20, 20, 10]) == [1, 2, 2, 4]
+    assert competition_ranks([10, 10, 5]) == [1, 1, 3]
+    assert competition_ranks([0, 0]) == [1, 1]
+    assert competition_ranks([]) == []
+
+
+def test_medals_go_to_the_top_three_ranks_with_points_only():
+    assert [medal_for(rank, 10) for rank in (1, 1, 3, 4)] == ["🥇", "🥇", "🥉", None]
+    assert medal_for(1, 0) is None
+
+
+def test_month_starts_on_the_first_at_midnight_in_the_server_zone():
+    new_york = ZoneInfo("America/New_York")
+    # 04:00 UTC on 1 December is still 30 November (23:00) in New York.
+    late = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+    assert month_start(late, new_york) == datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # EDT
+    assert month_start(late, ZoneInfo("Asia/Seoul")) == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    assert LeaderboardWindow.MONTH.start(late + timedelta(hours=1), new_york) == datetime(
+        2026, 12, 1, 5, 0, tzinfo=UTC
+    )
+    assert LeaderboardWindow.ALL.start(late, new_york) is None
+
+
+def test_the_largest_check_report_and_category_list_fit_discord():
+    import discord
+
+    from cogs.trivia.admin import check_report
+    from cogs.trivia.cog import TriviaCog
+    from cogs.trivia.store import CategoryLine
+
+    questions = [
+        Question(f"k{n}", "Q" * 240, "a" * 80, ("b" * 80,) * 3, f"{n:03d}" + "c" * 29, None)
+        for n in range(500)
+    ]
+    for locale in (discord.Locale.american_english, discord.Locale.korean):
+        report = check_report("p" * 80 + ".toml", questions, questions, locale)
+        assert len(report) <= 2000
+        lines = [CategoryLine(f"{n:03d}" + "c" * 29, 10**6, 10**6 - 1) for n in range(500)]
+        assert len(TriviaCog._category_text(lines, locale)) <= 1024
+        assert "…" not in TriviaCog._category_text(lines, locale)  # fits by design, not cut

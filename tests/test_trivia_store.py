@@ -82,3 +82,49 @@ async def test_weekly_leaderboard_uses_its_index(db):
         "WHERE guild_id = 1 AND answered_at >= '2026'"
     )
     assert "trivia_answers_window" in " ".join(str(row[3]) for row in plan)
+
+
+async def test_category_lines_keep_the_category_each_answer_had(db):
+    store = TriviaStore(db)
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    for correct in (True, False, True):
+        r = await new_round(store, 1, now)
+        await store.record_answer(
+            r, 7, "uaena", r.correct_index if correct else (r.correct_index + 1) % 4, now
+        )
+    lines = await store.category_lines(1, 7)
+    assert [(line.category, line.answered) for line in lines] == [("video", 3)]
+    assert await store.category_lines(1, 8) == []
+
+
+async def test_migration_gives_earlier_answers_to_own_questions_their_category(tmp_path):
+    from bot.database import Database, discover_migrations
+
+    path = tmp_path / "old.sqlite3"
+    migrations = discover_migrations()
+    old = await Database.open(path, migrations[:2])
+    await old.execute(
+        "INSERT INTO trivia_questions (id, guild_id, question, correct, wrong1, wrong2, wrong3, "
+        "category, created_by, created_at) VALUES (5, 1, 'Q?', 'a', 'b', 'c', 'd', 'ours', 0, '')"
+    )
+    for round_id, key in ((1, "g:5"), (2, "b:123")):
+        await old.execute(
+            "INSERT INTO trivia_rounds (id, guild_id, channel_id, question_key, choices, "
+            "correct_index, opened_at, closes_at) VALUES (?, 1, 1, ?, '[]', 0, '', '')",
+            (round_id, key),
+        )
+        await old.execute(
+            "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, points, "
+            "answered_at) VALUES (?, 1, 7, 0, 1, 10, '')",
+            (round_id,),
+        )
+    await old.close()
+    db = await Database.open(path)
+    try:
+        lines = await TriviaStore(db).category_lines(1, 7)
+        assert sorted((line.category or "", line.answered) for line in lines) == [
+            ("", 1),
+            ("ours", 1),
+        ]
+    finally:
+        await db.close()

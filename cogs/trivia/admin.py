@@ -1,7 +1,8 @@
-"""`/trivia-admin add|import|remove`: a server's own questions, for moderators."""
+"""`/trivia-admin add|import|remove|remove-pack`: a server's own questions, for moderators."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,12 +19,14 @@ from bot.i18n import t
 from cogs.trivia.schema import (
     ANSWER_MAX,
     CATEGORY_MAX,
+    DIFFICULTIES,
     EXPLANATION_MAX,
     QUESTION_MAX,
     Question,
     parse_questions,
+    split_already_here,
 )
-from cogs.trivia.store import TriviaStore
+from cogs.trivia.store import StoredQuestions, TooManyQuestionsError, TriviaStore
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -31,6 +34,14 @@ if TYPE_CHECKING:
 PACK_MAX_BYTES = 256 * 1024
 GUILD_MAX_QUESTIONS = 2000
 PROBLEMS_SHOWN = 15
+# A pack is known by its file name; stored clipped so an autocomplete value (100) holds it.
+PACK_NAME_MAX = 80
+# What a check shows: enough to recognise the pack, few enough to fit one message.
+COUNTS_SHOWN = 10
+QUESTIONS_SHOWN = 5
+QUESTION_SHOWN_MAX = 120
+
+DIFFICULTY_CHOICES = [app_commands.Choice(name=_(level), value=level) for level in DIFFICULTIES]
 
 
 def describe_problems(error: ContentError, locale: discord.Locale) -> str:
@@ -42,6 +53,44 @@ def describe_problems(error: ContentError, locale: discord.Locale) -> str:
     return "\n".join(shown)
 
 
+def count_summary(counts: Counter[str], locale: discord.Locale) -> str:
+    """`video 5, server 3` (most first), and how many more past `COUNTS_SHOWN`."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{name} {count}" for name, count in ordered[:COUNTS_SHOWN])
+    if len(ordered) > COUNTS_SHOWN:
+        shown += " " + t("trivia.and_more", locale, count=len(ordered) - COUNTS_SHOWN)
+    return shown
+
+
+def difficulty_name(difficulty: str | None, locale: discord.Locale) -> str:
+    return t(f"trivia.level.{difficulty or 'none'}", locale)
+
+
+def check_report(
+    pack: str, new: list[Question], skipped: list[Question], locale: discord.Locale
+) -> str:
+    """What an import would store, by category and difficulty, with its first questions.
+
+    Bounded by design: 10 categories of 32 characters, 4 difficulties, 5 questions of 120.
+    """
+    lines = [t("trivia_admin.check_head", locale, pack=pack, stored=len(new), skipped=len(skipped))]
+    if new:
+        categories = Counter(question.category for question in new)
+        levels = Counter(difficulty_name(question.difficulty, locale) for question in new)
+        lines.append(
+            t("trivia_admin.check_categories", locale, counts=count_summary(categories, locale))
+        )
+        lines.append(
+            t("trivia_admin.check_difficulties", locale, counts=count_summary(levels, locale))
+        )
+        lines.append(t("trivia_admin.check_first", locale))
+        for number, question in enumerate(new[:QUESTIONS_SHOWN], start=1):
+            text = clip(question.question, QUESTION_SHOWN_MAX)
+            level = difficulty_name(question.difficulty, locale)
+            lines.append(f"{number}. {text} ({question.category}, {level})")
+    return "\n".join(lines)
+
+
 class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
     admin = moderator_group("trivia-admin", _("Moderators: this server's own trivia questions"))
 
@@ -49,18 +98,30 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         self.bot = bot
         self.store = TriviaStore(bot.database)
 
-    async def _store_all(
-        self, interaction: discord.Interaction, questions: list[Question]
-    ) -> list[int]:
+    def _shipped_text_keys(self) -> frozenset[str]:
+        """The shipped questions, which every server has already."""
+        trivia = self.bot.get_cog("Trivia")
+        builtin: list[Question] = getattr(trivia, "builtin", [])
+        return frozenset(question.text_key for question in builtin)
+
+    async def _store_new(
+        self, interaction: discord.Interaction, questions: list[Question], pack: str | None
+    ) -> StoredQuestions:
         assert interaction.guild_id is not None
-        have = await self.store.count_guild_questions(interaction.guild_id)
-        if have + len(questions) > GUILD_MAX_QUESTIONS:
-            raise InvalidInput(
-                "trivia_admin.too_many", have=have, adding=len(questions), limit=GUILD_MAX_QUESTIONS
+        try:
+            return await self.store.add_questions(
+                interaction.guild_id,
+                questions,
+                interaction.user.id,
+                self.bot.clock.now(),
+                limit=GUILD_MAX_QUESTIONS,
+                pack=pack,
+                also_here=self._shipped_text_keys(),
             )
-        return await self.store.add_questions(
-            interaction.guild_id, questions, interaction.user.id, self.bot.clock.now()
-        )
+        except TooManyQuestionsError as error:
+            raise InvalidInput(
+                "trivia_admin.too_many", have=error.have, adding=error.adding, limit=error.limit
+            ) from error
 
     @admin.command(name="add", description=_("Add one question to this server's trivia"))
     @app_commands.describe(
@@ -71,7 +132,9 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         wrong3=_("A third wrong answer"),
         category=_("A category name (default: server)"),
         explanation=_("Shown with the answer when the round closes"),
+        difficulty=_("How hard it is (optional)"),
     )
+    @app_commands.choices(difficulty=DIFFICULTY_CHOICES)
     @moderator_only()
     async def add(
         self,
@@ -83,6 +146,7 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         wrong3: app_commands.Range[str, 1, ANSWER_MAX],
         category: app_commands.Range[str, 1, CATEGORY_MAX] | None = None,
         explanation: app_commands.Range[str, 1, EXPLANATION_MAX] | None = None,
+        difficulty: str | None = None,
     ) -> None:
         record = {
             "question": question,
@@ -92,6 +156,7 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
             "wrong3": wrong3,
             "category": category,
             "explanation": explanation,
+            "difficulty": difficulty,
         }
         record = {key: value for key, value in record.items() if value is not None}
         try:
@@ -102,7 +167,10 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
             raise InvalidInput(
                 "trivia_admin.bad_question", problems=describe_problems(error, interaction.locale)
             ) from error
-        [question_id] = await self._store_all(interaction, parsed)
+        stored = await self._store_new(interaction, parsed, pack=None)
+        if not stored.ids:
+            raise InvalidInput("trivia_admin.already_here", question=clip(parsed[0].question, 200))
+        [question_id] = stored.ids
         await send_ephemeral(
             interaction,
             t(
@@ -115,10 +183,17 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         )
 
     @admin.command(name="import", description=_("Import a TOML or JSON pack of questions"))
-    @app_commands.describe(file=_("A .toml or .json file with [[questions]]"))
+    @app_commands.describe(
+        file=_("A .toml or .json file with [[questions]]"),
+        check=_("Only check the pack and show what would be stored (default: no)"),
+    )
     @moderator_only()
-    async def import_pack(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+    async def import_pack(
+        self, interaction: discord.Interaction, file: discord.Attachment, check: bool = False
+    ) -> None:
+        assert interaction.guild_id is not None
         locale = interaction.locale
+        pack = clip(file.filename, PACK_NAME_MAX)
         fmt = format_of(file.filename)
         if fmt is None:
             raise InvalidInput("trivia_admin.bad_format", filename=clip(file.filename, 80))
@@ -146,19 +221,68 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 count=len(error.problems),
                 problems=describe_problems(error, locale),
             ) from error
-        ids = await self._store_all(interaction, questions)
-        categories = sorted({question.category for question in questions})
+        if check:
+            have = await self.store.guild_text_keys(interaction.guild_id)
+            new, skipped = split_already_here(questions, have | self._shipped_text_keys())
+            await send_ephemeral(interaction, check_report(pack, new, skipped, locale))
+            return
+        stored = await self._store_new(interaction, questions, pack)
+        if not stored.ids:
+            await send_ephemeral(
+                interaction,
+                t("trivia_admin.imported_none", locale, pack=pack, skipped=len(stored.skipped)),
+            )
+            return
+        skipped = {question.text_key for question in stored.skipped}
+        categories = Counter(q.category for q in questions if q.text_key not in skipped)
         await send_ephemeral(
             interaction,
             t(
                 "trivia_admin.imported",
                 locale,
-                count=len(ids),
-                first=ids[0],
-                last=ids[-1],
-                categories=", ".join(categories),
+                pack=pack,
+                stored=len(stored.ids),
+                skipped=len(stored.skipped),
+                first=stored.ids[0],
+                last=stored.ids[-1],
+                categories=count_summary(categories, locale),
             ),
         )
+
+    @admin.command(
+        name="remove-pack", description=_("Remove every question imported from one pack")
+    )
+    @app_commands.describe(pack=_("The pack's file name, as it was imported"))
+    @moderator_only()
+    async def remove_pack(self, interaction: discord.Interaction, pack: str) -> None:
+        assert interaction.guild_id is not None
+        wanted = pack.strip()
+        names = [summary.name for summary in await self.store.packs(interaction.guild_id)]
+        # The exact name, else the one name that matches it in any case.
+        name = wanted if wanted in names else None
+        if name is None:
+            folded = [known for known in names if known.casefold() == wanted.casefold()]
+            name = folded[0] if len(folded) == 1 else None
+        removed = await self.store.remove_pack(interaction.guild_id, name) if name else 0
+        if not removed:
+            raise NotFound("trivia_admin.no_such_pack", pack=clip(wanted, PACK_NAME_MAX))
+        await send_ephemeral(
+            interaction,
+            t("trivia_admin.pack_removed", interaction.locale, pack=name, count=removed),
+        )
+
+    @remove_pack.autocomplete("pack")
+    async def pack_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        packs = await self.store.packs(interaction.guild_id)
+        label = "trivia_admin.pack_choice"
+        options = (
+            (t(label, interaction.locale, pack=p.name, count=p.questions), p.name) for p in packs
+        )
+        return matching_choices(options, current)
 
     @admin.command(name="remove", description=_("Remove one of this server's own questions"))
     @app_commands.describe(id=_("The question's number, as given when it was added"))

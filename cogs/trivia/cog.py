@@ -19,17 +19,19 @@ from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
-from bot.weeks import week_start
 from cogs.trivia.game import (
     CHOICE_LABELS,
     AlreadyAnsweredError,
+    LeaderboardWindow,
     RoundClosedError,
     TriviaRound,
     bar_chart,
+    competition_ranks,
+    medal_for,
     pick_question,
 )
-from cogs.trivia.schema import Question, load_shipped_packs
-from cogs.trivia.store import LeaderboardRow, StoredRound, TriviaStore
+from cogs.trivia.schema import DIFFICULTIES, Question, load_shipped_packs
+from cogs.trivia.store import CategoryLine, LeaderboardRow, StoredRound, TriviaStore
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINNERS_SHOWN = 15
+# /trivia stats: one line per category, most answered first; the rest are summed up.
+CATEGORIES_SHOWN = 12
 
 
 class AnswerButton(
@@ -134,9 +138,20 @@ class TriviaCog(commands.Cog, name="Trivia"):
     # --- /trivia play --------------------------------------------------------------------
 
     @trivia.command(name="play", description=_("Ask a trivia question with four answers"))
-    @app_commands.describe(category=_("Only questions from this category"))
+    @app_commands.describe(
+        category=_("Only questions from this category"),
+        difficulty=_("Only questions of this difficulty"),
+    )
+    @app_commands.choices(
+        difficulty=[app_commands.Choice(name=_(level), value=level) for level in DIFFICULTIES]
+    )
     @cog_enabled("trivia")
-    async def play(self, interaction: discord.Interaction, category: str | None = None) -> None:
+    async def play(
+        self,
+        interaction: discord.Interaction,
+        category: str | None = None,
+        difficulty: str | None = None,
+    ) -> None:
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
@@ -144,7 +159,9 @@ class TriviaCog(commands.Cog, name="Trivia"):
             raise Busy("trivia.round_open")
         self._starting.add(channel_id)
         try:
-            trivia_round = await self.start_round(interaction.guild_id, channel_id, category)
+            trivia_round = await self.start_round(
+                interaction.guild_id, channel_id, category, difficulty
+            )
             # Take answers from the moment the buttons can be seen, even before Discord's
             # reply to the callback (which carries the message id) reaches us.
             await self.arm_round(trivia_round)
@@ -182,13 +199,14 @@ class TriviaCog(commands.Cog, name="Trivia"):
         guild_id: int,
         channel_id: int,
         category: str | None,
+        difficulty: str | None = None,
         *,
         run_nonce: str | None = None,
         run_mark: str | None = None,
     ) -> TriviaRound:
         """Pick an unasked question and store the round (not yet posted).
 
-        Raises `NotFound` when the category has no questions.
+        Raises `NotFound` when the category, or the difficulty in it, has no questions.
         """
         pool = self.builtin + await self.store.guild_questions(guild_id)
         if category:
@@ -197,6 +215,14 @@ class TriviaCog(commands.Cog, name="Trivia"):
             if not pool:
                 known = sorted({q.category for q in self.builtin})
                 raise NotFound("trivia.no_category", category=category, known=", ".join(known))
+        if difficulty:
+            pool = [question for question in pool if question.difficulty == difficulty]
+            if not pool:
+                raise NotFound(
+                    "trivia.no_difficulty_in" if category else "trivia.no_difficulty",
+                    level=difficulty,
+                    category=category or "",
+                )
         question, afresh = pick_question(pool, await self.store.asked_keys(guild_id), self.rng)
         settings = await self.bot.guild_settings.get(guild_id)
         now = self.bot.clock.now()
@@ -243,10 +269,23 @@ class TriviaCog(commands.Cog, name="Trivia"):
         embed.add_field(name=t("trivia.choices", locale), value="\n".join(lines), inline=False)
         closes = discord.utils.format_dt(trivia_round.closes_at, "R")
         embed.add_field(name=t("trivia.closes", locale), value=closes, inline=False)
-        embed.set_footer(
-            text=t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
-        )
+        embed.set_footer(text=self._footer(trivia_round, locale))
         return embed
+
+    @staticmethod
+    def _footer(trivia_round: TriviaRound, locale: Any) -> str:
+        """Category, difficulty (when the question has one) and round number."""
+        question = trivia_round.question
+        if question.difficulty:
+            level = t(f"trivia.level.{question.difficulty}", locale)
+            return t(
+                "trivia.footer_level",
+                locale,
+                category=question.category,
+                level=level,
+                id=trivia_round.round_id,
+            )
+        return t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
 
     # --- answers -------------------------------------------------------------------------
 
@@ -352,7 +391,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             value=f"```\n{chart}\n```",
             inline=False,
         )
-        footer = t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
+        footer = self._footer(trivia_round, locale)
         if trivia_round.footer_mark:
             footer += f" · {trivia_round.footer_mark}"
         embed.set_footer(text=footer)
@@ -434,41 +473,48 @@ class TriviaCog(commands.Cog, name="Trivia"):
     # --- /trivia leaderboard and /trivia stats -------------------------------------------
 
     @trivia.command(name="leaderboard", description=_("The server's top 10 trivia players"))
-    @app_commands.describe(period=_("All time, or this week (from Monday, server time)"))
+    @app_commands.describe(
+        period=_("All time, this week (from Monday) or this month, in the server's time")
+    )
     @app_commands.choices(
         period=[
             app_commands.Choice(name=_("all time"), value="all"),
             app_commands.Choice(name=_("this week"), value="week"),
+            app_commands.Choice(name=_("this month"), value="month"),
         ]
     )
     @cog_enabled("trivia")
     async def leaderboard(self, interaction: discord.Interaction, period: str = "all") -> None:
         assert interaction.guild_id is not None
         locale = interaction.locale
-        if period == "week":
-            settings = await self.bot.guild_settings.get(interaction.guild_id)
-            since = week_start(self.bot.clock.now(), settings.zone)
-            rows = await self.store.leaderboard_since(interaction.guild_id, since)
-            title = t("trivia.leaderboard_week", locale)
-        else:
+        try:
+            window = LeaderboardWindow(period)
+        except ValueError:
+            window = LeaderboardWindow.ALL
+        settings = await self.bot.guild_settings.get(interaction.guild_id)
+        since = window.start(self.bot.clock.now(), settings.zone)
+        if since is None:
             rows = await self.store.leaderboard_all_time(interaction.guild_id)
-            title = t("trivia.leaderboard_all", locale)
+        else:
+            rows = await self.store.leaderboard_since(interaction.guild_id, since)
+        title = t(f"trivia.leaderboard_{window.value}", locale)
         embed = fan_embed(title, self._leaderboard_text(rows, locale))
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @staticmethod
     def _leaderboard_text(rows: list[LeaderboardRow], locale: Any) -> str:
+        """One line per player; ties on points share a rank and medal, no medal for 0 points."""
         if not rows:
             return t("trivia.leaderboard_empty", locale)
-        medals = {1: "🥇", 2: "🥈", 3: "🥉"}
         lines = []
-        for rank, row in enumerate(rows, start=1):
+        ranks = competition_ranks([row.points for row in rows])
+        for rank, row in zip(ranks, rows, strict=True):
             name = discord.utils.escape_markdown(clip(row.name or str(row.user_id), 40))
             lines.append(
                 t(
                     "trivia.leaderboard_row",
                     locale,
-                    rank=medals.get(rank, f"`{rank:>2}`"),
+                    rank=medal_for(rank, row.points) or f"`{rank:>2}`",
                     name=name,
                     points=row.points,
                     correct=row.correct,
@@ -501,4 +547,47 @@ class TriviaCog(commands.Cog, name="Trivia"):
             ]
             for label, value in figures:
                 embed.add_field(name=t(f"trivia.stat.{label}", locale), value=str(value))
+            lines = await self.store.category_lines(interaction.guild_id, target.id)
+            embed.add_field(
+                name=t("trivia.by_category", locale),
+                value=self._category_text(lines, locale),
+                inline=False,
+            )
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @staticmethod
+    def _category_text(lines: list[CategoryLine], locale: Any) -> str:
+        """`video: 7 answered, 5 correct (71%)` per category; past 12, the rest in one line.
+
+        Bounded by design: 13 lines of a 32-character name and figures fit in 1,024.
+        """
+
+        def line(name: str, answered: int, correct: int) -> str:
+            accuracy = f"{correct / answered:.0%}" if answered else "0%"
+            return t(
+                "trivia.category_line",
+                locale,
+                category=name,
+                answered=answered,
+                correct=correct,
+                accuracy=accuracy,
+            )
+
+        text = [
+            line(
+                entry.category or t("trivia.category_earlier", locale),
+                entry.answered,
+                entry.correct,
+            )
+            for entry in lines[:CATEGORIES_SHOWN]
+        ]
+        rest = lines[CATEGORIES_SHOWN:]
+        if rest:
+            text.append(
+                line(
+                    t("trivia.category_others", locale, count=len(rest)),
+                    sum(entry.answered for entry in rest),
+                    sum(entry.correct for entry in rest),
+                )
+            )
+        return clip("\n".join(text), 1024)

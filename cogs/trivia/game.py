@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from bot.weeks import week_start
 from cogs.trivia.schema import Question
 
 CHOICE_LABELS = ("A", "B", "C", "D")
@@ -122,6 +125,44 @@ class TriviaRound:
 
     def winners(self) -> list[int]:
         return [user for user, choice in self.answers.items() if choice == self.correct_index]
+
+
+class LeaderboardWindow(enum.Enum):
+    """Which answers a leaderboard counts: all, or those since a calendar boundary."""
+
+    ALL = "all"
+    WEEK = "week"
+    MONTH = "month"
+
+    def start(self, now: datetime, zone: ZoneInfo) -> datetime | None:
+        """The instant (UTC) the window began on the server's wall clock; None for all time."""
+        if self is LeaderboardWindow.WEEK:
+            return week_start(now, zone)
+        if self is LeaderboardWindow.MONTH:
+            return month_start(now, zone)
+        return None
+
+
+def month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The instant (UTC) this month began: the 1st, 00:00, on the server's wall clock."""
+    local = now.astimezone(zone)
+    return datetime(local.year, local.month, 1, tzinfo=zone).astimezone(UTC)
+
+
+MEDALS = ("🥇", "🥈", "🥉")
+
+
+def competition_ranks(points: Sequence[int]) -> list[int]:
+    """Ranks for scores sorted best first, ties sharing one: [30, 20, 20, 10] -> [1, 2, 2, 4]."""
+    ranks: list[int] = []
+    for place, value in enumerate(points, start=1):
+        ranks.append(ranks[-1] if ranks and points[place - 2] == value else place)
+    return ranks
+
+
+def medal_for(rank: int, points: int) -> str | None:
+    """The medal for a rank of 1 to 3; none without points."""
+    return MEDALS[rank - 1] if points > 0 and rank <= len(MEDALS) else None
 
 
 def bar_chart(counts: Sequence[int], correct_index: int, width: int = 10) -> str:

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
+from bot.content import (
+    DATA_DIR,
+    ContentError,
+    Field,
+    Problem,
+    is_url,
+    load_file,
+    normalised,
+    one_of,
+    validate_records,
+)
 
 PACKS_DIR = DATA_DIR / "trivia"
 # Button labels hold 80 characters; the question sits in an embed title-sized line.
@@ -17,6 +27,7 @@ ANSWER_MAX = 80
 EXPLANATION_MAX = 400
 CATEGORY_MAX = 32
 PACK_MAX_QUESTIONS = 500
+DIFFICULTIES = ("easy", "medium", "hard")
 
 
 @dataclass(frozen=True)
@@ -30,10 +41,16 @@ class Question:
     category: str
     explanation: str | None = None
     source: str | None = None
+    difficulty: str | None = None  # one of DIFFICULTIES; a server's own may have none
 
     @property
     def answers(self) -> tuple[str, str, str, str]:
         return (self.correct, *self.wrong)
+
+    @property
+    def text_key(self) -> str:
+        """The question as compared for "already here": see `bot.content.normalised`."""
+        return normalised(self.question)
 
 
 def _category(value: Any) -> str | None:
@@ -42,7 +59,7 @@ def _category(value: Any) -> str | None:
     return None
 
 
-def question_fields(*, require_source: bool) -> list[Field]:
+def question_fields(*, require_source: bool, require_difficulty: bool = False) -> list[Field]:
     return [
         Field("question", max_length=QUESTION_MAX),
         Field("correct", max_length=ANSWER_MAX),
@@ -50,6 +67,7 @@ def question_fields(*, require_source: bool) -> list[Field]:
         Field("wrong2", max_length=ANSWER_MAX),
         Field("wrong3", max_length=ANSWER_MAX),
         Field("category", required=False, max_length=CATEGORY_MAX, check=_category),
+        Field("difficulty", required=require_difficulty, check=one_of(*DIFFICULTIES)),
         Field("explanation", required=False, max_length=EXPLANATION_MAX),
         Field("source", required=require_source, max_length=500, check=is_url),
     ]
@@ -64,15 +82,21 @@ def parse_questions(
     source: str,
     *,
     require_source: bool,
+    require_difficulty: bool = False,
     default_category: str = "general",
 ) -> list[Question]:
-    """Every question of a pack, or `ContentError` naming each problem and its place."""
+    """Every question of a pack, or `ContentError` naming each problem and its place.
+
+    Shipped packs pass `require_source` and `require_difficulty`; servers' packs may leave
+    both out. Unknown tables and keys are refused, like every other mistake.
+    """
     records, problems = validate_records(
         document,
         "questions",
-        question_fields(require_source=require_source),
+        question_fields(require_source=require_source, require_difficulty=require_difficulty),
         maximum=PACK_MAX_QUESTIONS,
         entry_word="question",
+        other_tables=(),
     )
     seen: dict[str, int] = {}
     for number, record in enumerate(records, start=1):
@@ -80,7 +104,7 @@ def parse_questions(
         folded = [answer.casefold() for answer in answers if answer]
         if len(folded) == 4 and len(set(folded)) < 4:
             problems.append(Problem(f"question {number}", "two of its answers are the same"))
-        text = record.get("question", "").casefold()
+        text = normalised(record.get("question", ""))
         if text and text in seen:
             problems.append(
                 Problem(f"question {number}", f"repeats question {seen[text]} word for word")
@@ -97,16 +121,29 @@ def parse_questions(
             category=record.get("category", default_category).lower(),
             explanation=record.get("explanation"),
             source=record.get("source"),
+            difficulty=record["difficulty"].lower() if "difficulty" in record else None,
         )
         for record in records
     ]
 
 
+def split_already_here(
+    questions: list[Question], have: set[str]
+) -> tuple[list[Question], list[Question]]:
+    """(new, already here): a question is here when `have` holds its `text_key`."""
+    new = [question for question in questions if question.text_key not in have]
+    return new, [question for question in questions if question.text_key in have]
+
+
 def load_shipped_packs(folder: Path = PACKS_DIR) -> list[Question]:
-    """Every pack in `data/trivia/`; shipped packs must give a source for every question."""
+    """Every pack in `data/trivia/`; shipped packs must give a source and a difficulty."""
     questions: list[Question] = []
     for path in sorted(folder.glob("*.toml")) + sorted(folder.glob("*.json")):
-        questions.extend(parse_questions(load_file(path), str(path), require_source=True))
+        questions.extend(
+            parse_questions(
+                load_file(path), str(path), require_source=True, require_difficulty=True
+            )
+        )
     keys = [question.key for question in questions]
     if len(set(keys)) != len(keys):
         raise ContentError(str(folder), [Problem("packs", "the same question is in two packs")])

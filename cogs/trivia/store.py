@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import from_db, to_db
+from bot.content import normalised
 from bot.database import Database
 from cogs.trivia.game import ScoreLine, TriviaRound
-from cogs.trivia.schema import Question
+from cogs.trivia.schema import Question, split_already_here
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,43 @@ class LeaderboardRow:
     name: str
     points: int
     correct: int
+
+
+@dataclass(frozen=True)
+class CategoryLine:
+    """A member's answers in one category (`category` None: answered before it was kept)."""
+
+    category: str | None
+    answered: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True)
+class StoredQuestions:
+    """What an import stored (their ids, in order) and what it skipped as already here."""
+
+    ids: list[int]
+    skipped: list[Question]
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    name: str
+    questions: int
+
+
+class TooManyQuestionsError(Exception):
+    """Storing these would take the server past its limit of own questions."""
+
+    def __init__(self, have: int, adding: int, limit: int) -> None:
+        super().__init__(f"{have} + {adding} > {limit}")
+        self.have = have
+        self.adding = adding
+        self.limit = limit
 
 
 _ROUND_COLUMNS = (
@@ -159,7 +197,7 @@ class TriviaStore:
             after, points = before.after(correct)
             await tx.execute(
                 "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, "
-                "points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "points, answered_at, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     trivia_round.round_id,
                     trivia_round.guild_id,
@@ -168,6 +206,7 @@ class TriviaStore:
                     int(correct),
                     points,
                     to_db(answered_at),
+                    trivia_round.question.category,
                 ),
             )
             await tx.execute(
@@ -198,6 +237,16 @@ class TriviaStore:
         )
         return ScoreLine(*row) if row else None
 
+    async def category_lines(self, guild_id: int, user_id: int) -> list[CategoryLine]:
+        """A member's answered and right answers per category, most answered first."""
+        rows = await self._db.fetchall(
+            "SELECT category, COUNT(*) AS answered, SUM(correct) AS correct "
+            "FROM trivia_answers WHERE guild_id = ? AND user_id = ? GROUP BY category "
+            "ORDER BY answered DESC, category IS NULL, category",
+            (guild_id, user_id),
+        )
+        return [CategoryLine(row["category"], row["answered"], row["correct"]) for row in rows]
+
     async def leaderboard_all_time(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:
         rows = await self._db.fetchall(
             "SELECT user_id, display_name, points, correct FROM trivia_scores "
@@ -225,8 +274,8 @@ class TriviaStore:
 
     async def guild_questions(self, guild_id: int) -> list[Question]:
         rows = await self._db.fetchall(
-            "SELECT id, question, correct, wrong1, wrong2, wrong3, category, explanation, source "
-            "FROM trivia_questions WHERE guild_id = ? ORDER BY id",
+            "SELECT id, question, correct, wrong1, wrong2, wrong3, category, explanation, source, "
+            "difficulty FROM trivia_questions WHERE guild_id = ? ORDER BY id",
             (guild_id,),
         )
         return [
@@ -238,22 +287,51 @@ class TriviaStore:
                 category=row["category"],
                 explanation=row["explanation"],
                 source=row["source"],
+                difficulty=row["difficulty"],
             )
             for row in rows
         ]
 
+    async def guild_text_keys(self, guild_id: int) -> set[str]:
+        """The server's own questions as compared for "already here"."""
+        rows = await self._db.fetchall(
+            "SELECT question FROM trivia_questions WHERE guild_id = ?", (guild_id,)
+        )
+        return {normalised(row["question"]) for row in rows}
+
     async def add_questions(
-        self, guild_id: int, questions: list[Question], created_by: int, now: datetime
-    ) -> list[int]:
-        """Store all the questions in one transaction (all or none); returns their ids."""
+        self,
+        guild_id: int,
+        questions: list[Question],
+        created_by: int,
+        now: datetime,
+        *,
+        limit: int,
+        pack: str | None = None,
+        also_here: frozenset[str] = frozenset(),
+    ) -> StoredQuestions:
+        """Store the questions the server doesn't have yet, in one transaction (all or none).
+
+        A question is already here when the server has one with the same text (see
+        `bot.content.normalised`), or `also_here` (the shipped ones) holds it. Checked and
+        stored in one transaction, so two imports at once can't both store it. Raises
+        `TooManyQuestionsError` when the new ones would pass `limit`.
+        """
         ids = []
         async with self._db.transaction() as tx:
-            for question in questions:
+            rows = await tx.fetchall(
+                "SELECT question FROM trivia_questions WHERE guild_id = ?", (guild_id,)
+            )
+            have = {normalised(row["question"]) for row in rows} | also_here
+            new, skipped = split_already_here(questions, have)
+            if len(rows) + len(new) > limit:
+                raise TooManyQuestionsError(len(rows), len(new), limit)
+            for question in new:
                 ids.append(
                     await tx.insert(
                         "INSERT INTO trivia_questions (guild_id, question, correct, wrong1, "
-                        "wrong2, wrong3, category, explanation, source, created_by, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "wrong2, wrong3, category, explanation, source, difficulty, pack, "
+                        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             guild_id,
                             question.question,
@@ -262,12 +340,29 @@ class TriviaStore:
                             question.category,
                             question.explanation,
                             question.source,
+                            question.difficulty,
+                            pack,
                             created_by,
                             to_db(now),
                         ),
                     )
                 )
-        return ids
+        return StoredQuestions(ids, skipped)
+
+    async def packs(self, guild_id: int) -> list[PackSummary]:
+        """The packs imported here that still have questions, newest import first."""
+        rows = await self._db.fetchall(
+            "SELECT pack, COUNT(*) AS questions FROM trivia_questions "
+            "WHERE guild_id = ? AND pack IS NOT NULL GROUP BY pack ORDER BY MAX(id) DESC",
+            (guild_id,),
+        )
+        return [PackSummary(row["pack"], row["questions"]) for row in rows]
+
+    async def remove_pack(self, guild_id: int, pack: str) -> int:
+        """Remove every question imported from `pack`; returns how many."""
+        return await self._db.execute(
+            "DELETE FROM trivia_questions WHERE guild_id = ? AND pack = ?", (guild_id, pack)
+        )
 
     async def remove_question(self, guild_id: int, question_id: int) -> bool:
         removed = await self._db.execute(

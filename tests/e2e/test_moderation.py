@@ -189,7 +189,7 @@ async def test_import_stores_a_whole_pack(emu, world: DemoWorld, bot):
     pack = emu.add_attachment("ours.toml", GOOD_PACK.encode())
     result = await emu.slash(world.guild, "general", "mod", "trivia-admin import", {"file": pack})
     assert result.ephemeral
-    assert "Imported 2 question(s)" in result.message.text()
+    assert "stored 2, skipped 0 already here" in result.message.text()
     row = await bot.database.fetchone("SELECT COUNT(*) FROM trivia_questions")
     assert row[0] == 2
 

@@ -63,6 +63,7 @@ async def some_data(emu: Emulator, world: DemoWorld) -> None:
 
 
 async def test_removed_then_31_days_later_everything_is_erased(emu, world, bot, bot_clock):
+    await asyncio.wait_for(bot.wait_until_ready(), 5)
     guild_id = int(world.guild.id)
     await some_data(emu, world)
     await play_a_round(emu, world, bot)  # answers refer to their round: erased in order
@@ -84,6 +85,8 @@ async def test_removed_then_31_days_later_everything_is_erased(emu, world, bot, 
 
 
 async def test_invited_back_at_day_10_nothing_is_lost(emu, world, bot, bot_clock):
+    # Ready first: the check made once ready must not be what notices the return.
+    await asyncio.wait_for(bot.wait_until_ready(), 5)
     guild_id = int(world.guild.id)
     await some_data(emu, world)
     before = await server_rows(bot, guild_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -16,6 +17,7 @@ from bot.database import Database
 from bot.errors import FanTree
 from bot.guild_settings import GuildSettingsStore
 from bot.i18n import CommandTranslator
+from bot.member_data import GuildDepartures, MemberData
 from bot.scheduler import DiscordPoster, DueRun, Scheduler
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ class FanBot(commands.Bot):
         self.db: Database | None = None
         self._guild_settings: GuildSettingsStore | None = None
         self._scheduler: Scheduler | None = None
+        self._member_data: MemberData | None = None
+        self._departures: GuildDepartures | None = None
+        self._departures_task: asyncio.Task[None] | None = None
 
     @property
     def database(self) -> Database:
@@ -73,6 +78,19 @@ class FanBot(commands.Bot):
         if self._scheduler is None:
             raise RuntimeError("the scheduler is created in setup_hook")
         return self._scheduler
+
+    @property
+    def member_data(self) -> MemberData:
+        """Where cogs register their erasers (`/privacy forget`, departed servers)."""
+        if self._member_data is None:
+            raise RuntimeError("the erasers' registry is created in setup_hook")
+        return self._member_data
+
+    @property
+    def departures(self) -> GuildDepartures:
+        if self._departures is None:
+            raise RuntimeError("departures are tracked once setup_hook ran")
+        return self._departures
 
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process serves `guild_id`: always, unless it runs some of many shards.
@@ -109,6 +127,17 @@ class FanBot(commands.Bot):
             owns_guild=self.owns_guild,
             gate=self._announcements_enabled,
         )
+        self._member_data = MemberData(self.db)
+        # The core's own per-server rows; cogs register theirs in their setup().
+        self._member_data.register("settings", forget_guild=self._guild_settings.forget_guild)
+        self._member_data.register("announcements", forget_guild=self._scheduler.forget_guild)
+        self._departures = GuildDepartures(
+            self.db,
+            self.clock,
+            self._member_data,
+            owns_guild=self.owns_guild,
+            in_guild=lambda guild_id: self.get_guild(guild_id) is not None,
+        )
 
     async def setup_hook(self) -> None:
         await self.open_database()
@@ -118,6 +147,14 @@ class FanBot(commands.Bot):
         await self.sync_commands()
         # Cogs registered their announcement kinds while loading; now runs can be rendered.
         await self.scheduler.start()
+        self._departures_task = asyncio.create_task(
+            self._erase_departed_forever(), name="departed-servers"
+        )
+
+    async def _erase_departed_forever(self) -> None:
+        # After ready: only then does the guild cache say which servers the bot is back in.
+        await self.wait_until_ready()
+        await self.departures.erase_forever()
 
     async def sync_commands(self) -> None:
         """Sync to DEV_GUILD_ID (instant) or globally, only when the commands changed."""
@@ -147,14 +184,30 @@ class FanBot(commands.Bot):
         log.info("synced %d commands to %s: %s", len(synced), where, _names(synced))
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        # Kicked or the server was deleted: its settings need not stay in memory.
+        # Kicked or the server was deleted: its settings need not stay in memory, and its
+        # data is erased once it has been gone for DEPARTED_KEEP.
         if self._guild_settings is not None:
             self._guild_settings.forget(guild.id)
+        if self._departures is not None:
+            await self._departures.left(guild.id)
+            log.info(
+                "left server %d; its data is erased if it is still gone in %d days",
+                guild.id,
+                self._departures.keep.days,
+            )
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if self._departures is not None and await self._departures.returned(guild.id):
+            log.info("back in server %d before its data was erased; nothing lost", guild.id)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d server(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        if self._departures_task is not None:
+            self._departures_task.cancel()
+            await asyncio.gather(self._departures_task, return_exceptions=True)
+            self._departures_task = None
         # The scheduler first, so posts in flight can finish while the HTTP session is open.
         if self._scheduler is not None:
             await self._scheduler.stop()

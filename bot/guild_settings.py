@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.database import Database
+from bot.database import Database, Transaction
 
 COG_NAMES = ("trivia", "symbols", "countdown", "announcements")
 DEFAULT_TIMEZONE = "Asia/Seoul"
@@ -121,6 +121,13 @@ class GuildSettingsStore:
 
     def forget(self, guild_id: int) -> None:
         self._cache.pop(guild_id, None)
+
+    async def forget_guild(self, tx: Transaction, guild_id: int) -> int:
+        """Erase the server's settings and their history (a `MemberData` guild eraser)."""
+        self.forget(guild_id)
+        removed = await tx.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        removed += await tx.execute("DELETE FROM settings_changes WHERE guild_id = ?", (guild_id,))
+        return removed
 
     def _remember(self, settings: GuildSettings) -> None:
         if len(self._cache) >= self._cache_size:

@@ -504,6 +504,12 @@ class Scheduler:
             self._arm(guild_id, announcement_id, run)
         return len(rows)
 
+    async def forget_guild(self, tx: Transaction, guild_id: int) -> int:
+        """Erase every announcement of the server, removed ones too (a `MemberData` guild
+        eraser). Heap entries left behind are dropped when they surface, as after a remove.
+        """
+        return await tx.execute("DELETE FROM announcements WHERE guild_id = ?", (guild_id,))
+
     # --- Running ------------------------------------------------------------------------
 
     async def load(self) -> int:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from cogs.countdown.admin import CountdownAdminCog
 from cogs.countdown.cog import CountdownCog
+from cogs.countdown.store import forget_countdown_guild
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -14,3 +15,4 @@ if TYPE_CHECKING:
 async def setup(bot: FanBot) -> None:
     await bot.add_cog(CountdownCog(bot))
     await bot.add_cog(CountdownAdminCog(bot))
+    bot.member_data.register("countdown", forget_guild=forget_countdown_guild)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import from_db, to_db
 from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
-from bot.database import Database
+from bot.database import Database, Transaction
 from cogs.countdown.maths import KST, YEARLY_KINDS, CountdownEvent
 
 ALIAS_MAX = 40
@@ -168,3 +168,8 @@ class CountdownStore:
             (guild_id, name),
         )
         return removed > 0
+
+
+async def forget_countdown_guild(tx: Transaction, guild_id: int) -> int:
+    """Erase the server's own events (a `bot.member_data` guild eraser)."""
+    return await tx.execute("DELETE FROM countdown_events WHERE guild_id = ?", (guild_id,))

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.content import normalised
-from bot.database import Database
+from bot.database import Database, Transaction
 from cogs.trivia.game import ScoreLine, TriviaRound
 from cogs.trivia.schema import Question, split_already_here
 
@@ -375,3 +375,34 @@ class TriviaStore:
             "SELECT COUNT(*) FROM trivia_questions WHERE guild_id = ?", (guild_id,)
         )
         return int(row[0]) if row else 0
+
+
+# --- erasers for bot.member_data (/privacy forget, servers the bot left) ------------------
+
+
+async def forget_trivia_member(tx: Transaction, guild_id: int, user_id: int) -> int:
+    """Erase the member's answers and score line (with their display name) in one server.
+
+    Rounds and the server's questions stay: they hold nothing about the member.
+    """
+    removed = await tx.execute(
+        "DELETE FROM trivia_answers WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
+    removed += await tx.execute(
+        "DELETE FROM trivia_scores WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
+    return removed
+
+
+async def forget_trivia_guild(tx: Transaction, guild_id: int) -> int:
+    """Erase every trivia row of one server (answers before the rounds they refer to)."""
+    removed = 0
+    for table in (
+        "trivia_answers",
+        "trivia_scores",
+        "trivia_rounds",
+        "trivia_asked",
+        "trivia_questions",
+    ):
+        removed += await tx.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+    return removed

@@ -9,7 +9,7 @@ from tests.e2e.conftest import bot_messages
 
 pytestmark = pytest.mark.asyncio
 
-MEMBER_COMMANDS = {"about", "countdown", "quote", "symbol", "trivia"}
+MEMBER_COMMANDS = {"about", "countdown", "privacy", "quote", "symbol", "trivia"}
 MODERATOR_ROOTS = {"config", "trivia-admin", "countdown-admin", "schedule"}
 MANAGE_SERVER = str(1 << 5)
 
@@ -23,6 +23,8 @@ async def test_commands_are_synced_with_moderator_roots_hidden_from_members(emu,
         assert synced[name].get("default_member_permissions") is None, name
     trivia = {option["name"] for option in synced["trivia"]["options"]}
     assert trivia == {"play", "leaderboard", "stats"}
+    privacy = {option["name"] for option in synced["privacy"]["options"]}
+    assert privacy == {"forget"}
     # Korean descriptions travel with the commands.
     assert synced["trivia"]["description_localizations"]["ko"]
 

@@ -568,6 +568,20 @@ async def test_new_guild_after_ready_reaches_the_bot(
     assert cached.me is not None
 
 
+async def test_a_removed_guild_leaves_and_can_come_back(
+    emu: Emulator, bot: TinyBot, world: DemoWorld
+) -> None:
+    guild_id = int(world.guild.id)
+    general = int(world.guild.channel("general").id)
+    emu.remove_guild(world.guild)
+    await eventually(lambda: bot.get_guild(guild_id) is None)
+    emu.rejoin_guild(world.guild)
+    cached = await eventually(lambda: bot.get_guild(guild_id))
+    await eventually(lambda: cached.get_channel(general))
+    result = await emu.slash(world.guild, "general", world.uaena, "symbol", {"name": "Cube"})
+    assert result.content == "symbol Cube"
+
+
 async def test_wrong_token_is_refused(emu: Emulator, world: DemoWorld) -> None:
     client = TinyBot()
     with pytest.raises(discord.LoginFailure):

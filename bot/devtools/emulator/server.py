@@ -172,6 +172,9 @@ class Emulator(Driver):
     def remove_guild(self, guild: Guild) -> None:
         self.world.remove_guild(guild)
 
+    def rejoin_guild(self, guild: Guild) -> None:
+        self.world.rejoin_guild(guild)
+
     def guild(self, name_or_id: str) -> Guild:
         for guild in self.world.guilds.values():
             if name_or_id in (guild.id, guild.name):

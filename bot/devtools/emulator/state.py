@@ -790,6 +790,14 @@ class World:
             self.channels.pop(channel_id, None)
         self.emit("guild_delete", guild)
 
+    def rejoin_guild(self, guild: Guild) -> None:
+        """The bot is invited back to a guild it was removed from (GUILD_CREATE, same id)."""
+        if guild.id in self.guilds:
+            raise ValueError(f"the bot is already in guild {guild.id}")
+        self.guilds[guild.id] = guild
+        self.channels.update(guild.channels)
+        self.emit("guild_create", guild)
+
     def dm_channel(self, user: User) -> Channel:
         """The bot's DM channel with a user, created on first use."""
         for channel in self.channels.values():

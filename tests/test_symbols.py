@@ -14,6 +14,7 @@ from bot.sources import site_label, source_links, split_sources
 from cogs.symbols import (
     Quote,
     QuoteCycleStore,
+    Symbol,
     SymbolsCog,
     load_quotes,
     load_symbols,
@@ -157,3 +158,23 @@ async def test_a_scheduled_run_rendered_again_gets_the_same_quote(db):
     await store.take(1, 10, pool, random.Random())
     again = await store.take(1, 10, pool, random.Random("run-1"), run_nonce="run-1")
     assert again == first
+
+
+def test_a_symbol_quote_is_found_by_its_symbol_names_and_attribution():
+    nemo = Symbol(
+        name="Nemo",
+        name_ko="네모",
+        aliases=(),
+        summary="",
+        summary_ko="",
+        quote="A shape that chases them.",
+        quote_ko="두 사람을 쫓는 모양.",
+        note=None,
+        note_ko=None,
+        attribution="From the guide, based on director Um Tae-hwa's notes",
+        attribution_ko="해석 가이드에서",
+        source="https://example.com",
+    ).as_quote()
+    for search in ("nemo", "NEMO", "네모", "chases", "쫓는", "um tae-hwa", "nemo chases"):
+        assert nemo.matches(search), search
+    assert not nemo.matches("nemo camcorder")

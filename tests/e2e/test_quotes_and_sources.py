@@ -129,16 +129,20 @@ def sources_of(name: str, table: str) -> list[str]:
     return [url for record in document[table] for url in split_sources(record["source"])]
 
 
-@pytest.mark.parametrize("locale", ["en-US", "ko"])
+@pytest.mark.parametrize(("locale", "composer"), [("en-US", "Seo Dong-hwan"), ("ko", "서동환")])
 async def test_about_shows_the_version_and_links_and_no_editors_notes(
-    emu, world: DemoWorld, bot, locale
+    emu, world: DemoWorld, bot, locale, composer
 ):
     result = await emu.slash(world.guild, "general", "uaena", "about", locale=locale)
     text = result.message.text()
     assert bot_package.__version__ in text
     assert bot_package.__version__ != "0+unknown"  # the installed package's version
     assert "single source" not in text
-    assert "Seo Dong-hwan" in text
+    assert composer in text
+    if locale == "ko":  # Korean members read the release, credits and facts in Korean
+        assert "**작사:** 아이유" in text
+        assert "아이유의 미니 6집" in text
+        assert "써클 디지털 차트" in text
     release = tomllib.loads((DATA_DIR / "release.toml").read_text("utf-8"))
     urls = split_sources(release["release"]["source"])
     urls += sources_of("release.toml", "credits") + sources_of("release.toml", "facts")

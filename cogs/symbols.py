@@ -84,13 +84,16 @@ class Quote:
     speaker: str
     context: str
     source: str
+    speaker_ko: str | None = None
+    context_ko: str | None = None
     attribution: str | None = None
     attribution_ko: str | None = None
     topic: str | None = None
     topic_ko: str | None = None
 
     def haystack(self) -> str:
-        parts = (self.text, self.text_ko, self.speaker, self.context, self.attribution)
+        parts = (self.text, self.text_ko, self.speaker, self.speaker_ko, self.context)
+        parts += (self.context_ko, self.attribution, self.attribution_ko)
         names = (self.topic, self.topic_ko)
         return " ".join(part for part in (*parts, *names) if part).casefold()
 
@@ -121,7 +124,9 @@ QUOTE_FIELDS = [
     Field("text_ko", required=False, max_length=1000),
     Field("translated", required=False, kind=bool),
     Field("speaker", max_length=100),
+    Field("speaker_ko", max_length=100),
     Field("context", max_length=300),
+    Field("context_ko", max_length=300),
     Field("source", max_length=500, check=is_url),
     Field("review_note", required=False, max_length=1000),
 ]
@@ -167,6 +172,8 @@ def load_quotes(path: Path = DATA_DIR / "quotes.toml") -> list[Quote]:
             speaker=r.get("speaker", ""),
             context=r.get("context", ""),
             source=r.get("source", ""),
+            speaker_ko=r.get("speaker_ko"),
+            context_ko=r.get("context_ko"),
         )
         for r in records
     ]
@@ -384,7 +391,10 @@ class SymbolsCog(commands.Cog, name="Symbols"):
         if chosen.attribution:
             said = (chosen.attribution_ko if korean else None) or chosen.attribution
         else:
-            said = t("symbols.said_by", locale, speaker=chosen.speaker, context=chosen.context)
+            speaker, context = chosen.speaker, chosen.context
+            if korean:
+                speaker, context = chosen.speaker_ko or speaker, chosen.context_ko or context
+            said = t("symbols.said_by", locale, speaker=speaker, context=context)
             if chosen.translated and not korean:
                 said += " " + t("symbols.translated", locale)
         embed.add_field(

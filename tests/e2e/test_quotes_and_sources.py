@@ -64,6 +64,11 @@ async def test_a_korean_member_gets_the_korean_guide_text_and_attribution(
         world.guild, "general", "uaena", "symbol", "name", "캠", locale="ko"
     )
     assert choices == [{"name": "캠코더", "value": "Camcorder"}]
+    # Every quote's speaker and context read in Korean too, and are searched in Korean.
+    muju = await emu.slash(
+        world.guild, "general", "uaena", "quote", {"search": "무주"}, locale="ko"
+    )
+    assert "엄태화 감독, 제13회 무주산골영화제" in muju.message.text()
 
 
 def shown_quote(cog, message) -> str:

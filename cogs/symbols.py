@@ -363,13 +363,14 @@ class SymbolsCog(commands.Cog, name="Symbols"):
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         pool = self.quotes
-        searching = bool(search and search.strip())
-        if search and searching:
-            pool = [quote for quote in self.quotes if quote.matches(search)]
+        wanted = (search or "").strip()
+        if wanted:
+            pool = [quote for quote in self.quotes if quote.matches(wanted)]
             if not pool:
-                raise NotFound("symbols.no_quote", search=clip(search, 60))
+                raise NotFound("symbols.no_quote", search=clip(wanted, 60))
+        # A search takes its matches in turn too, but doesn't restart the channel's cycle.
         chosen = await self.cycles.take(
-            interaction.guild_id, interaction.channel_id, pool, self.rng, cycle=not searching
+            interaction.guild_id, interaction.channel_id, pool, self.rng, cycle=not wanted
         )
         await interaction.response.send_message(
             embed=self.quote_embed(chosen, interaction.locale), allowed_mentions=NO_MENTIONS

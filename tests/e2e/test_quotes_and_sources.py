@@ -41,6 +41,15 @@ async def test_a_symbol_quote_is_attributed_exactly_as_symbol_attributes_it(
     symbol = await emu.slash(world.guild, "general", "uaena", "symbol", {"name": "Camcorder"})
     assert attribution_field(quoted.message) == attribution_field(symbol.message)
     assert "Camcorder" in quoted.message.embeds[0]["title"]
+    # A search with several matches shows them in turn.
+    bot.get_cog("Symbols").rng = random.Random(2)
+    searches = [
+        await emu.slash(world.guild, "trivia", "uaena", "quote", {"search": "oppression"})
+        for _ in range(4)
+    ]
+    titles = [result.message.embeds[0]["title"] for result in searches]
+    assert set(titles[:2]) == {"Quote · Nemo", "Quote · Ending"}
+    assert titles[2:] == titles[:2]
     # The search reads the context too, not only the words quoted.
     muju = await emu.slash(world.guild, "general", "uaena", "quote", {"search": "muju festival"})
     assert "make up a role" in muju.message.text()

@@ -14,7 +14,7 @@ _PLAIN_PREFIXES = ("www.", "m.", "m1.", "m2.", "mobile.", "amp.")
 
 def split_sources(text: str) -> list[str]:
     """The addresses in a content file's `source` string, in order."""
-    return [part.strip() for part in text.split(SEPARATOR.strip()) if part.strip()]
+    return [part.strip() for part in text.split(SEPARATOR) if part.strip()]
 
 
 def site_label(url: str) -> str:

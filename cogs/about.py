@@ -4,26 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot import __version__
 from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
-from bot.embeds import NO_MENTIONS, clip, fan_embed
-from bot.i18n import t
+from bot.embeds import NO_MENTIONS, fan_embed
+from bot.i18n import language_of, t
+from bot.sources import source_links
 
 if TYPE_CHECKING:
     from bot.client import FanBot
 
+# Korean members see the `_ko` texts; `review_note` is for editors: it is never shown.
 CREDIT_FIELDS = [
     Field("role", max_length=60),
+    Field("role_ko", max_length=60),
     Field("name", max_length=200),
+    Field("name_ko", max_length=200),
     Field("source", max_length=500, check=is_url),
+    Field("review_note", required=False, max_length=1000),
 ]
-FACT_FIELDS = [Field("text", max_length=300), Field("source", max_length=500, check=is_url)]
+FACT_FIELDS = [
+    Field("text", max_length=300),
+    Field("text_ko", max_length=300),
+    Field("source", max_length=500, check=is_url),
+    Field("review_note", required=False, max_length=1000),
+]
+RELEASE_KEYS = ("title", "artist", "artist_ko", "summary", "summary_ko", "source")
+FIELD_VALUE_MAX = 1024
 FEATURES = ("trivia", "symbol", "quote", "countdown", "config", "schedule")
 
 
@@ -31,10 +44,28 @@ FEATURES = ("trivia", "symbol", "quote", "countdown", "config", "schedule")
 class Release:
     title: str
     artist: str
+    artist_ko: str
     summary: str
+    summary_ko: str
     source: str
-    credits: list[tuple[str, str]]
-    facts: list[str]
+    credits: list[Credit]
+    facts: list[Fact]
+
+
+@dataclass(frozen=True)
+class Credit:
+    role: str
+    role_ko: str
+    name: str
+    name_ko: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    text_ko: str
+    source: str
 
 
 def load_release(path: Path = DATA_DIR / "release.toml") -> Release:
@@ -42,9 +73,9 @@ def load_release(path: Path = DATA_DIR / "release.toml") -> Release:
     problems: list[Problem] = []
     head = document.get("release")
     if not isinstance(head, dict) or not all(
-        isinstance(head.get(key), str) for key in ("title", "artist", "summary", "source")
+        isinstance(head.get(key), str) for key in RELEASE_KEYS
     ):
-        problems.append(Problem("[release]", "needs title, artist, summary and source"))
+        problems.append(Problem("[release]", f"needs {', '.join(RELEASE_KEYS)}"))
         head = {}
     credits, credit_problems = validate_records(document, "credits", CREDIT_FIELDS)
     facts, fact_problems = validate_records(document, "facts", FACT_FIELDS)
@@ -54,10 +85,14 @@ def load_release(path: Path = DATA_DIR / "release.toml") -> Release:
     return Release(
         title=head["title"],
         artist=head["artist"],
+        artist_ko=head["artist_ko"],
         summary=head["summary"],
+        summary_ko=head["summary_ko"],
         source=head["source"],
-        credits=[(c["role"], c["name"]) for c in credits],
-        facts=[f["text"] for f in facts],
+        credits=[
+            Credit(c["role"], c["role_ko"], c["name"], c["name_ko"], c["source"]) for c in credits
+        ],
+        facts=[Fact(f["text"], f["text_ko"], f["source"]) for f in facts],
     )
 
 
@@ -72,17 +107,54 @@ class AboutCog(commands.Cog, name="About"):
     @app_commands.command(name="about", description=_("About Love wins all and this bot"))
     async def about(self, interaction: discord.Interaction) -> None:
         assert self.release is not None
-        locale = interaction.locale
-        release = self.release
-        embed = fan_embed(f"{release.artist} · “{release.title}”", release.summary)
-        credits = "\n".join(f"**{role}:** {name}" for role, name in release.credits)
-        embed.add_field(name=t("about.credits", locale), value=clip(credits, 1024), inline=False)
-        facts = "\n".join(f"• {fact}" for fact in release.facts)
-        embed.add_field(name=t("about.facts", locale), value=clip(facts, 1024), inline=False)
-        commands_text = "\n".join(t(f"about.feature.{name}", locale) for name in FEATURES)
-        embed.add_field(name=t("about.commands", locale), value=commands_text, inline=False)
-        embed.set_footer(text=t("about.footer", locale))
+        embed = about_embed(self.release, interaction.locale)
         await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+
+def about_embed(release: Release, locale: Any) -> discord.Embed:
+    """The /about embed in `locale`: every source a link, every field within Discord's limits."""
+    korean = language_of(locale) == "ko"
+    artist, summary = (
+        (release.artist_ko, release.summary_ko) if korean else (release.artist, release.summary)
+    )
+    embed = fan_embed(f"{artist} · “{release.title}”", f"{summary}\n{source_links(release.source)}")
+    credits = [
+        with_links(
+            f"**{c.role_ko}:** {c.name_ko}" if korean else f"**{c.role}:** {c.name}", c.source
+        )
+        for c in release.credits
+    ]
+    add_line_fields(embed, t("about.credits", locale), credits, locale)
+    facts = [
+        with_links(f"• {fact.text_ko if korean else fact.text}", fact.source)
+        for fact in release.facts
+    ]
+    add_line_fields(embed, t("about.facts", locale), facts, locale)
+    commands_text = "\n".join(t(f"about.feature.{name}", locale) for name in FEATURES)
+    embed.add_field(name=t("about.commands", locale), value=commands_text, inline=False)
+    embed.set_footer(
+        text=f"{t('about.version', locale, version=__version__)} · {t('about.footer', locale)}"
+    )
+    return embed
+
+
+def with_links(text: str, source: str) -> str:
+    """`text` followed by its sources as links, within one field."""
+    return f"{text} · {source_links(source, limit=FIELD_VALUE_MAX - len(text) - 3)}"
+
+
+def add_line_fields(embed: discord.Embed, title: str, lines: list[str], locale: Any) -> None:
+    """`lines` in as few fields as fit Discord's 1,024 characters each, never cutting a line
+    (a line's links would break); the fields after the first say they continue it."""
+    more = t("about.more", locale, title=title)
+    value = ""
+    for line in lines:
+        if value and len(value) + 1 + len(line) > FIELD_VALUE_MAX:
+            embed.add_field(name=title, value=value, inline=False)
+            title, value = more, ""
+        value = f"{value}\n{line}" if value else line
+    if value:
+        embed.add_field(name=title, value=value, inline=False)
 
 
 async def setup(bot: FanBot) -> None:

@@ -1,8 +1,15 @@
-"""`/symbol` (the director's explanation of the video's symbols) and `/quote`."""
+"""`/symbol` (the director's explanation of the video's symbols) and `/quote`.
+
+`/quote` draws from data/quotes.toml and from the symbols' explanations. Plain `/quote` goes
+through a shuffled cycle per channel (kept in the database, so a restart doesn't reset it):
+no quote comes back until every other one was shown there.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,64 +19,116 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import cog_enabled
-from bot.content import DATA_DIR, ContentError, Field, is_url, load_file, validate_records
+from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
 from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import NotFound
 from bot.i18n import language_of, t
 from bot.scheduler import DueRun, OutgoingMessage
+from bot.sources import source_links
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from bot.client import FanBot
+    from bot.database import Database
 
 
 @dataclass(frozen=True)
 class Symbol:
     name: str
+    name_ko: str
     aliases: tuple[str, ...]
     summary: str
+    summary_ko: str
     quote: str
-    quote_ko: str | None
+    quote_ko: str
     note: str | None
+    note_ko: str | None
     attribution: str
+    attribution_ko: str
     source: str
 
     def matches(self, text: str) -> bool:
         wanted = text.strip().casefold()
-        return wanted in (self.name.casefold(), *(alias.casefold() for alias in self.aliases))
+        return wanted in (name.casefold() for name in self.names())
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, self.name_ko, *self.aliases)
+
+    def as_quote(self) -> Quote:
+        """The explanation as a quote for `/quote`, attributed exactly as `/symbol` does."""
+        return Quote(
+            key=f"symbol:{self.name.casefold()}",
+            text=self.quote,
+            text_ko=self.quote_ko,
+            translated=False,
+            speaker="",
+            context="",
+            source=self.source,
+            attribution=self.attribution,
+            attribution_ko=self.attribution_ko,
+            topic=self.name,
+            topic_ko=self.name_ko,
+        )
 
 
 @dataclass(frozen=True)
 class Quote:
+    """One quote. A symbol's explanation carries its guide `attribution` instead of a
+    speaker and context, and its symbol's names as `topic`."""
+
+    key: str
     text: str
     text_ko: str | None
     translated: bool
     speaker: str
     context: str
     source: str
+    speaker_ko: str | None = None
+    context_ko: str | None = None
+    attribution: str | None = None
+    attribution_ko: str | None = None
+    topic: str | None = None
+    topic_ko: str | None = None
 
     def haystack(self) -> str:
-        return " ".join((self.text, self.text_ko or "", self.speaker, self.context)).casefold()
+        parts = (self.text, self.text_ko, self.speaker, self.speaker_ko, self.context)
+        parts += (self.context_ko, self.attribution, self.attribution_ko)
+        names = (self.topic, self.topic_ko)
+        return " ".join(part for part in (*parts, *names) if part).casefold()
+
+    def matches(self, search: str) -> bool:
+        """Every word of `search` appears somewhere in the quote or what it is about."""
+        haystack = self.haystack()
+        return all(word in haystack for word in search.casefold().split())
 
 
 SYMBOL_FIELDS = [
     Field("name", max_length=60),
+    Field("name_ko", max_length=60),
     Field("aliases", required=False, kind=list),
     Field("summary", max_length=300),
+    Field("summary_ko", max_length=300),
     Field("quote", max_length=1500),
-    Field("quote_ko", required=False, max_length=1000),
+    Field("quote_ko", max_length=1000),
     Field("note", required=False, max_length=300),
+    Field("note_ko", required=False, max_length=300),
     Field("attribution", max_length=300),
+    Field("attribution_ko", max_length=300),
     Field("source", max_length=500, check=is_url),
+    # For editors only: never shown to members.
+    Field("review_note", required=False, max_length=1000),
 ]
 QUOTE_FIELDS = [
     Field("text", max_length=1500),
     Field("text_ko", required=False, max_length=1000),
     Field("translated", required=False, kind=bool),
     Field("speaker", max_length=100),
+    Field("speaker_ko", max_length=100),
     Field("context", max_length=300),
+    Field("context_ko", max_length=300),
     Field("source", max_length=500, check=is_url),
+    Field("review_note", required=False, max_length=1000),
 ]
 
 
@@ -80,33 +139,125 @@ def load_symbols(path: Path = DATA_DIR / "symbols.toml") -> list[Symbol]:
     return [
         Symbol(
             name=r["name"],
+            name_ko=r["name_ko"],
             aliases=tuple(str(alias) for alias in r.get("aliases", [])),
             summary=r["summary"],
+            summary_ko=r["summary_ko"],
             quote=r["quote"],
-            quote_ko=r.get("quote_ko"),
+            quote_ko=r["quote_ko"],
             note=r.get("note"),
+            note_ko=r.get("note_ko"),
             attribution=r["attribution"],
+            attribution_ko=r["attribution_ko"],
             source=r["source"],
         )
         for r in records
     ]
+
+
+def quote_key(speaker: str, context: str) -> str:
+    """Stable across fixes to a quote's wording, so a channel's cycle survives them."""
+    digest = hashlib.sha1(f"{speaker}|{context}".casefold().encode()).hexdigest()[:12]
+    return f"q:{digest}"
 
 
 def load_quotes(path: Path = DATA_DIR / "quotes.toml") -> list[Quote]:
     records, problems = validate_records(load_file(path), "quotes", QUOTE_FIELDS)
-    if problems:
-        raise ContentError(str(path), problems)
-    return [
+    quotes = [
         Quote(
-            text=r["text"],
+            key=quote_key(r.get("speaker", ""), r.get("context", "")),
+            text=r.get("text", ""),
             text_ko=r.get("text_ko"),
             translated=r.get("translated", False),
-            speaker=r["speaker"],
-            context=r["context"],
-            source=r["source"],
+            speaker=r.get("speaker", ""),
+            context=r.get("context", ""),
+            source=r.get("source", ""),
+            speaker_ko=r.get("speaker_ko"),
+            context_ko=r.get("context_ko"),
         )
         for r in records
     ]
+    seen: dict[str, int] = {}
+    for number, quote in enumerate(quotes, start=1):
+        if quote.key in seen:
+            problems.append(
+                Problem(f"entry {number}", f"same speaker and context as entry {seen[quote.key]}")
+            )
+        seen.setdefault(quote.key, number)
+    if problems:
+        raise ContentError(str(path), problems)
+    return quotes
+
+
+def next_quote(
+    pool: Sequence[Quote], shown: Sequence[str], rng: random.Random, *, cycle: bool = True
+) -> tuple[Quote, bool]:
+    """The quote to show next, and whether a new cycle starts with it.
+
+    `shown` holds the keys shown in this cycle, oldest first. A quote not shown yet is picked
+    at random (so a cycle is a shuffle of the pool). When every quote of `pool` was shown: with
+    `cycle`, a new cycle starts, never with the quote just shown; without (a search's few
+    matches), the match shown longest ago comes back and the cycle goes on.
+    """
+    if not pool:
+        raise ValueError("no quotes")
+    order = {key: index for index, key in enumerate(shown)}
+    fresh = [quote for quote in pool if quote.key not in order]
+    if fresh:
+        return rng.choice(fresh), False
+    if not cycle:
+        return min(pool, key=lambda quote: order[quote.key]), False
+    last = shown[-1] if shown else None
+    return rng.choice([quote for quote in pool if quote.key != last] or list(pool)), True
+
+
+class QuoteCycleStore:
+    """Which quotes each channel has seen in its current cycle (table `quotes_shown`)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def take(
+        self,
+        guild_id: int,
+        channel_id: int,
+        pool: Sequence[Quote],
+        rng: random.Random,
+        *,
+        cycle: bool = True,
+        run_nonce: str | None = None,
+    ) -> Quote:
+        """Pick the channel's next quote from `pool` and mark it shown, in one transaction
+        (two /quote at once in a channel never get the same one).
+
+        A scheduled run passes its `run_nonce`: rendered again after a restart, it gets the
+        quote it got the first time.
+        """
+        by_key = {quote.key: quote for quote in pool}
+        async with self._db.transaction() as tx:
+            if run_nonce is not None:
+                row = await tx.fetchone(
+                    "SELECT quote_key FROM quotes_shown WHERE channel_id = ? AND run_nonce = ?",
+                    (channel_id, run_nonce),
+                )
+                if row is not None and row["quote_key"] in by_key:
+                    return by_key[row["quote_key"]]
+            rows = await tx.fetchall(
+                "SELECT quote_key FROM quotes_shown WHERE channel_id = ? ORDER BY position",
+                (channel_id,),
+            )
+            shown = [row["quote_key"] for row in rows]
+            chosen, afresh = next_quote(pool, shown, rng, cycle=cycle)
+            if afresh:
+                await tx.execute("DELETE FROM quotes_shown WHERE channel_id = ?", (channel_id,))
+            await tx.execute(
+                "INSERT OR REPLACE INTO quotes_shown "
+                "(channel_id, quote_key, guild_id, position, run_nonce) VALUES (?, ?, ?, "
+                "(SELECT COALESCE(MAX(position), 0) + 1 FROM quotes_shown WHERE channel_id = ?),"
+                " ?)",
+                (channel_id, chosen.key, guild_id, channel_id, run_nonce),
+            )
+        return chosen
 
 
 def blockquote(text: str) -> str:
@@ -116,13 +267,15 @@ def blockquote(text: str) -> str:
 class SymbolsCog(commands.Cog, name="Symbols"):
     def __init__(self, bot: FanBot, *, rng: random.Random | None = None) -> None:
         self.bot = bot
+        # Tests replace it to make the cycle's order deterministic.
         self.rng = rng or random.Random()
         self.symbols: list[Symbol] = []
         self.quotes: list[Quote] = []
+        self.cycles = QuoteCycleStore(bot.database)
 
     async def cog_load(self) -> None:
         self.symbols = load_symbols()
-        self.quotes = load_quotes()
+        self.quotes = load_quotes() + [symbol.as_quote() for symbol in self.symbols]
         self.bot.scheduler.register_kind("quote", self.render_quote)
         self.bot.scheduler.register_kind("symbol", self.render_symbol)
 
@@ -139,8 +292,14 @@ class SymbolsCog(commands.Cog, name="Symbols"):
         enabled, locale = await self._locale_if_enabled(run)
         if not enabled:
             return None
-        # Seeded by the run, so a re-sent run renders the same quote.
-        chosen = random.Random(run.nonce).choice(self.quotes)
+        # The channel's cycle, seeded by the run; a re-sent run renders the same quote.
+        chosen = await self.cycles.take(
+            run.guild_id,
+            run.channel_id,
+            self.quotes,
+            random.Random(run.nonce),
+            run_nonce=run.nonce,
+        )
         return OutgoingMessage(embed=self.quote_embed(chosen, locale))
 
     async def render_symbol(self, run: DueRun) -> OutgoingMessage | None:
@@ -167,14 +326,18 @@ class SymbolsCog(commands.Cog, name="Symbols"):
 
     @staticmethod
     def symbol_embed(found: Symbol, locale: Any) -> discord.Embed:
-        korean = language_of(locale) == "ko" and found.quote_ko
-        quote = found.quote_ko if korean else found.quote
-        embed = fan_embed(found.name, f"*{found.summary}*\n\n{blockquote(quote or '')}")
-        if found.note and not korean:
-            embed.add_field(name=t("symbols.note", locale), value=found.note)
+        if language_of(locale) == "ko":
+            title, summary, quote = found.name_ko, found.summary_ko, found.quote_ko
+            note, attribution = found.note_ko, found.attribution_ko
+        else:
+            title, summary, quote = found.name, found.summary, found.quote
+            note, attribution = found.note, found.attribution
+        embed = fan_embed(title, f"*{summary}*\n\n{blockquote(quote)}")
+        if note:
+            embed.add_field(name=t("symbols.note", locale), value=note)
         embed.add_field(
             name=t("symbols.attribution", locale),
-            value=f"{found.attribution}\n{found.source}",
+            value=attributed(attribution, found.source),
             inline=False,
         )
         return embed
@@ -184,12 +347,11 @@ class SymbolsCog(commands.Cog, name="Symbols"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         wanted = current.strip().casefold()
+        korean = language_of(interaction.locale) == "ko"
         return [
-            app_commands.Choice(name=symbol.name, value=symbol.name)
+            app_commands.Choice(name=symbol.name_ko if korean else symbol.name, value=symbol.name)
             for symbol in self.symbols
-            if not wanted
-            or wanted in symbol.name.casefold()
-            or any(wanted in alias.casefold() for alias in symbol.aliases)
+            if not wanted or any(wanted in name.casefold() for name in symbol.names())
         ][:25]
 
     @app_commands.command(name="quote", description=_("A quote about Love wins all"))
@@ -197,31 +359,56 @@ class SymbolsCog(commands.Cog, name="Symbols"):
     @app_commands.guild_only()
     @cog_enabled("symbols")
     async def quote(self, interaction: discord.Interaction, search: str | None = None) -> None:
+        # guild_only: both are set.
+        assert interaction.guild_id is not None
+        assert interaction.channel_id is not None
         pool = self.quotes
-        if search and search.strip():
-            words = search.casefold().split()
-            pool = [q for q in self.quotes if all(word in q.haystack() for word in words)]
+        wanted = (search or "").strip()
+        if wanted:
+            pool = [quote for quote in self.quotes if quote.matches(wanted)]
             if not pool:
-                raise NotFound("symbols.no_quote", search=clip(search, 60))
-        chosen = self.rng.choice(pool)
+                raise NotFound("symbols.no_quote", search=clip(wanted, 60))
+        # A search takes its matches in turn too, but doesn't restart the channel's cycle.
+        chosen = await self.cycles.take(
+            interaction.guild_id, interaction.channel_id, pool, self.rng, cycle=not wanted
+        )
         await interaction.response.send_message(
             embed=self.quote_embed(chosen, interaction.locale), allowed_mentions=NO_MENTIONS
         )
 
     @staticmethod
     def quote_embed(chosen: Quote, locale: Any) -> discord.Embed:
-        korean = language_of(locale) == "ko" and chosen.text_ko
-        text = chosen.text_ko if korean else chosen.text
-        embed = fan_embed(t("symbols.quote_title", locale), blockquote(text or ""))
-        if chosen.text_ko and not korean:
+        korean = language_of(locale) == "ko"
+        text = chosen.text_ko if korean and chosen.text_ko else chosen.text
+        topic = chosen.topic_ko if korean else chosen.topic
+        title = (
+            t("symbols.quote_about", locale, topic=topic)
+            if topic
+            else t("symbols.quote_title", locale)
+        )
+        embed = fan_embed(title, blockquote(text))
+        if chosen.text_ko and text != chosen.text_ko:
             embed.add_field(name=t("symbols.original", locale), value=chosen.text_ko, inline=False)
-        said = t("symbols.said_by", locale, speaker=chosen.speaker, context=chosen.context)
-        if chosen.translated and not korean:
-            said += " " + t("symbols.translated", locale)
+        if chosen.attribution:
+            said = (chosen.attribution_ko if korean else None) or chosen.attribution
+        else:
+            speaker, context = chosen.speaker, chosen.context
+            if korean:
+                speaker, context = chosen.speaker_ko or speaker, chosen.context_ko or context
+            said = t("symbols.said_by", locale, speaker=speaker, context=context)
+            if chosen.translated and not korean:
+                said += " " + t("symbols.translated", locale)
         embed.add_field(
-            name=t("symbols.attribution", locale), value=f"{said}\n{chosen.source}", inline=False
+            name=t("symbols.attribution", locale),
+            value=attributed(said, chosen.source),
+            inline=False,
         )
         return embed
+
+
+def attributed(attribution: str, source: str) -> str:
+    """An attribution line with its sources as links, inside one field's 1,024 characters."""
+    return f"{attribution}\n{source_links(source, limit=1024 - len(attribution) - 1)}"
 
 
 async def setup(bot: FanBot) -> None:

@@ -49,4 +49,4 @@ def test_quotes_events_and_release_load():
     assert events["release-anniversary"].yearly
     assert events["iu-birthday"].kind == "birthday"
     release = load_release()
-    assert ("Lyrics", "IU") in release.credits
+    assert ("Lyrics", "IU") in [(credit.role, credit.name) for credit in release.credits]

@@ -1,0 +1,44 @@
+"""Sources as members see them: each address a markdown link labelled with its site.
+
+Content files give a fact's sources as one string, addresses separated by " ; ".
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+SEPARATOR = " ; "
+# Sub-domains that say nothing about the site (mobile and amp copies of the same pages).
+_PLAIN_PREFIXES = ("www.", "m.", "m1.", "m2.", "mobile.", "amp.")
+
+
+def split_sources(text: str) -> list[str]:
+    """The addresses in a content file's `source` string, in order."""
+    return [part.strip() for part in text.split(SEPARATOR) if part.strip()]
+
+
+def site_label(url: str) -> str:
+    """`https://www.koreaherald.com/article/1` -> `koreaherald.com`."""
+    host = urlsplit(url).hostname or url
+    for prefix in _PLAIN_PREFIXES:
+        if host.startswith(prefix) and host.count(".") > 1:
+            host = host.removeprefix(prefix)
+            break
+    return host
+
+
+def source_links(text: str, limit: int = 1024) -> str:
+    """Every source of `text` as `[site](address)`, separated by " · ".
+
+    Links are never cut: if they don't all fit in `limit` characters, the last ones are left
+    out (shipped content is checked by a test to fit whole).
+    """
+    shown = ""
+    for url in split_sources(text):
+        # Parentheses in an address would end the markdown link early.
+        link = f"[{site_label(url)}]({url.replace('(', '%28').replace(')', '%29')})"
+        candidate = f"{shown} · {link}" if shown else link
+        if len(candidate) > limit:
+            break
+        shown = candidate
+    return shown

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from bot.client import FanBot
-    from bot.database import Database
+    from bot.database import Database, Transaction
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,11 @@ class QuoteCycleStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @staticmethod
+    async def forget_guild(tx: Transaction, guild_id: int) -> int:
+        """Erase the server's quote cycles (a `bot.member_data` guild eraser)."""
+        return await tx.execute("DELETE FROM quotes_shown WHERE guild_id = ?", (guild_id,))
 
     async def take(
         self,
@@ -413,3 +418,4 @@ def attributed(attribution: str, source: str) -> str:
 
 async def setup(bot: FanBot) -> None:
     await bot.add_cog(SymbolsCog(bot))
+    bot.member_data.register("symbols", forget_guild=QuoteCycleStore.forget_guild)

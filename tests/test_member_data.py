@@ -134,7 +134,7 @@ async def test_forget_guild_erases_every_table_of_that_server_only(offline_bot):
     await filled(offline_bot)
     before = await counts(offline_bot, STAYING)
     removed = await offline_bot.member_data.forget_guild(GONE)
-    assert set(removed) == {"announcements", "countdown", "settings", "trivia"}
+    assert set(removed) == {"announcements", "countdown", "settings", "symbols", "trivia"}
     assert nothing_left(await counts(offline_bot, GONE))
     assert await counts(offline_bot, STAYING) == before
 
@@ -169,7 +169,7 @@ async def test_a_server_gone_31_days_is_erased_and_no_other(offline_bot, clock: 
     assert f"server {GONE}" in logged
     assert f"trivia {erased[GONE]['trivia']}" in logged
     assert set(erased) == {GONE}
-    assert set(erased[GONE]) == {"announcements", "countdown", "settings", "trivia"}
+    assert set(erased[GONE]) == {"announcements", "countdown", "settings", "symbols", "trivia"}
     assert nothing_left(await counts(offline_bot, GONE))
     assert await counts(offline_bot, STAYING) == staying
     assert await departure_of(offline_bot, GONE) is None

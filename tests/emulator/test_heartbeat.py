@@ -67,5 +67,5 @@ async def test_heartbeat_acks_do_not_look_late(
 
     warnings = [r.getMessage() for r in caplog.records if r.name == "discord.gateway"]
     assert warnings == []
-    # The round trip, not the interval, is what the client measured.
-    assert latency < INTERVAL_MS / 1000 / 2
+    # The round trip, not the time since the previous heartbeat (a whole interval or more).
+    assert latency < INTERVAL_MS / 1000

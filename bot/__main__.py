@@ -1,20 +1,30 @@
-"""`python -m bot` runs the bot; `python -m bot playground` tries it without Discord."""
+"""`python -m bot` runs the bot; `python -m bot playground` tries it without Discord.
+
+The command line is read before any setting, so `--help`, `--version` and a mistyped
+command answer without a token.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import aiohttp
 import discord
 from dotenv import load_dotenv
 
+from bot import __version__
 from bot.client import FanBot
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, find_env_file, load_settings
 from bot.database import DatabaseError
 from bot.logs import setup_logging
+
+PROG = "python -m bot"
+VERSION = f"lovewinsall-bot {__version__}"
 
 
 async def run(settings: Settings) -> None:
@@ -40,19 +50,60 @@ async def run(settings: Settings) -> None:
         runner.result()  # re-raise what stopped the bot, for main() to explain
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="The Love wins all fan bot for Discord. Without a command, runs the bot.",
+        epilog="Settings come from the environment and from the .env file in the current "
+        "folder or the nearest folder above it (see README.md and .env.example). "
+        f"`{PROG} playground --help` lists the playground's options.",
+    )
+    parser.add_argument("--version", action="version", version=VERSION)
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="connect to Discord and run the bot (the default)",
+        description="Connect to Discord and run the bot until Ctrl-C or SIGTERM.",
+    )
+    # The playground reads its own options (its parser lives with it), so none are declared
+    # here: everything after the word goes to it, --help included.
+    commands.add_parser(
+        "playground",
+        help="try the bot here against a local Discord emulator; no token needed",
+        add_help=False,
+    )
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    load_dotenv()
-    if argv[:1] == ["playground"]:
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "playground":
         from bot.devtools.playground import main as playground_main
 
-        return playground_main(argv[1:])
+        return playground_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return run_bot()
+
+
+def run_bot() -> int:
+    env_file = find_env_file()
     try:
-        settings = load_settings()
+        if env_file is not None:
+            load_dotenv(env_file)
+        settings = load_settings(base_folder=env_file.parent if env_file else None)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}\n({env_file_note(env_file)})", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: can't read {env_file}: {exc.strerror}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level_number, secrets=[settings.token])
     log = logging.getLogger("bot")
+    log.info("%s starting (discord.py %s)", VERSION, discord.__version__)
+    log.info("settings: %s", env_file_note(env_file))
+    log.info("database: %s", settings.database_path)
     try:
         asyncio.run(run(settings))
     except discord.LoginFailure:
@@ -68,6 +119,13 @@ def main(argv: list[str]) -> int:
         log.error("Discord asked for privileged intents, which this bot does not use")
         return 1
     return 0
+
+
+def env_file_note(env_file: Path | None) -> str:
+    """Where the settings came from, for the start-up log and the settings errors."""
+    if env_file is not None:
+        return f"read {env_file} and the environment"
+    return f"no .env file in {Path.cwd()} or a folder above it; read the environment only"
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Settings read from the environment (and `.env`), validated once at start."""
+"""Settings read from the environment (and `.env`), validated once at start.
+
+Where things are found, one rule for both: `.env` is the one in the folder the bot is started
+from or the nearest folder above it, and a relative `DATABASE_PATH` is taken from the folder
+that `.env` is in (from the start folder when there is none). Started anywhere inside the
+project, the bot reads the same `.env` and opens the same database.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATABASE_PATH = Path("data/fanbot.sqlite3")
+ENV_FILE_NAME = ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
-    "(Bot > Reset Token), then put DISCORD_TOKEN=<token> in a .env file beside README.md "
-    "(see .env.example)."
+    "(Bot > Reset Token), then put DISCORD_TOKEN=<token> in a .env file in the folder you "
+    "start the bot from (see .env.example)."
 )
 
 
@@ -38,12 +45,32 @@ class Settings:
         return logging.getLevelNamesMapping()[self.log_level]
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
+def find_env_file(start: Path | None = None) -> Path | None:
+    """The `.env` file in `start` (default: the current folder) or the nearest folder above
+    it, as an absolute path; None when there is none (as python-dotenv's
+    `find_dotenv(usecwd=True)` looks)."""
+    folder = (start or Path.cwd()).absolute()
+    for up in (folder, *folder.parents):
+        candidate = up / ENV_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    require_token: bool = True,
+    base_folder: Path | None = None,
+) -> Settings:
     """Build `Settings` from `env` (default: `os.environ`).
 
+    A relative `DATABASE_PATH` (and the default one) is made absolute against `base_folder`:
+    the folder of the `.env` that was read (default: the current folder).
     Raises `ConfigError` listing every bad value, so an operator fixes them in one go.
     """
     env = os.environ if env is None else env
+    base_folder = (base_folder or Path.cwd()).absolute()
     problems: list[str] = []
 
     token = env.get("DISCORD_TOKEN", "").strip()
@@ -56,9 +83,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         )
 
     raw_path = env.get("DATABASE_PATH", "").strip()
-    database_path = Path(raw_path) if raw_path else DEFAULT_DATABASE_PATH
+    database_path = base_folder / (Path(raw_path) if raw_path else DEFAULT_DATABASE_PATH)
     if database_path.exists() and database_path.is_dir():
-        problems.append(f"DATABASE_PATH={raw_path} is a folder; give the path of a file.")
+        problems.append(
+            f"DATABASE_PATH={raw_path} is a folder ({database_path}); give the path of a file."
+        )
 
     dev_guild_id: int | None = None
     raw_guild = env.get("DEV_GUILD_ID", "").strip()

@@ -3,11 +3,13 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_PATH, ConfigError, load_settings
+import bot
+from bot.config import DEFAULT_DATABASE_PATH, ConfigError, find_env_file, load_settings
 from bot.logs import RedactSecrets
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -16,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_defaults_with_only_a_token():
     settings = load_settings({"DISCORD_TOKEN": TOKEN})
-    assert settings.database_path == DEFAULT_DATABASE_PATH
+    assert settings.database_path == Path.cwd() / DEFAULT_DATABASE_PATH
     assert settings.dev_guild_id is None
     assert settings.log_level == "INFO"
     assert settings.api_base is None
@@ -77,12 +79,15 @@ def test_token_is_redacted_from_log_records():
     assert "[redacted]" in record.getMessage()
 
 
-def run_bot(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
-    """`python -m bot` in an empty folder (no .env) with only `env` set."""
+def run_bot(
+    tmp_path, *args: str, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in `cwd` (default: the empty folder `tmp_path`, no .env) with
+    only `env` set."""
     base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd or tmp_path,
         env={**base, **env},
         capture_output=True,
         text=True,
@@ -123,3 +128,124 @@ def test_python_m_bot_with_a_file_that_is_not_a_database_says_so(tmp_path):
     assert done.returncode == 1
     assert "as the database" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- the command line: read before any setting ---------------------------------------------
+
+# With a token that reaches nothing, a bot that starts anyway fails with "could not reach".
+UNREACHABLE = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "http://127.0.0.1:9"}
+
+
+@pytest.mark.parametrize("env", [{}, UNREACHABLE], ids=["no-token", "token"])
+def test_help_lists_the_commands_without_reading_settings(tmp_path, env):
+    done = run_bot(tmp_path, "--help", **env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m bot")
+    assert "run" in done.stdout
+    assert "playground" in done.stdout
+    assert done.stderr == ""
+
+
+def test_version_is_the_package_version(tmp_path):
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert bot.__version__ == pyproject["project"]["version"]
+    done = run_bot(tmp_path, "--version", **UNREACHABLE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"lovewinsall-bot {bot.__version__}\n"
+
+
+@pytest.mark.parametrize("args", [["playgrond"], ["run", "--db", "x"], ["--verbose"]])
+def test_an_unknown_command_or_option_is_refused_with_usage(tmp_path, args):
+    done = run_bot(tmp_path, *args, **UNREACHABLE)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: python -m bot")
+    assert args[-1] in done.stderr
+    assert "DISCORD_TOKEN" not in done.stderr
+    assert "could not reach" not in done.stderr
+
+
+def test_playground_options_and_help_pass_through(tmp_path):
+    done = run_bot(tmp_path, "playground", "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m bot playground")
+    for option in ("--db", "--script", "--as", "--locale"):
+        assert option in done.stdout
+    refused = run_bot(tmp_path, "playground", "--locale", "xx")
+    assert refused.returncode == 2
+    assert "is not a Discord locale" in refused.stderr
+
+
+def test_run_is_what_no_command_does(tmp_path):
+    done = run_bot(tmp_path, "run", DATABASE_PATH=str(tmp_path / "bot.sqlite3"), **UNREACHABLE)
+    assert done.returncode == 1
+    assert "could not reach Discord" in done.stderr
+
+
+# -- where .env and the database are found ---------------------------------------------------
+
+
+def env_file_above(folder: Path) -> Path | None:
+    """A stray .env above the test's folder would be read; such a machine can't run these."""
+    return next((up / ".env" for up in folder.parents if (up / ".env").is_file()), None)
+
+
+def test_env_file_is_found_in_the_folder_or_above(tmp_path):
+    if stray := env_file_above(tmp_path):
+        pytest.skip(f"{stray} exists")
+    deeper = tmp_path / "a" / "b"
+    deeper.mkdir(parents=True)
+    assert find_env_file(deeper) is None
+    (tmp_path / "a" / ".env").write_text("LOG_LEVEL=DEBUG\n")
+    assert find_env_file(deeper) == tmp_path / "a" / ".env"
+    (deeper / ".env").write_text("LOG_LEVEL=DEBUG\n")
+    assert find_env_file(deeper) == deeper / ".env"
+
+
+def test_a_relative_database_path_is_taken_from_the_base_folder(tmp_path):
+    env = {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": "state/fans.sqlite3"}
+    assert load_settings(env, base_folder=tmp_path).database_path == (
+        tmp_path / "state" / "fans.sqlite3"
+    )
+    absolute = {**env, "DATABASE_PATH": str(tmp_path / "elsewhere.sqlite3")}
+    assert load_settings(absolute, base_folder=tmp_path / "x").database_path == (
+        tmp_path / "elsewhere.sqlite3"
+    )
+    default = load_settings({"DISCORD_TOKEN": TOKEN}, base_folder=tmp_path)
+    assert default.database_path == tmp_path / DEFAULT_DATABASE_PATH
+    (tmp_path / "state" / "fans.sqlite3").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_settings(env, base_folder=tmp_path)
+
+
+def test_started_anywhere_in_the_project_it_reads_its_env_and_its_database(tmp_path):
+    project = tmp_path / "fanbot"
+    logs = project / "logs"
+    logs.mkdir(parents=True)
+    settings = {**UNREACHABLE, "DATABASE_PATH": "data/fans.sqlite3", "LOG_LEVEL": "INFO"}
+    (project / ".env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    database = project / "data" / "fans.sqlite3"
+
+    for folder in (project, logs):
+        done = run_bot(tmp_path, cwd=folder)
+        assert done.returncode == 1, done.stderr  # it started, and found no Discord
+        assert "could not reach Discord" in done.stderr
+        assert f"settings: read {project / '.env'}" in done.stderr
+        assert f"database: {database}\n" in done.stderr
+        assert f"lovewinsall-bot {bot.__version__} starting" in done.stderr
+        assert TOKEN not in done.stderr
+    assert database.is_file()
+    assert not (logs / "data").exists()
+
+
+def test_without_an_env_file_a_relative_database_is_in_the_start_folder(tmp_path):
+    if stray := env_file_above(tmp_path):
+        pytest.skip(f"{stray} exists")
+    done = run_bot(tmp_path, DATABASE_PATH="fans.sqlite3", **UNREACHABLE)
+    assert done.returncode == 1, done.stderr
+    assert f"no .env file in {tmp_path} or a folder above it" in done.stderr
+    assert f"database: {tmp_path / 'fans.sqlite3'}\n" in done.stderr
+    assert (tmp_path / "fans.sqlite3").is_file()
+
+    missing = run_bot(tmp_path)
+    assert missing.returncode == 2
+    assert f"no .env file in {tmp_path} or a folder above it" in missing.stderr

@@ -53,10 +53,10 @@ quit
 
 
 def run_playground(
-    tmp_path: Path, *args: str, stdin: str | None = None
+    tmp_path: Path, *args: str, stdin: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot playground ARGS` with no token, from an empty folder, temp files in
-    `tmp_path/tmp` (so a test can see that nothing is left behind)."""
+    """`python -m bot playground ARGS` with no token, from an empty folder (or `cwd`), temp
+    files in `tmp_path/tmp` (so a test can see that nothing is left behind)."""
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     temp = tmp_path / "tmp"
     temp.mkdir(exist_ok=True)
@@ -67,7 +67,7 @@ def run_playground(
         capture_output=True,
         text=True,
         encoding="utf-8",
-        cwd=tmp_path,
+        cwd=cwd or tmp_path,
         env=env,
         timeout=60,
         check=False,
@@ -148,6 +148,69 @@ def test_db_keeps_scores_between_sessions_and_stdin_is_read(tmp_path: Path) -> N
     turns = transcript(second.stdout)
     assert turns[0][0] == "army"
     assert "Answered: 1" in answer_to(turns, "/trivia stats member:uaena")
+
+
+def test_help_for_a_command_lists_its_options_types_and_choices(tmp_path: Path) -> None:
+    done = run_playground(tmp_path, stdin="help /schedule add\nhelp /trivia\nhelp /nope\n")
+    assert done.returncode == 0, done.stderr
+    turns = transcript(done.stdout)
+
+    schedule = answer_to(turns, "help /schedule add").splitlines()
+    assert schedule[0] == "/schedule add: Schedule an announcement"
+    assert "Manage Server" in schedule[1]  # uaena can't see it, and is told so
+    assert schedule[2].startswith("  usage: /schedule add kind:… time:… repeat:…")
+    assert "  kind: text, required, one of trivia, quote, symbol, countdown — What to post" in (
+        schedule
+    )
+    assert any(
+        line.startswith("  repeat: text, required, one of once, daily, weekly") for line in schedule
+    )
+    assert any(line.startswith("  channel: channel, optional — ") for line in schedule)
+
+    group = answer_to(turns, "help /trivia")
+    for subcommand in ("play", "leaderboard", "stats"):
+        assert f"  /trivia {subcommand}: " in group
+    assert "no command /nope" in answer_to(turns, "help /nope")
+
+
+def test_file_paths_are_read_from_the_folder_it_started_in(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "scripts").mkdir(parents=True)
+    (work / "packs").mkdir()
+    (work / "packs" / "mypack.toml").write_text(
+        "[[questions]]\n"
+        'question = "Which flower does the playground test pack ask about?"\n'
+        'correct = "Tulip"\nwrong1 = "Rose"\nwrong2 = "Lily"\nwrong3 = "Daisy"\n',
+        encoding="utf-8",
+    )
+    (work / "scripts" / "session.txt").write_text(
+        "as mod\n"
+        "/trivia-admin import file:packs/mypack.toml\n"
+        "/trivia-admin import file:packs/missing.toml\n",
+        encoding="utf-8",
+    )
+    done = run_playground(
+        tmp_path, "--script", "scripts/session.txt", "--db", "state/fans.sqlite3", cwd=work
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"database kept in {work / 'state' / 'fans.sqlite3'}" in done.stdout
+    assert (work / "state" / "fans.sqlite3").is_file()
+    turns = transcript(done.stdout)
+    assert "Imported 1 question" in answer_to(turns, "/trivia-admin import file:packs/mypack.toml")
+    missing = answer_to(turns, "/trivia-admin import file:packs/missing.toml")
+    assert f"can't read {work / 'packs' / 'missing.toml'}" in missing
+
+
+def test_its_help_says_where_paths_are_read_from_and_names_the_locale(tmp_path: Path) -> None:
+    done = run_playground(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "--locale LOCALE" in text
+    assert "relative to the folder the playground is started in" in text
+    session = run_playground(tmp_path, stdin="help\n")
+    assert f"read relative to the folder the playground was started in ({tmp_path})" in " ".join(
+        session.stdout.split()
+    )
 
 
 def test_an_unknown_member_is_refused(tmp_path: Path) -> None:

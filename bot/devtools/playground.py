@@ -61,6 +61,7 @@ from bot.devtools.emulator.driver import (
     OPT_MENTIONABLE,
     OPT_NUMBER,
     OPT_ROLE,
+    OPT_STRING,
     OPT_SUB_COMMAND,
     OPT_SUB_COMMAND_GROUP,
     OPT_USER,
@@ -88,6 +89,18 @@ STABLE_IDS_AT = datetime(2024, 1, 24, 9, 0, tzinfo=UTC)
 
 BUTTON_STYLE_MARKS = {3: "green", 4: "red"}
 PERMISSION_NAMES = {"manage_guild": "Manage Server", "administrator": "Administrator"}
+# How `help /command` names an option's type (the words a member would use).
+OPTION_TYPE_NAMES = {
+    OPT_STRING: "text",
+    OPT_INTEGER: "whole number",
+    OPT_BOOLEAN: "true or false",
+    OPT_USER: "member",
+    OPT_CHANNEL: "channel",
+    OPT_ROLE: "role",
+    OPT_MENTIONABLE: "member or role",
+    OPT_NUMBER: "number",
+    OPT_ATTACHMENT: "a file on this computer (relative to the folder the playground started in)",
+}
 TRUE_WORDS = {"true", "yes", "on", "1", "y"}
 FALSE_WORDS = {"false", "no", "off", "0", "n"}
 
@@ -108,10 +121,12 @@ Type what a Discord user would do:
   wait [N]            wait N seconds (a trivia round closes after its timeout, 20 s unless
                       /config trivia-timeout changed it), or until the bot does something
   messages            the last messages in this channel
-  help                this text
+  help                this text; help /schedule add: a command's options, their types and
+                      choices (help /trivia: its subcommands)
   quit                leave (also exit, Ctrl-D or Ctrl-C)
 Option values for members, channels and roles are names: member:army, channel:#trivia,
-role:Mods. Attachments are local files: /trivia-admin import file:pack.toml (as mod)."""
+role:Mods. Attachments are local files, read relative to the folder the playground was
+started in ({folder}): /trivia-admin import file:pack.toml (as mod)."""
 
 
 class PlaygroundError(Exception):
@@ -657,7 +672,10 @@ class Session:
         elif word == "messages":
             self.show_messages()
         elif word in ("help", "?"):
-            self.show_help()
+            if rest:
+                self.show_command_help(rest)
+            else:
+                self.show_help()
         else:
             raise PlaygroundError(f"don't know {word!r}; type help (slash commands start with /)")
 
@@ -710,8 +728,9 @@ class Session:
     def _commands(self) -> list[dict[str, Any]]:
         return self.emu.commands(self.guild) + self.emu.commands(None)
 
-    def find_command(self, words: list[str]) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
-        """The synced root command, the full path ("trivia play"), the leaf's options."""
+    def walk_command(self, words: list[str]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+        """The synced root command, the path of names, and the node `words` lead to (a
+        command with options, or a group of subcommands)."""
         root = next((c for c in self._commands() if c["name"] == words[0].lower()), None)
         if root is None:
             raise PlaygroundError(f"no command /{words[0]}; there are {self.command_list()}")
@@ -729,6 +748,11 @@ class Session:
                 names = ", ".join(c["name"] for c in children)
                 raise PlaygroundError(f"/{' '.join(path)} has no {word!r}; it has {names}")
             path.append(node["name"])
+        return root, path, node
+
+    def find_command(self, words: list[str]) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+        """The synced root command, the full path ("trivia play"), the leaf's options."""
+        root, path, node = self.walk_command(words)
         if subcommands(node):
             names = ", ".join(c["name"] for c in subcommands(node))
             raise PlaygroundError(f"/{' '.join(path)} needs one of: {names}")
@@ -837,11 +861,12 @@ class Session:
         raise PlaygroundError(f"no role {raw!r} here; roles: {names}")
 
     def attachment(self, where: str, raw: str) -> dict[str, Any]:
-        path = Path(raw).expanduser()
+        # Relative to the folder the playground was started in, and the message says where.
+        path = Path(raw).expanduser().absolute()
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise PlaygroundError(f"{where}: can't read {raw!r} ({exc.strerror})") from None
+            raise PlaygroundError(f"{where}: can't read {path} ({exc.strerror})") from None
         return self.emu.add_attachment(path.name, data)
 
     async def complete(self, text: str) -> None:
@@ -1043,8 +1068,32 @@ class Session:
             self.console.lines(self.render.message(message), header=f"- {name}, {stamp}{edited}:")
 
     def show_help(self) -> None:
-        self.console.print(HELP.format(users=self.member_names(), channels=self.channel_names()))
+        self.console.print(
+            HELP.format(users=self.member_names(), channels=self.channel_names(), folder=Path.cwd())
+        )
         self.console.print(f"Commands {self.member.user.name} can see: {self.command_list()}")
+
+    def show_command_help(self, text: str) -> None:
+        """`help /schedule add`: what the command does and each option's type, whether it is
+        required, its choices; for a group, its subcommands."""
+        root, path, node = self.walk_command(parse_slash(text).words)
+        name = "/" + " ".join(path)
+        lines = [f"{name}: {localized(node, 'description', self.locale)}"]
+        hidden = self.hidden_reason(root, self.member)
+        if hidden:
+            lines.append(f"  ({hidden})")
+        children = subcommands(node)
+        if children:
+            lines.extend(
+                f"  {name} {child['name']}: {localized(child, 'description', self.locale)}"
+                for child in children
+            )
+            lines.append(f"  help {name} {children[0]['name']} shows its options")
+        else:
+            options = list(node.get("options") or [])
+            lines.append(f"  usage: {usage_line(name, options)}")
+            lines.extend(describe_option(name, option, self.locale) for option in options)
+        self.console.print("\n".join(lines))
 
 
 def subcommands(node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1053,6 +1102,41 @@ def subcommands(node: dict[str, Any]) -> list[dict[str, Any]]:
         for o in node.get("options") or []
         if o["type"] in (OPT_SUB_COMMAND, OPT_SUB_COMMAND_GROUP)
     ]
+
+
+def localized(node: dict[str, Any], key: str, locale: str) -> str:
+    """A command's or option's `name` or `description` as Discord shows it in `locale`."""
+    return str((node.get(f"{key}_localizations") or {}).get(locale) or node.get(key) or "")
+
+
+def usage_line(name: str, options: list[dict[str, Any]]) -> str:
+    """`/schedule add kind:… time:… [channel:…]`, optional ones in brackets."""
+    words = [f"{o['name']}:…" if o.get("required") else f"[{o['name']}:…]" for o in options]
+    return " ".join([name, *words])
+
+
+def describe_option(command: str, option: dict[str, Any], locale: str) -> str:
+    """`  kind: text, required, one of trivia, quote — What to post`."""
+    kind = option["type"]
+    parts = [OPTION_TYPE_NAMES.get(kind, f"type {kind}")]
+    low, high = option.get("min_value"), option.get("max_value")
+    if low is not None or high is not None:
+        parts[0] += (
+            f" from {low if low is not None else '…'} to {high if high is not None else '…'}"
+        )
+    if option.get("max_length") is not None:
+        parts[0] += f" of at most {option['max_length']} characters"
+    parts.append("required" if option.get("required") else "optional")
+    choices = option.get("choices")
+    if choices:
+        shown = []
+        for choice in choices:
+            value, name = str(choice["value"]), localized(choice, "name", locale)
+            shown.append(value if name == value else f"{value} ({name})")
+        parts.append("one of " + ", ".join(shown))
+    if option.get("autocomplete"):
+        parts.append(f"suggestions: complete {command} {option['name']}:")
+    return f"  {option['name']}: {', '.join(parts)} — {localized(option, 'description', locale)}"
 
 
 def example_usage(path: list[str], node: dict[str, Any]) -> str:
@@ -1119,20 +1203,35 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m bot playground",
         description="Try the bot in this terminal against a local Discord emulator "
         "(no Discord account or token; nothing leaves 127.0.0.1).",
+        epilog="File paths (--db, --script, and files given to commands, as in "
+        "/trivia-admin import file:mypack.toml) are read relative to the folder the "
+        "playground is started in. Type help in a session for what you can type.",
     )
     parser.add_argument(
         "--db",
         type=Path,
+        metavar="FILE",
         help="SQLite file to keep between sessions (default: a temporary one, deleted at exit)",
     )
-    parser.add_argument("--script", type=Path, help="read commands from FILE instead of typing")
     parser.add_argument(
-        "--as", dest="user", default=DEFAULT_USER, help="act as this member (default: uaena)"
+        "--script", type=Path, metavar="FILE", help="read commands from FILE instead of typing"
     )
     parser.add_argument(
-        "--locale", default="en-US", help="the Discord language of the user (en-US, ko, ...)"
+        "--as",
+        dest="user",
+        metavar="NAME",
+        default=DEFAULT_USER,
+        help="act as this member (default: uaena)",
+    )
+    parser.add_argument(
+        "--locale",
+        default="en-US",
+        help="the Discord language the bot answers you in: en-US (default), ko, ...",
     )
     args = parser.parse_args(argv)
+    # Read from the folder the playground started in; absolute, so messages say where.
+    args.db = args.db.expanduser().absolute() if args.db is not None else None
+    args.script = args.script.expanduser().absolute() if args.script is not None else None
     if args.db is not None and args.db.is_dir():
         parser.error(f"--db {args.db} is a folder; give the path of a file (it is created)")
     try:

@@ -4,6 +4,8 @@ Transport compression follows the `compress` query parameter the client sends:
 `zlib-stream` (one zlib context per connection, every message flushed with Z_SYNC_FLUSH so it
 ends in 00 00 ff ff), `zstd-stream` (when a zstd module is importable; discord.py 2.7 asks for
 it whenever it has one), or none (plain text frames).
+
+Heartbeats are ACKed a round trip later, as Discord's are (see `HEARTBEAT_ACK_DELAY`).
 """
 
 # Waits take a `timeout` argument on purpose: a timeout is part of what a test asserts
@@ -77,6 +79,13 @@ CLOSE_INVALID_API_VERSION = 4012
 CLOSE_INVALID_INTENTS = 4013
 CLOSE_DISALLOWED_INTENTS = 4014
 
+# Seconds between a heartbeat and its ACK: about a round trip to Discord. discord.py's
+# keep-alive thread notes when it sent a heartbeat only once the event loop says the send is
+# done; an ACK handled before that (an instant one from a server in the same process, while
+# the loop holds the GIL) is measured from the previous heartbeat, a whole interval earlier,
+# and logged as "Can't keep up, shard ID None websocket is 41.3s behind."
+HEARTBEAT_ACK_DELAY = 0.1
+
 
 class Encoder(Protocol):
     def encode(self, text: str) -> bytes | str: ...
@@ -148,6 +157,8 @@ class Connection:
     session: GatewaySession | None = None
     kind: str = "pending"  # "identify" or "resume" once the client said which
     close_code: int | None = None
+    # Heartbeat ACKs on their way (see HEARTBEAT_ACK_DELAY), cancelled if the socket closes.
+    pending_acks: set[asyncio.TimerHandle] = field(default_factory=set)
 
     def send(self, frame: dict[str, Any]) -> None:
         self.queue.put_nowait(frame)
@@ -189,12 +200,15 @@ class Gateway:
         check_token: Callable[[str], bool],
         resume_url: Callable[[], str],
         heartbeat_interval_ms: int = 41250,
+        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
         privileged_intents: int = PRIVILEGED_INTENTS,
     ) -> None:
         self.world = world
         self._check_token = check_token
         self._resume_url = resume_url
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ack_delay = heartbeat_ack_delay
+        self.heartbeat_acks = 0
         self.privileged_intents = privileged_intents
         self.session: GatewaySession | None = None
         self.connections: list[ConnectionInfo] = []
@@ -270,6 +284,8 @@ class Gateway:
                     break
         finally:
             self._detach(conn)
+            for pending in conn.pending_acks:
+                pending.cancel()
             conn.send(None)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -307,7 +323,7 @@ class Gateway:
         op = payload.get("op")
         data = payload.get("d")
         if op == OP_HEARTBEAT:
-            conn.send({"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+            self._ack_heartbeat(conn)
         elif op == OP_IDENTIFY:
             await self._identify(conn, data or {})
         elif op == OP_RESUME:
@@ -322,6 +338,17 @@ class Gateway:
             pass
         else:
             await self._close(conn, CLOSE_UNKNOWN_OPCODE, "Unknown opcode.")
+
+    def _ack_heartbeat(self, conn: Connection) -> None:
+        """Op 11 after `heartbeat_ack_delay`, without holding up the frames read meanwhile."""
+
+        def send() -> None:
+            conn.pending_acks.discard(pending)
+            conn.send({"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+            self.heartbeat_acks += 1
+
+        pending = asyncio.get_running_loop().call_later(self.heartbeat_ack_delay, send)
+        conn.pending_acks.add(pending)
 
     async def _identify(self, conn: Connection, data: dict[str, Any]) -> None:
         if conn.session is not None:

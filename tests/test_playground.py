@@ -196,7 +196,7 @@ def test_file_paths_are_read_from_the_folder_it_started_in(tmp_path: Path) -> No
     assert f"database kept in {work / 'state' / 'fans.sqlite3'}" in done.stdout
     assert (work / "state" / "fans.sqlite3").is_file()
     turns = transcript(done.stdout)
-    assert "Imported 1 question" in answer_to(turns, "/trivia-admin import file:packs/mypack.toml")
+    assert "stored 1" in answer_to(turns, "/trivia-admin import file:packs/mypack.toml")
     missing = answer_to(turns, "/trivia-admin import file:packs/missing.toml")
     assert f"can't read {work / 'packs' / 'missing.toml'}" in missing
 

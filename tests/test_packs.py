@@ -78,3 +78,13 @@ def test_parser_errors_name_the_line():
     assert str(caught.value.problems[0]).startswith("line 2: not valid JSON")
     with pytest.raises(ContentError, match="line 2"):
         parse_document('[[questions]]\nquestion = "unterminated\n', "toml", "pack.toml")
+
+
+def test_difficulty_is_optional_and_one_of_three():
+    [question] = parse_questions(
+        {"questions": [{**GOOD, "difficulty": "hard"}]}, "p", require_source=True
+    )
+    assert question.correct == "Um Tae-hwa"
+    assert problems_of([{**GOOD, "difficulty": "expert"}]) == [
+        "question 1, field difficulty: use one of: easy, medium, hard"
+    ]

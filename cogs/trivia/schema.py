@@ -17,6 +17,7 @@ ANSWER_MAX = 80
 EXPLANATION_MAX = 400
 CATEGORY_MAX = 32
 PACK_MAX_QUESTIONS = 500
+DIFFICULTIES = ("easy", "medium", "hard")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ def _category(value: Any) -> str | None:
     return None
 
 
+def _difficulty(value: Any) -> str | None:
+    return None if value in DIFFICULTIES else f"use one of: {', '.join(DIFFICULTIES)}"
+
+
 def question_fields(*, require_source: bool) -> list[Field]:
     return [
         Field("question", max_length=QUESTION_MAX),
@@ -50,6 +55,7 @@ def question_fields(*, require_source: bool) -> list[Field]:
         Field("wrong2", max_length=ANSWER_MAX),
         Field("wrong3", max_length=ANSWER_MAX),
         Field("category", required=False, max_length=CATEGORY_MAX, check=_category),
+        Field("difficulty", required=False, max_length=6, check=_difficulty),
         Field("explanation", required=False, max_length=EXPLANATION_MAX),
         Field("source", required=require_source, max_length=500, check=is_url),
     ]

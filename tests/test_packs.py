@@ -150,3 +150,13 @@ def test_the_readme_example_pack_is_a_valid_pack():
         parse_document(example, "toml", "README"), "README", require_source=False
     )
     assert question.difficulty == "easy"
+
+
+def test_difficulty_is_optional_and_one_of_three():
+    [question] = parse_questions(
+        {"questions": [{**GOOD, "difficulty": "hard"}]}, "p", require_source=True
+    )
+    assert question.correct == "Um Tae-hwa"
+    assert problems_of([{**GOOD, "difficulty": "expert"}]) == [
+        "question 1, field difficulty: must be one of: easy, medium, hard"
+    ]

@@ -111,11 +111,11 @@ def did_you_mean(name: str, known: Sequence[str]) -> str:
 
 
 def is_url(value: Any) -> str | None:
-    return (
-        None
-        if isinstance(value, str) and _URL.match(value.split(" ; ")[0])
-        else ("must be a web address (https://...)")
-    )
+    """Every address of a `source` (several are separated by " ; ") must be a web address."""
+    parts = value.split(" ; ") if isinstance(value, str) else []
+    if parts and all(_URL.match(part.strip()) for part in parts):
+        return None
+    return "must be web addresses (https://...), separated by ' ; '"
 
 
 def validate_records(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import discord
+
 SEPARATOR = " ; "
 # Sub-domains that say nothing about the site (mobile and amp copies of the same pages).
 _PLAIN_PREFIXES = ("www.", "m.", "m1.", "m2.", "mobile.", "amp.")
@@ -30,13 +32,17 @@ def site_label(url: str) -> str:
 def source_links(text: str, limit: int = 1024) -> str:
     """Every source of `text` as `[site](address)`, separated by " · ".
 
-    Links are never cut: if they don't all fit in `limit` characters, the last ones are left
-    out (shipped content is checked by a test to fit whole).
+    A part that is not a web address (a server's own question may cite a book) is shown as
+    plain text. Links are never cut: if they don't all fit in `limit` characters, the last
+    ones are left out (shipped content is checked by a test to fit whole).
     """
     shown = ""
     for url in split_sources(text):
-        # Parentheses in an address would end the markdown link early.
-        link = f"[{site_label(url)}]({url.replace('(', '%28').replace(')', '%29')})"
+        if url.startswith(("https://", "http://")):
+            # Parentheses in an address would end the markdown link early.
+            link = f"[{site_label(url)}]({url.replace('(', '%28').replace(')', '%29')})"
+        else:
+            link = discord.utils.escape_markdown(url)
         candidate = f"{shown} · {link}" if shown else link
         if len(candidate) > limit:
             break

@@ -123,9 +123,12 @@ def test_shipped_packs_need_sources_but_server_packs_do_not():
 
 
 def test_source_must_be_a_web_address():
-    assert problems_of([{**GOOD, "source": "my memory"}]) == [
-        "question 1, field source: must be a web address (https://...)"
-    ]
+    refused = ["question 1, field source: must be web addresses (https://...), separated by ' ; '"]
+    assert problems_of([{**GOOD, "source": "my memory"}]) == refused
+    # Every address counts, not only the first.
+    assert problems_of([{**GOOD, "source": "https://example.org/a ; my memory"}]) == refused
+    both = {**GOOD, "source": "https://example.org/a ; https://example.org/b"}
+    assert parse_questions({"questions": [both]}, "pack.toml", require_source=True)
 
 
 def test_empty_pack_and_wrong_shape():

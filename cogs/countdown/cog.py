@@ -23,6 +23,7 @@ from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import CogDisabled, InvalidInput, NotFound, answer_error
 from bot.i18n import language_of, t
 from bot.scheduler import DueRun, OutgoingMessage
+from bot.sources import source_links
 from cogs.countdown.maths import (
     Countdown,
     CountdownEvent,
@@ -240,7 +241,7 @@ class CountdownCog(commands.Cog, name="Countdown"):
             embed.add_field(name=t("countdown.fact", locale), value=clip(event.fact, 1024))
         if event.source:
             embed.add_field(
-                name=t("countdown.source", locale), value=clip(event.source, 1024), inline=False
+                name=t("countdown.source", locale), value=source_links(event.source), inline=False
             )
         embed.set_footer(text=when_text(item, settings.timezone, locale))
         return embed

@@ -19,6 +19,7 @@ from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
+from bot.sources import source_links
 from cogs.trivia.game import (
     CHOICE_LABELS,
     AlreadyAnsweredError,
@@ -372,7 +373,9 @@ class TriviaCog(commands.Cog, name="Trivia"):
         if question.explanation:
             embed.add_field(name=t("trivia.why", locale), value=question.explanation, inline=False)
         if question.source:
-            embed.add_field(name=t("trivia.source", locale), value=question.source, inline=False)
+            embed.add_field(
+                name=t("trivia.source", locale), value=source_links(question.source), inline=False
+            )
         winners = trivia_round.winners()
         if winners:
             names = [trivia_round.names.get(user, str(user)) for user in winners]

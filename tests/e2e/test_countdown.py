@@ -153,6 +153,9 @@ async def test_typed_text_matches_as_the_autocomplete_does(emu, world: DemoWorld
         answer = await emu.slash(world.guild, "general", "uaena", "countdown", {"event": typed})
         assert not answer.ephemeral, typed
         assert answer.message.embeds[0]["title"] == "V's discharge"
+    [source] = [f for f in answer.message.embeds[0]["fields"] if f["name"] == "Source"]
+    assert source["value"].startswith("[")  # a link labelled with its site, not a bare address
+    assert "](https://" in source["value"]
 
     several = await emu.slash(world.guild, "general", "uaena", "countdown", {"event": "V's"})
     assert several.ephemeral

@@ -52,6 +52,10 @@ async def test_a_round_from_question_to_reveal(emu: Emulator, world: DemoWorld, 
     assert "ARMY" not in text.split("Right answers")[1].split("Choices")[0]
     assert "Choices (2 answers)" in text
     assert "✓" in text  # the bar chart marks the right answer
+    # The source is a link labelled with its site, not a bare address.
+    source = text.split("Source")[1]
+    assert "](https://" in source
+    assert not source.lstrip(" :\n").startswith("https://")
     assert all(button.get("disabled") for button in revealed.buttons())
 
     stats = await emu.slash(world.guild, "trivia", "uaena", "trivia stats")

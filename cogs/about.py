@@ -37,7 +37,7 @@ FACT_FIELDS = [
 ]
 RELEASE_KEYS = ("title", "artist", "artist_ko", "summary", "summary_ko", "source")
 FIELD_VALUE_MAX = 1024
-FEATURES = ("trivia", "symbol", "quote", "countdown", "config", "schedule")
+FEATURES = ("trivia", "symbol", "quote", "countdown", "privacy", "config", "schedule")
 
 
 @dataclass(frozen=True)

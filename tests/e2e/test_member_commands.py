@@ -37,6 +37,7 @@ async def test_about_is_public_with_credits(emu, world: DemoWorld, bot):
     assert "Credits" in text
     assert "Seo Dong-hwan" in text
     assert "does not sing" in text
+    assert "/privacy forget" in text  # members learn they can remove their data
 
 
 async def test_symbol_quotes_the_guide_with_its_attribution(emu, world: DemoWorld, bot):

@@ -33,7 +33,8 @@ async def run(settings: Settings) -> None:
     await bot.open_database()
     try:
         await bot.start_metrics()
-    except MetricsServerError:
+    except BaseException:
+        # The database is open: close it, or its thread keeps the process from exiting.
         await bot.close()
         raise
     if settings.api_base:

@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.errors import answer_error, send_ephemeral
 from bot.i18n import catalog, t
+from bot.metrics import Outcome, count_interaction
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -71,6 +72,8 @@ class ForgetButton(
             await cog.handle_button(interaction, self.action, self.user_id, self.expires)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            count_interaction(interaction, Outcome.OK)
 
 
 def confirm_view(

@@ -22,6 +22,7 @@ from bot.checks import cog_enabled
 from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import CogDisabled, InvalidInput, NotFound, answer_error
 from bot.i18n import language_of, t
+from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage
 from bot.sources import source_links
 from cogs.countdown.maths import (
@@ -116,6 +117,8 @@ class PageButton(
             await cog.turn_page(interaction, self.page, self.language)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            count_interaction(interaction, Outcome.OK)
 
 
 class CountdownCog(commands.Cog, name="Countdown"):

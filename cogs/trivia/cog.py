@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from bot.choices import matching_choices
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
+from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.sources import source_links
 from cogs.trivia.game import (
@@ -86,6 +88,8 @@ class AnswerButton(
             await cog.handle_answer(interaction, self.round_id, self.choice)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            count_interaction(interaction, Outcome.OK)
 
 
 def round_view(trivia_round: TriviaRound, *, revealed: bool = False) -> discord.ui.View:
@@ -293,6 +297,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
     async def handle_answer(
         self, interaction: discord.Interaction, round_id: int, choice: int
     ) -> None:
+        received = time.perf_counter()
         trivia_round = self.rounds.get(round_id)
         if trivia_round is None:
             await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
@@ -313,7 +318,13 @@ class TriviaCog(commands.Cog, name="Trivia"):
             interaction,
             t(key, interaction.locale, letter=CHOICE_LABELS[choice]),
         )
-        await self.store.record_answer(trivia_round, user.id, user.display_name, choice, now)
+        metrics = self.bot.metrics
+        metrics.answers_pending.inc()
+        try:
+            await self.store.record_answer(trivia_round, user.id, user.display_name, choice, now)
+        finally:
+            metrics.answers_pending.dec()
+        metrics.answer_stored(time.perf_counter() - received)
 
     # --- closing and revealing -----------------------------------------------------------
 

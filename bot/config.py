@@ -39,6 +39,9 @@ class Settings:
     log_level: str = "INFO"
     # Points discord.py at a local emulator; unset in production.
     api_base: str | None = None
+    # Seconds a statement waits for another process's lock on the database before the
+    # member is told the bot is busy (tests shorten it).
+    database_busy_timeout: float = 5.0
 
     @property
     def log_level_number(self) -> int:

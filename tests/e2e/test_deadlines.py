@@ -223,3 +223,39 @@ async def test_an_unexpected_error_after_the_deferral_gets_the_apology(
     assert "Sorry, something went wrong" in answer.content
     assert result.message.deleted
     assert about.type == 4
+
+
+async def test_a_slow_click_shows_thinking_to_the_member_alone_then_its_answer(
+    emu: Emulator, world: DemoWorld, tmp_path, monkeypatch
+):
+    path = tmp_path / "bot.sqlite3"
+    release = asyncio.Event()
+    async with running_client(
+        deadline_bot(emu, path, busy_timeout=3.0, defer_after=0.2), emu
+    ) as bot:
+        started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
+        cog = bot.get_cog("Trivia")
+        trivia_round = await eventually(lambda: next(iter(cog.rounds.values()), None))
+        answer_now = cog.handle_answer
+
+        async def slow_answer(*args):
+            await release.wait()
+            await answer_now(*args)
+
+        monkeypatch.setattr(cog, "handle_answer", slow_answer)
+        right = started.message.buttons()[trivia_round.correct_index]["custom_id"]
+        click = asyncio.create_task(emu.click(started.message, right, "army"))
+        await emu.wait_until(
+            lambda: any(
+                i.name.startswith("click") and i.response_type == 5
+                for i in emu.world.interactions.values()
+            ),
+            timeout=5,
+        )
+        release.set()
+        clicked = in_time(await click)
+    assert clicked.type == 5
+    assert clicked.ephemeral
+    assert "Correct!" in clicked.content
+    # The question itself was not touched.
+    assert not started.message.edited_timestamp

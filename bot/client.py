@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -14,6 +15,7 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.database import Database
+from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
 from bot.guild_settings import GuildSettingsStore
 from bot.i18n import CommandTranslator
@@ -41,7 +43,12 @@ class FanBot(commands.Bot):
     """The Love wins all bot. Needs no privileged intents."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        guild_ready_timeout: float = 2.0,
+        defer_after: float = DEFER_AFTER,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles for /config and the scheduler
@@ -65,6 +72,17 @@ class FanBot(commands.Bot):
         self.metrics = BotMetrics()
         self._metrics_server: MetricsServer | None = None
         self._loop_lag = LoopLagMonitor(self.metrics.event_loop_lag.observe)
+        # Every interaction is answered within Discord's 3 s, whatever its handler waits on.
+        self.deadlines = DeadlineGuard(defer_after=defer_after)
+        self.add_listener(self._watch_interaction, "on_interaction")
+
+    async def _watch_interaction(self, interaction: discord.Interaction) -> None:
+        self.deadlines.watch(interaction)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register persistent components, and tell the deadline guard how they answer."""
+        super().add_dynamic_items(*items)
+        self.deadlines.declare_components(*items)
 
     @property
     def database(self) -> Database:
@@ -123,7 +141,9 @@ class FanBot(commands.Bot):
         """
         if self.db is not None:
             return
-        self.db = await Database.open(self.settings.database_path)
+        self.db = await Database.open(
+            self.settings.database_path, busy_timeout=self.settings.database_busy_timeout
+        )
         self._guild_settings = GuildSettingsStore(self.db, self.clock)
         self._scheduler = Scheduler(
             self.db,
@@ -247,6 +267,7 @@ class FanBot(commands.Bot):
         if self._scheduler is not None:
             await self._scheduler.stop()
         await super().close()
+        await self.deadlines.close()
         if self.db is not None:
             await self.db.close()
             self.db = None

@@ -41,6 +41,9 @@ class Settings:
     api_base: str | None = None
     # Serve /healthz and /metrics on 127.0.0.1:metrics_port (0: any free port); None: off.
     metrics_port: int | None = None
+    # Seconds a statement waits for another process's lock on the database before the
+    # member is told the bot is busy (tests shorten it).
+    database_busy_timeout: float = 5.0
 
     @property
     def log_level_number(self) -> int:

@@ -14,6 +14,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.database import is_busy
+from bot.deadline import reply
 from bot.i18n import t
 from bot.metrics import Outcome, count_interaction
 
@@ -97,6 +99,12 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
         text = t("errors.guild_only", interaction.locale)
     elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         text = t("errors.not_moderator", interaction.locale)
+    elif is_busy(original):
+        # Another process holds the database longer than the busy timeout: nothing was
+        # changed, and trying again shortly is all the member can (and needs to) do.
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.warning("database busy in %s (guild %s): %s", command, interaction.guild_id, original)
+        text = t("errors.database_busy", interaction.locale)
     else:
         outcome = Outcome.ERROR
         reference = new_reference()
@@ -115,17 +123,10 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
-    """Reply (or follow up, if already answered) with an ephemeral, mention-free message."""
+    """Reply (or follow up, or complete a deferral) with an ephemeral, mention-free message."""
     text = text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(
-                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-        else:
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+        await reply(interaction, text, ephemeral=True)
     except discord.HTTPException:
         # The interaction token may have expired; there is no one left to tell but the log.
         log.warning("could not answer interaction %s with an error", interaction.id)

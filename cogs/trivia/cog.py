@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.checks import cog_enabled
 from bot.choices import matching_choices
+from bot.deadline import reply
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
@@ -171,15 +172,14 @@ class TriviaCog(commands.Cog, name="Trivia"):
             # reply to the callback (which carries the message id) reaches us.
             await self.arm_round(trivia_round)
             try:
-                response = await interaction.response.send_message(
+                message_id = await reply(
+                    interaction,
                     embed=self.question_embed(trivia_round, interaction.locale),
                     view=round_view(trivia_round),
-                    allowed_mentions=NO_MENTIONS,
                 )
             except BaseException:
                 await self.close_round(trivia_round.round_id)
                 raise
-            message_id = response.message_id
             if message_id is None:
                 message_id = (await interaction.original_response()).id
             await self.arm_round(trivia_round, message_id)
@@ -513,7 +513,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             rows = await self.store.leaderboard_since(interaction.guild_id, since)
         title = t(f"trivia.leaderboard_{window.value}", locale)
         embed = fan_embed(title, self._leaderboard_text(rows, locale))
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await reply(interaction, embed=embed)
 
     @staticmethod
     def _leaderboard_text(rows: list[LeaderboardRow], locale: Any) -> str:
@@ -567,7 +567,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
                 value=self._category_text(lines, locale),
                 inline=False,
             )
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await reply(interaction, embed=embed)
 
     @staticmethod
     def _category_text(lines: list[CategoryLine], locale: Any) -> str:

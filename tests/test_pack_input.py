@@ -55,7 +55,7 @@ def test_a_long_dotted_key_is_refused_before_tomllib_spends_minutes_on_it():
 
 def test_shape_scan_ignores_strings_comments_and_numbers():
     fine = (
-        '# a comment [[[[[[[[[[[[[[[[[[[[[[ a.b.c.d.e.f.g.h.i.j\n'
+        "# a comment [[[[[[[[[[[[[[[[[[[[[[ a.b.c.d.e.f.g.h.i.j\n"
         "a.b.c = 1\n"
         "[[questions]]\n"
         'question = "[[[[[[[[[[[[[[[[[[[[ a.b.c.d.e.f.g.h.i.j \\" [[[[[[[[[[[[[[[[["\n'
@@ -133,3 +133,10 @@ def test_event_years_are_bounded():
     with pytest.raises(EventYearOutOfRange):
         parse_event_date("9999-12-31", ZoneInfo("America/New_York"))
     assert parse_event_date("1993-05-16", ZoneInfo("Asia/Seoul")).year == 1993
+
+
+def test_a_recursion_error_the_scan_missed_is_still_a_refusal(monkeypatch):
+    # The scan comes first; should a parser still recurse too deep, the file is refused.
+    monkeypatch.setattr("bot.content.shape_problem", lambda text, fmt: None)
+    deep = '{"questions": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert refusal(deep, "json") == ["file: is nested too deeply"]

@@ -34,14 +34,15 @@ async def import_pack(emu: Emulator, world: DemoWorld, name: str, data: str, **k
 
 
 async def count(bot, table: str) -> int:
-    row = await bot.database.fetchone(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+    row = await bot.database.fetchone(f"SELECT COUNT(*) FROM {table}")
     return int(row[0])
 
 
 def refused_without_apology(result) -> str:
     text = result.message.text()
     assert result.ephemeral
-    assert "went wrong on our side" not in text and "문제가 생겼어요" not in text
+    assert "went wrong on our side" not in text
+    assert "문제가 생겼어요" not in text
     return text
 
 
@@ -85,7 +86,9 @@ async def test_a_channel_of_another_server_is_refused_by_name(emu, world: DemoWo
     elsewhere = other.add_text_channel("elsewhere")
     await eventually(lambda: bot.get_guild(int(other.id)))
 
-    result = await emu.slash(world.guild, "general", "mod", "config channel", {"channel": elsewhere})
+    result = await emu.slash(
+        world.guild, "general", "mod", "config channel", {"channel": elsewhere}
+    )
     text = refused_without_apology(result)
     assert "isn't a text channel of this server" in text
     settings = await bot.guild_settings.get(int(world.guild.id))
@@ -128,9 +131,7 @@ async def test_control_characters_are_not_stored(emu, world: DemoWorld, bot):
     assert row["explanation"] == "Lilac, like the cover."
 
 
-async def test_a_masked_link_shows_as_text_in_the_round_and_the_reveal(
-    emu, world: DemoWorld, bot
-):
+async def test_a_masked_link_shows_as_text_in_the_round_and_the_reveal(emu, world: DemoWorld, bot):
     await bot.guild_settings.update(int(world.guild.id), 0, trivia_timeout=1)
     linked = {
         **QUESTION,

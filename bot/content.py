@@ -34,6 +34,10 @@ class Problem:
 
     place: str
     message: str
+    # A catalog key (and its values) for the problems of a moderator's file that no parser
+    # words for us; `message` stays the English, for logs and shipped content.
+    key: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.place}: {self.message}"
@@ -72,10 +76,14 @@ def parse_document(text: str, fmt: str, source: str) -> dict[str, Any]:
         ) from exc
     except ValueError as exc:
         # int("1" * 5000) is refused by Python's limit on the digits it converts.
-        reason = "a number too long to read" if "digits" in str(exc) else str(exc)
-        raise ContentError(source, [Problem("file", f"has {reason}")]) from exc
+        if "digits" not in str(exc):
+            raise ContentError(source, [Problem("file", f"not valid: {exc}")]) from exc
+        key = "trivia_admin.problem_long_number"
+        raise ContentError(source, [Problem("file", "has a number too long to read", key)]) from exc
     except RecursionError as exc:  # shape_problem should have caught it first
-        raise ContentError(source, [Problem("file", "is nested too deeply")]) from exc
+        values = (("max", NESTING_MAX),)
+        problem = Problem("file", "is nested too deeply", "trivia_admin.problem_nested", values)
+        raise ContentError(source, [problem]) from exc
     if not isinstance(document, dict):
         raise ContentError(source, [Problem("file", "the top level must be an object")])
     return document
@@ -112,8 +120,9 @@ def shape_problem(text: str, fmt: str) -> Problem | None:
             depth += 1
             dots = 0
             if depth > NESTING_MAX:
-                where = f"line {line + 1}"
-                return Problem(where, f"nests more than {NESTING_MAX} levels deep")
+                message = f"nests more than {NESTING_MAX} levels deep"
+                values = (("max", NESTING_MAX),)
+                return Problem(f"line {line + 1}", message, "trivia_admin.problem_nested", values)
         elif char in "]}":
             depth = max(depth - 1, 0)
             dots = 0
@@ -122,7 +131,10 @@ def shape_problem(text: str, fmt: str) -> Problem | None:
         elif char == "." and fmt == "toml":
             dots += 1
             if dots >= KEY_PARTS_MAX:
-                return Problem(f"line {line + 1}", f"has a key of more than {KEY_PARTS_MAX} parts")
+                message = f"has a key of more than {KEY_PARTS_MAX} parts"
+                values = (("max", KEY_PARTS_MAX),)
+                key = "trivia_admin.problem_key_parts"
+                return Problem(f"line {line + 1}", message, key, values)
         position += 1
     return None
 

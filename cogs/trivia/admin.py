@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.checks import moderator_group, moderator_only
 from bot.choices import matching_choices
-from bot.content import ContentError, format_of, parse_document
+from bot.content import ContentError, Problem, format_of, parse_document
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
@@ -46,8 +46,15 @@ QUESTION_SHOWN_MAX = 120
 DIFFICULTY_CHOICES = [app_commands.Choice(name=_(level), value=level) for level in DIFFICULTIES]
 
 
+def problem_text(problem: Problem, locale: discord.Locale) -> str:
+    """`place: what`, in the member's language where the problem has a catalog key."""
+    if problem.key is None:
+        return str(problem)
+    return f"{problem.place}: {t(problem.key, locale, **dict(problem.values))}"
+
+
 def describe_problems(error: ContentError, locale: discord.Locale) -> str:
-    shown = [f"- {problem}" for problem in error.problems[:PROBLEMS_SHOWN]]
+    shown = [f"- {problem_text(problem, locale)}" for problem in error.problems[:PROBLEMS_SHOWN]]
     if len(error.problems) > PROBLEMS_SHOWN:
         shown.append(
             t("trivia_admin.more_problems", locale, count=len(error.problems) - PROBLEMS_SHOWN)

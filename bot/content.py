@@ -26,6 +26,8 @@ _URL = re.compile(r"^https?://\S+$")
 # dotted key takes minutes and gigabytes).
 NESTING_MAX = 16
 KEY_PARTS_MAX = 8
+# JSON's strings (which may hold brackets), brackets and line ends; the rest is skipped.
+_JSON_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[\[\]{}\n]')
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def shape_problem(text: str, fmt: str) -> Problem | None:
     (a number or a time has one at most). A malformed file passes here for the parser to
     refuse with its line.
     """
+    if fmt == "json":
+        return _json_shape_problem(text)
     depth = dots = line = 0
     position, size = 0, len(text)
     quotes = ('"""', "'''", '"', "'") if fmt == "toml" else ('"',)
@@ -120,9 +124,7 @@ def shape_problem(text: str, fmt: str) -> Problem | None:
             depth += 1
             dots = 0
             if depth > NESTING_MAX:
-                message = f"nests more than {NESTING_MAX} levels deep"
-                values = (("max", NESTING_MAX),)
-                return Problem(f"line {line + 1}", message, "trivia_admin.problem_nested", values)
+                return _too_deep(line)
         elif char in "]}":
             depth = max(depth - 1, 0)
             dots = 0
@@ -137,6 +139,28 @@ def shape_problem(text: str, fmt: str) -> Problem | None:
                 return Problem(f"line {line + 1}", message, key, values)
         position += 1
     return None
+
+
+def _json_shape_problem(text: str) -> Problem | None:
+    """`shape_problem` for JSON: only nesting, by tokens, as the C parser is fast."""
+    depth = line = 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = token.group()[0]
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > NESTING_MAX:
+                return _too_deep(line)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return None
+
+
+def _too_deep(line: int) -> Problem:
+    message = f"nests more than {NESTING_MAX} levels deep"
+    values = (("max", NESTING_MAX),)
+    return Problem(f"line {line + 1}", message, "trivia_admin.problem_nested", values)
 
 
 def _string_end(text: str, start: int, quote: str) -> int:

@@ -182,3 +182,14 @@ async def test_countdown_event_names_are_cleaned_and_years_bounded(emu, world: D
     assert not LIVE_LINK.search(shown.message.text())
     listing = await emu.slash(world.guild, "general", "uaena", "countdown")
     assert "Watch party" in listing.message.text()
+
+
+async def test_a_pack_check_shows_links_as_text(emu, world: DemoWorld, bot):
+    linked = {**QUESTION, "question": "Which [colour](http://evil.example/q) is ours?"}
+    pack = json.dumps({"questions": [linked]})
+    attachment = emu.add_attachment("pack.json", pack.encode())
+    options = {"file": attachment, "check": True}
+    result = await emu.slash(world.guild, "general", "mod", "trivia-admin import", options)
+    text = result.message.text()
+    assert "\\[colour\\](<http://evil.example/q>)" in text
+    assert not LIVE_LINK.search(text)

@@ -22,6 +22,13 @@ from bot.metrics import Outcome, count_interaction
 log = logging.getLogger(__name__)
 
 MESSAGE_MAX = 2000
+# An option's value that discord.py could not turn into an object of this server: a channel
+# of another server (or one not in the cache), a thread where a text channel is wanted.
+UNRESOLVED_OPTION = {
+    discord.AppCommandOptionType.channel: "errors.foreign_channel",
+    discord.AppCommandOptionType.role: "errors.foreign_role",
+    discord.AppCommandOptionType.user: "errors.foreign_member",
+}
 
 
 class UserError(app_commands.AppCommandError):
@@ -95,6 +102,8 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
         text = original.render(interaction.locale)
     elif isinstance(error, app_commands.CommandOnCooldown):
         text = t("errors.cooldown", interaction.locale, seconds=f"{error.retry_after:.0f}")
+    elif isinstance(error, app_commands.TransformerError):
+        text = t(UNRESOLVED_OPTION.get(error.type, "errors.invalid_input"), interaction.locale)
     elif isinstance(error, app_commands.NoPrivateMessage):
         text = t("errors.guild_only", interaction.locale)
     elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):

@@ -14,7 +14,8 @@ from bot.choices import matching_choices
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
-from cogs.countdown.maths import has_time, parse_event_date
+from bot.text import as_text, clean_text
+from cogs.countdown.maths import EVENT_YEARS, EventYearOutOfRange, has_time, parse_event_date
 from cogs.countdown.store import CountdownStore
 
 if TYPE_CHECKING:
@@ -58,7 +59,10 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
         kind: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        name = " ".join(name.split())
+        # Cleaned before any check: an invisible-only name is empty, and names that differ
+        # only by invisible characters are the same name.
+        name = clean_text(name)
+        description = clean_text(description) if description is not None else None
         if not name:
             raise InvalidInput("countdown_admin.empty_name")
         if kind is not None and yearly is False:
@@ -68,6 +72,13 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
         settings = await self.bot.guild_settings.get(interaction.guild_id)
         try:
             at = parse_event_date(date, settings.zone)
+        except EventYearOutOfRange as error:
+            raise InvalidInput(
+                "countdown_admin.bad_year",
+                date=clip(date, 40),
+                first=EVENT_YEARS.start,
+                last=EVENT_YEARS.stop - 1,
+            ) from error
         except ValueError as error:
             raise InvalidInput(
                 "countdown_admin.bad_date", date=clip(date, 40), zone=settings.timezone
@@ -77,24 +88,25 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
             raise InvalidInput("countdown_admin.too_many", limit=GUILD_MAX_EVENTS)
         builtin = getattr(self.bot.get_cog("Countdown"), "builtin", [])
         if any(event.name.casefold() == name.casefold() for event in builtin):
-            raise InvalidInput("countdown_admin.taken", name=name)
+            raise InvalidInput("countdown_admin.taken", name=as_text(name))
         added = await self.store.add(
             interaction.guild_id,
             name,
             at,
             yearly,
-            description,
+            description or None,
             interaction.user.id,
             self.bot.clock.now(),
             kind=kind,
             date_only=not has_time(date),
         )
         if not added:
-            raise InvalidInput("countdown_admin.taken", name=name)
+            raise InvalidInput("countdown_admin.taken", name=as_text(name))
         when = at.strftime("%Y-%m-%d %H:%M" if has_time(date) else "%Y-%m-%d")
         key = "countdown_admin.added_yearly" if yearly else "countdown_admin.added"
         await send_ephemeral(
-            interaction, t(key, interaction.locale, name=name, when=when, zone=settings.timezone)
+            interaction,
+            t(key, interaction.locale, name=as_text(name), when=when, zone=settings.timezone),
         )
 
     @admin.command(name="remove", description=_("Remove one of this server's countdown events"))
@@ -102,10 +114,12 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
     @moderator_only()
     async def remove(self, interaction: discord.Interaction, name: str) -> None:
         assert interaction.guild_id is not None
-        if not await self.store.remove(interaction.guild_id, name.strip()):
-            raise NotFound("countdown_admin.no_such_event", name=clip(name, 100))
+        name = clean_text(name)
+        if not await self.store.remove(interaction.guild_id, name):
+            raise NotFound("countdown_admin.no_such_event", name=as_text(clip(name, 100)))
         await send_ephemeral(
-            interaction, t("countdown_admin.removed", interaction.locale, name=clip(name, 100))
+            interaction,
+            t("countdown_admin.removed", interaction.locale, name=as_text(clip(name, 100))),
         )
 
     @remove.autocomplete("name")

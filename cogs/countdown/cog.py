@@ -26,6 +26,7 @@ from bot.i18n import language_of, t
 from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage
 from bot.sources import source_links
+from bot.text import as_text
 from cogs.countdown.maths import (
     Countdown,
     CountdownEvent,
@@ -194,7 +195,7 @@ class CountdownCog(commands.Cog, name="Countdown"):
         pages = pages_of(upcoming + past, PER_PAGE)
         page = min(max(page, 0), len(pages) - 1)
         lines = [
-            f"**{clip(item.event.name, NAME_MAX)}** · {describe(item, language)}"
+            f"**{as_text(clip(item.event.name, NAME_MAX))}** · {describe(item, language)}"
             for item in pages[page]
         ]
         embed = fan_embed(t("countdown.title", language), clip("\n".join(lines), DESCRIPTION_MAX))
@@ -239,7 +240,8 @@ class CountdownCog(commands.Cog, name="Countdown"):
         item = countdown(event, self.bot.clock.now(), settings.zone)
         embed = fan_embed(clip(event.name, NAME_MAX), f"**{describe(item, locale)}**")
         if event.fact:
-            embed.add_field(name=t("countdown.fact", locale), value=clip(event.fact, 1024))
+            fact = clip(as_text(event.fact), 1024)
+            embed.add_field(name=t("countdown.fact", locale), value=fact)
         if event.source:
             embed.add_field(
                 name=t("countdown.source", locale), value=source_links(event.source), inline=False

@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
 SHOW_HOURS_UNDER = timedelta(days=2)
+# The years a server's event may fall in: any fan date, past or planned. Year 1 or 9999
+# would leave datetime's range when shown in another zone, breaking /countdown for everyone.
+EVENT_YEARS = range(1900, 2200)
 # What a yearly event celebrates; "other" says only that it comes back every year.
 YEARLY_KINDS = ("birthday", "anniversary", "debut", "other")
 
@@ -158,7 +161,8 @@ def parse_event_date(text: str, zone: ZoneInfo) -> datetime:
     """`YYYY-MM-DD` or `YYYY-MM-DD HH:MM` on the server's wall clock, as an aware datetime
     (00:00 for a date alone; `has_time` tells the two apart).
 
-    Raises `ValueError` for anything else (including impossible dates like 2025-13-40).
+    Raises `ValueError` for anything else (including impossible dates like 2025-13-40);
+    `EventYearOutOfRange` (a `ValueError`) for a year outside `EVENT_YEARS`.
     """
     raw = " ".join(text.split())
     parts = raw.split(" ")
@@ -171,7 +175,13 @@ def parse_event_date(text: str, zone: ZoneInfo) -> datetime:
         if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2):
             raise ValueError(raw)
         at = time(int(hour), int(minute))
+    if day.year not in EVENT_YEARS:
+        raise EventYearOutOfRange(raw)
     return datetime.combine(day, at, tzinfo=zone)
+
+
+class EventYearOutOfRange(ValueError):
+    """A real date, but of a year outside `EVENT_YEARS`."""
 
 
 def ordinal(number: int) -> str:

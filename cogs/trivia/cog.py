@@ -23,6 +23,7 @@ from bot.i18n import t
 from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.sources import source_links
+from bot.text import as_text
 from cogs.trivia.game import (
     CHOICE_LABELS,
     AlreadyAnsweredError,
@@ -268,9 +269,11 @@ class TriviaCog(commands.Cog, name="Trivia"):
     def question_embed(self, trivia_round: TriviaRound, locale: Any) -> discord.Embed:
         question = trivia_round.question
         lines = [
-            f"**{CHOICE_LABELS[i]}.** {choice}" for i, choice in enumerate(trivia_round.choices)
+            f"**{CHOICE_LABELS[i]}.** {as_text(choice)}"
+            for i, choice in enumerate(trivia_round.choices)
         ]
-        embed = fan_embed(t("trivia.question_title", locale), f"**{question.question}**")
+        # Moderators' text is shown as text (`as_text`): a markdown link reads as written.
+        embed = fan_embed(t("trivia.question_title", locale), f"**{as_text(question.question)}**")
         embed.add_field(name=t("trivia.choices", locale), value="\n".join(lines), inline=False)
         closes = discord.utils.format_dt(trivia_round.closes_at, "R")
         embed.add_field(name=t("trivia.closes", locale), value=closes, inline=False)
@@ -372,17 +375,20 @@ class TriviaCog(commands.Cog, name="Trivia"):
         right = trivia_round.choices[trivia_round.correct_index]
         embed = fan_embed(
             t("trivia.reveal_title", locale),
-            f"**{question.question}**\n\n"
+            f"**{as_text(question.question)}**\n\n"
             + t(
                 "trivia.answer_was",
                 locale,
                 letter=CHOICE_LABELS[trivia_round.correct_index],
-                answer=right,
+                answer=as_text(right),
             ),
         )
         embed.colour = SUCCESS_COLOUR
         if question.explanation:
-            embed.add_field(name=t("trivia.why", locale), value=question.explanation, inline=False)
+            # At most 2 x 400 characters once escaped, inside a field's 1,024.
+            embed.add_field(
+                name=t("trivia.why", locale), value=as_text(question.explanation), inline=False
+            )
         if question.source:
             embed.add_field(
                 name=t("trivia.source", locale), value=source_links(question.source), inline=False

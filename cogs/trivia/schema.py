@@ -68,7 +68,7 @@ def question_fields(*, require_source: bool, require_difficulty: bool = False) -
         Field("wrong3", max_length=ANSWER_MAX),
         Field("category", required=False, max_length=CATEGORY_MAX, check=_category),
         Field("difficulty", required=require_difficulty, check=one_of(*DIFFICULTIES)),
-        Field("explanation", required=False, max_length=EXPLANATION_MAX),
+        Field("explanation", required=False, max_length=EXPLANATION_MAX, multiline=True),
         Field("source", required=require_source, max_length=500, check=is_url),
     ]
 
@@ -101,7 +101,8 @@ def parse_questions(
     seen: dict[str, int] = {}
     for number, record in enumerate(records, start=1):
         answers = [record.get(name, "") for name in ("correct", "wrong1", "wrong2", "wrong3")]
-        folded = [answer.casefold() for answer in answers if answer]
+        # Compared as questions are: answers that look alike are the same answer.
+        folded = [normalised(answer) for answer in answers if answer]
         if len(folded) == 4 and len(set(folded)) < 4:
             problems.append(Problem(f"question {number}", "two of its answers are the same"))
         text = normalised(record.get("question", ""))

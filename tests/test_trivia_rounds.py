@@ -15,7 +15,7 @@ from bot.database import Database, discover_migrations
 from bot.errors import NotFound
 from cogs.trivia.cog import TriviaCog, backoff_delays, is_transient
 from cogs.trivia.schema import Question
-from cogs.trivia.store import QuestionFilter, RoundAlreadyOpenError, TriviaStore
+from cogs.trivia.store import CATEGORIES_SQL, QuestionFilter, RoundAlreadyOpenError, TriviaStore
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 GUILD = 1
@@ -95,13 +95,15 @@ async def add_own(db: Database, count: int, category: str = "ours", difficulty: 
 
 async def test_play_and_autocomplete_queries_use_the_index(db):
     plans = []
-    for sql in (
-        "SELECT MIN(category) FROM trivia_questions WHERE guild_id = 1 "
-        "GROUP BY category COLLATE NOCASE",
-        "SELECT COUNT(*) FROM trivia_questions q WHERE q.guild_id = 1 "
-        "AND q.category = 'Video' COLLATE NOCASE AND q.difficulty = 'hard'",
+    for sql, values in (
+        (CATEGORIES_SQL, (1,)),
+        (
+            "SELECT COUNT(*) FROM trivia_questions q WHERE q.guild_id = 1 "
+            "AND q.category = 'Video' COLLATE NOCASE AND q.difficulty = 'hard'",
+            (),
+        ),
     ):
-        rows = await db.fetchall(f"EXPLAIN QUERY PLAN {sql}")
+        rows = await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", values)
         plans.append(" ".join(str(row[3]) for row in rows))
     for plan in plans:
         assert "trivia_questions_category" in plan, plan

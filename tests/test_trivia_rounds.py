@@ -15,7 +15,7 @@ from bot.database import Database, discover_migrations
 from bot.errors import NotFound
 from cogs.trivia.cog import TriviaCog, backoff_delays, is_transient
 from cogs.trivia.schema import Question
-from cogs.trivia.store import CATEGORIES_SQL, QuestionFilter, RoundAlreadyOpenError, TriviaStore
+from cogs.trivia.store import QuestionFilter, RoundAlreadyOpenError, TriviaStore
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 GUILD = 1
@@ -94,20 +94,46 @@ async def add_own(db: Database, count: int, category: str = "ours", difficulty: 
 
 
 async def test_play_and_autocomplete_queries_use_the_index(db):
-    plans = []
-    for sql, values in (
-        (CATEGORIES_SQL, (1,)),
-        (
-            "SELECT COUNT(*) FROM trivia_questions q WHERE q.guild_id = 1 "
-            "AND q.category = 'Video' COLLATE NOCASE AND q.difficulty = 'hard'",
-            (),
-        ),
-    ):
-        rows = await db.fetchall(f"EXPLAIN QUERY PLAN {sql}", values)
-        plans.append(" ".join(str(row[3]) for row in rows))
-    for plan in plans:
+    store = TriviaStore(db)
+    statements: list[str] = []
+    # The statements as SQLite ran them, values filled in, to ask SQLite for their plans.
+    await db._conn.set_trace_callback(statements.append)
+    await store.categories(GUILD)
+    await store.count_questions(GUILD, QuestionFilter("Video", "hard"))
+    await db._conn.set_trace_callback(None)
+    assert len(statements) == 2
+    for sql in statements:
+        rows = await db.fetchall(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " ".join(str(row[3]) for row in rows)
         assert "trivia_questions_category" in plan, plan
+        # No pass over every question: seeks in the index, never a sort or a group of all.
         assert "TEMP B-TREE" not in plan, plan
+        assert "SCAN trivia_questions" not in plan, plan
+
+
+async def test_an_autocomplete_keystroke_costs_the_same_with_200_or_20000_questions(db):
+    """Counted in SQLite's VM steps, not in time: a seek per category, no pass over all."""
+    store = TriviaStore(db)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0  # go on
+
+    async def steps_for_categories() -> int:
+        steps[0] = 0
+        await db._conn.set_progress_handler(count, 100)
+        assert len(await store.categories(GUILD)) == 4
+        await db._conn.set_progress_handler(None, 100)
+        return steps[0]
+
+    for category in ("a", "b", "c", "d"):
+        await add_own(db, 50, category)
+    few = await steps_for_categories()
+    for category in ("a", "b", "c", "d"):
+        await add_own(db, 4_950, category)
+    many = await steps_for_categories()
+    assert many <= few + 2, (few, many)
 
 
 async def test_own_questions_are_counted_fetched_and_listed_without_loading_them(db):

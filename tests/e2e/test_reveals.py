@@ -154,6 +154,37 @@ class TestOneRoundPerChannel:
                 await cog.close_round(round_id)
             bot_clock.advance(timedelta(days=1))
 
+    async def test_trivia_play_while_a_scheduled_round_is_being_written_wins_alone(
+        self, emu: Emulator, world: DemoWorld, bot, bot_clock: FakeClock
+    ):
+        """The window no check in memory closes: the scheduler has looked and is writing
+        its round when /trivia play comes; the database refuses the second round."""
+        await schedule(emu, world, world.trivia, kind="trivia")
+        store = bot.get_cog("Trivia").store
+        write = store.open_round
+        writing = asyncio.Event()
+        go_on = asyncio.Event()
+
+        async def scheduler_paused_while_writing(*args, **kwargs):
+            if kwargs.get("run_nonce"):
+                writing.set()
+                await go_on.wait()
+            return await write(*args, **kwargs)
+
+        store.open_round = scheduler_paused_while_writing
+        bot_clock.advance(timedelta(minutes=5))
+        run = asyncio.create_task(bot.scheduler.run_due())
+        async with asyncio.timeout(10):
+            await writing.wait()
+        played = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
+        assert not played.ephemeral
+        go_on.set()
+        [outcome] = await run
+        assert outcome.status is RunStatus.NOTHING
+        assert len([m for m in emu.channel_messages(world.trivia) if m.buttons()]) == 1
+        rows = await bot.database.fetchall("SELECT id FROM trivia_rounds WHERE closed = 0")
+        assert len(rows) == 1
+
 
 # --- a reveal pending when the bot stops ------------------------------------------------------
 

@@ -306,7 +306,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         for _attempt in range(3):
             stored, stored_fresh = await self.store.count_questions(guild_id, which)
             if not shipped and not stored:
-                await self._refuse_empty(guild_id, category, difficulty)
+                raise await self._nothing_matches(guild_id, category, difficulty)
             asked = await self.store.asked_shipped_keys(guild_id)
             shipped_fresh = [question for question in shipped if question.key not in asked]
             afresh = not shipped_fresh and not stored_fresh
@@ -320,12 +320,15 @@ class TriviaCog(commands.Cog, name="Trivia"):
             if question is not None:
                 return question, afresh
             # Questions were removed between the count and the fetch: count again.
-        raise NotFound("trivia.no_difficulty", level=difficulty or "", category=category or "")
+        # Removed faster than they could be fetched, three times over: ask a shipped one.
+        if shipped:
+            return self.rng.choice(shipped), False
+        raise await self._nothing_matches(guild_id, category, difficulty)
 
-    async def _refuse_empty(
+    async def _nothing_matches(
         self, guild_id: int, category: str | None, difficulty: str | None
-    ) -> None:
-        """Raise the `NotFound` that says why nothing matched: the category or the difficulty."""
+    ) -> NotFound:
+        """The `NotFound` that says why nothing matched: the category, or the difficulty."""
         if category:
             in_category = any(
                 q.category.casefold() == category.strip().casefold() for q in self.builtin
@@ -337,8 +340,8 @@ class TriviaCog(commands.Cog, name="Trivia"):
                 in_category = stored > 0
             if not in_category:
                 known = sorted({q.category for q in self.builtin})
-                raise NotFound("trivia.no_category", category=category, known=", ".join(known))
-        raise NotFound(
+                return NotFound("trivia.no_category", category=category, known=", ".join(known))
+        return NotFound(
             "trivia.no_difficulty_in" if category else "trivia.no_difficulty",
             level=difficulty or "",
             category=category or "",

@@ -237,6 +237,10 @@ async def test_a_reveal_pending_when_the_bot_stops_is_made_by_the_next_start(
                 # Polling: the other process's database has no change feed.
                 assert time.monotonic() < deadline, "the round was never closed"
                 await asyncio.sleep(0.05)
+            # The reveal came from start-up, before the gateway: let it connect before the
+            # stop, since discord.py fails on a close in the middle of its handshake.
+            await emu.wait_until(lambda: emu.gateway.identify_count >= 2, timeout=30)
+            await emu.wait_ready(timeout=30)
         finally:
             second.send_signal(signal.SIGTERM)
             _, stderr = await second.communicate()

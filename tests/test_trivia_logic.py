@@ -18,7 +18,6 @@ from cogs.trivia.game import (
     competition_ranks,
     medal_for,
     month_start,
-    pick_question,
     points_for,
 )
 from cogs.trivia.schema import Question
@@ -76,19 +75,6 @@ def test_bar_chart_marks_the_right_answer():
     chart = bar_chart([3, 1, 0, 0], correct_index=0, width=4)
     assert chart.splitlines()[0] == "A ███░ 3 ✓"
     assert chart.splitlines()[2] == "C ░░░░ 0"
-
-
-def test_no_question_repeats_until_the_pool_is_used_up():
-    pool = [make_question(n) for n in range(5)]
-    rng = random.Random(1)
-    asked: set[str] = set()
-    for _ in range(5):
-        question, afresh = pick_question(pool, asked, rng)
-        assert question.key not in asked
-        assert not afresh
-        asked.add(question.key)
-    _question, afresh = pick_question(pool, asked, rng)
-    assert afresh
 
 
 def test_ties_share_a_rank_in_competition_ranking():

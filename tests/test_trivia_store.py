@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,10 +15,15 @@ from cogs.trivia.store import TriviaStore
 Q = Question("k1", "Q?", "right", ("a", "b", "c"), "video")
 
 
+# One open round per channel: each round of these tests gets a channel of its own.
+_channels = itertools.count(10)
+
+
 async def new_round(store: TriviaStore, guild: int, now: datetime) -> TriviaRound:
-    r = TriviaRound.deal(0, guild, 10, Q, now + timedelta(seconds=20), random.Random(0))
+    channel = next(_channels)
+    r = TriviaRound.deal(0, guild, channel, Q, now + timedelta(seconds=20), random.Random(0))
     r.round_id = await store.open_round(
-        guild, 10, Q, list(r.choices), r.correct_index, now, r.closes_at, start_afresh=False
+        guild, channel, Q, list(r.choices), r.correct_index, now, r.closes_at, start_afresh=False
     )
     return r
 

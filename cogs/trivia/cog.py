@@ -6,9 +6,11 @@ import asyncio
 import logging
 import random
 import time
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
@@ -33,10 +35,16 @@ from cogs.trivia.game import (
     bar_chart,
     competition_ranks,
     medal_for,
-    pick_question,
 )
 from cogs.trivia.schema import DIFFICULTIES, Question, load_shipped_packs
-from cogs.trivia.store import CategoryLine, LeaderboardRow, StoredRound, TriviaStore
+from cogs.trivia.store import (
+    CategoryLine,
+    LeaderboardRow,
+    QuestionFilter,
+    RoundAlreadyOpenError,
+    StoredRound,
+    TriviaStore,
+)
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -46,6 +54,28 @@ log = logging.getLogger(__name__)
 WINNERS_SHOWN = 15
 # /trivia stats: one line per category, most answered first; the rest are summed up.
 CATEGORIES_SHOWN = 12
+# A reveal that failed for a passing reason is tried again after 1, 2, 4, ... s, at most
+# every 5 minutes, for as long as the bot runs (and again after a restart).
+REVEAL_FIRST_DELAY = 1.0
+REVEAL_MAX_DELAY = 300.0
+
+
+def backoff_delays(
+    first: float = REVEAL_FIRST_DELAY, cap: float = REVEAL_MAX_DELAY
+) -> Iterator[float]:
+    """The waits between attempts: `first`, then doubling, never more than `cap`; endless."""
+    delay = first
+    while True:
+        yield min(delay, cap)
+        delay *= 2
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether trying the same request again later may work: Discord's 5xx, a 429 that
+    outlasted discord.py's own retries, a connection error or a timeout."""
+    if isinstance(error, discord.HTTPException):
+        return error.status == 429 or error.status >= 500
+    return isinstance(error, aiohttp.ClientError | OSError | TimeoutError)
 
 
 class AnswerButton(
@@ -128,6 +158,9 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self.open_in_channel: dict[int, int] = {}  # channel id -> open round id
         self._starting: set[int] = set()  # channels where a round is being posted
         self._closers: dict[int, asyncio.Task[None]] = {}
+        self._revealing: set[int] = set()  # rounds whose reveal is being edited in
+        # Injected so tests retry a failed reveal without waiting.
+        self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
 
     async def cog_load(self) -> None:
         self.builtin = load_shipped_packs()
@@ -162,13 +195,16 @@ class TriviaCog(commands.Cog, name="Trivia"):
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
-        if channel_id in self.open_in_channel or channel_id in self._starting:
-            raise Busy("trivia.round_open")
+        self._refuse_if_taken(channel_id)
         self._starting.add(channel_id)
         try:
-            trivia_round = await self.start_round(
-                interaction.guild_id, channel_id, category, difficulty
-            )
+            try:
+                trivia_round = await self.start_round(
+                    interaction.guild_id, channel_id, category, difficulty
+                )
+            except RoundAlreadyOpenError as taken:
+                # Another path (a scheduled post, another process) opened one meanwhile.
+                raise self._taken(taken.closes_at) from None
             # Take answers from the moment the buttons can be seen, even before Discord's
             # reply to the callback (which carries the message id) reaches us.
             await self.arm_round(trivia_round)
@@ -187,6 +223,24 @@ class TriviaCog(commands.Cog, name="Trivia"):
         finally:
             self._starting.discard(channel_id)
 
+    def _refuse_if_taken(self, channel_id: int) -> None:
+        """Raise `Busy` when this process knows of a round in the channel (a quick answer;
+        the database has the last word in `TriviaStore.open_round`)."""
+        round_id = self.open_in_channel.get(channel_id)
+        if round_id is not None:
+            trivia_round = self.rounds.get(round_id)
+            if trivia_round is not None and trivia_round.closed:
+                raise Busy("trivia.round_revealing")
+            raise self._taken(trivia_round.closes_at if trivia_round else None)
+        if channel_id in self._starting:
+            raise Busy("trivia.round_open")
+
+    def _taken(self, closes_at: datetime | None) -> Busy:
+        """The refusal for a channel whose round closes (or closed) at `closes_at`."""
+        if closes_at is not None and closes_at <= self.bot.clock.now():
+            return Busy("trivia.round_revealing")
+        return Busy("trivia.round_open")
+
     def _register(self, trivia_round: TriviaRound) -> None:
         self.rounds[trivia_round.round_id] = trivia_round
         self.open_in_channel[trivia_round.channel_id] = trivia_round.round_id
@@ -197,7 +251,8 @@ class TriviaCog(commands.Cog, name="Trivia"):
     ) -> list[app_commands.Choice[str]]:
         names = {question.category for question in self.builtin}
         if interaction.guild_id is not None:
-            names |= {q.category for q in await self.store.guild_questions(interaction.guild_id)}
+            # One indexed query per keystroke, not the server's questions.
+            names |= set(await self.store.categories(interaction.guild_id))
         return matching_choices(((name, name) for name in sorted(names)), current)
 
     async def start_round(
@@ -212,24 +267,10 @@ class TriviaCog(commands.Cog, name="Trivia"):
     ) -> TriviaRound:
         """Pick an unasked question and store the round (not yet posted).
 
-        Raises `NotFound` when the category, or the difficulty in it, has no questions.
+        Raises `NotFound` when the category, or the difficulty in it, has no questions, and
+        `RoundAlreadyOpenError` when the channel has a round that is not closed.
         """
-        pool = self.builtin + await self.store.guild_questions(guild_id)
-        if category:
-            wanted = category.strip().casefold()
-            pool = [question for question in pool if question.category.casefold() == wanted]
-            if not pool:
-                known = sorted({q.category for q in self.builtin})
-                raise NotFound("trivia.no_category", category=category, known=", ".join(known))
-        if difficulty:
-            pool = [question for question in pool if question.difficulty == difficulty]
-            if not pool:
-                raise NotFound(
-                    "trivia.no_difficulty_in" if category else "trivia.no_difficulty",
-                    level=difficulty,
-                    category=category or "",
-                )
-        question, afresh = pick_question(pool, await self.store.asked_keys(guild_id), self.rng)
+        question, afresh = await self._pick_question(guild_id, category, difficulty)
         settings = await self.bot.guild_settings.get(guild_id)
         now = self.bot.clock.now()
         closes_at = now + timedelta(seconds=settings.trivia_timeout)
@@ -248,6 +289,68 @@ class TriviaCog(commands.Cog, name="Trivia"):
         )
         trivia_round.footer_mark = run_mark
         return trivia_round
+
+    async def _pick_question(
+        self, guild_id: int, category: str | None, difficulty: str | None
+    ) -> tuple[Question, bool]:
+        """A question not asked here yet, drawn evenly from the shipped ones (in memory: few
+        and fixed) and the server's own (counted and fetched by index in SQL, never loaded
+        all); when every one was asked, any (and the caller starts afresh). Returns it and
+        whether it starts afresh.
+
+        Raises `NotFound` when the category, or the difficulty in it, has no questions.
+        """
+        which = QuestionFilter(category, difficulty)
+        wanted = category.strip().casefold() if category else None
+        shipped = [
+            question
+            for question in self.builtin
+            if (wanted is None or question.category.casefold() == wanted)
+            and (difficulty is None or question.difficulty == difficulty)
+        ]
+        for _attempt in range(3):
+            stored, stored_fresh = await self.store.count_questions(guild_id, which)
+            if not shipped and not stored:
+                raise await self._nothing_matches(guild_id, category, difficulty)
+            asked = await self.store.asked_shipped_keys(guild_id)
+            shipped_fresh = [question for question in shipped if question.key not in asked]
+            afresh = not shipped_fresh and not stored_fresh
+            pool = shipped if afresh else shipped_fresh
+            index = self.rng.randrange(len(pool) + (stored if afresh else stored_fresh))
+            if index < len(pool):
+                return pool[index], afresh
+            question = await self.store.nth_question(
+                guild_id, which, index - len(pool), unasked=not afresh
+            )
+            if question is not None:
+                return question, afresh
+            # Questions were removed between the count and the fetch: count again.
+        # Removed faster than they could be fetched, three times over: ask a shipped one.
+        if shipped:
+            return self.rng.choice(shipped), False
+        raise await self._nothing_matches(guild_id, category, difficulty)
+
+    async def _nothing_matches(
+        self, guild_id: int, category: str | None, difficulty: str | None
+    ) -> NotFound:
+        """The `NotFound` that says why nothing matched: the category, or the difficulty."""
+        if category:
+            in_category = any(
+                q.category.casefold() == category.strip().casefold() for q in self.builtin
+            )
+            if not in_category:
+                stored, _fresh = await self.store.count_questions(
+                    guild_id, QuestionFilter(category)
+                )
+                in_category = stored > 0
+            if not in_category:
+                known = sorted({q.category for q in self.builtin})
+                return NotFound("trivia.no_category", category=category, known=", ".join(known))
+        return NotFound(
+            "trivia.no_difficulty_in" if category else "trivia.no_difficulty",
+            level=difficulty or "",
+            category=category or "",
+        )
 
     async def arm_round(self, trivia_round: TriviaRound, message_id: int | None = None) -> None:
         """Take answers for the round and close it when its time is up.
@@ -313,7 +416,8 @@ class TriviaCog(commands.Cog, name="Trivia"):
             await send_ephemeral(interaction, t("trivia.already_answered", interaction.locale))
             return
         except RoundClosedError:
-            await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
+            # Its time is up; the reveal may still be on its way (retried after a failure).
+            await send_ephemeral(interaction, t("trivia.times_up", interaction.locale))
             return
         key = "trivia.correct" if right else "trivia.not_quite"
         # Answer first: the member sees the result at once; storing it follows.
@@ -339,36 +443,87 @@ class TriviaCog(commands.Cog, name="Trivia"):
             await self.close_round(trivia_round.round_id)
         except Exception:
             log.exception("could not close trivia round %s", trivia_round.round_id)
+        finally:
+            if self._closers.get(trivia_round.round_id) is asyncio.current_task():
+                del self._closers[trivia_round.round_id]
 
     async def close_round(self, round_id: int) -> TriviaRound | None:
-        """Stop taking answers and edit the message to reveal the answer and the results."""
-        trivia_round = self.rounds.pop(round_id, None)
-        if trivia_round is None:
+        """Stop taking answers, edit the message to reveal the answer and the results, and
+        only then mark the round closed in the database.
+
+        A passing failure of the edit (Discord's 5xx, a 429, the connection) is retried with
+        backoff meanwhile: the channel stays taken (`/trivia play` there says a round is
+        being revealed) and a restart reveals it. A deleted message, or one the bot may no
+        longer edit, closes the round with a log line. Returns None when the round is not
+        open in this process or is already being revealed.
+        """
+        trivia_round = self.rounds.get(round_id)
+        if trivia_round is None or round_id in self._revealing:
             return None
+        self._revealing.add(round_id)
         trivia_round.closed = True
+        task = self._closers.get(round_id)
+        if task is not None and task is not asyncio.current_task():
+            del self._closers[round_id]
+            task.cancel()
+        try:
+            if trivia_round.message_id is not None:
+                await self._reveal(trivia_round)
+            await self.store.close_round(round_id)
+        finally:
+            self._revealing.discard(round_id)
+        self.rounds.pop(round_id, None)
         if self.open_in_channel.get(trivia_round.channel_id) == round_id:
             del self.open_in_channel[trivia_round.channel_id]
-        task = self._closers.pop(round_id, None)
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-        await self.store.close_round(round_id)
-        if trivia_round.message_id is not None:
+        return trivia_round
+
+    async def _reveal(self, trivia_round: TriviaRound) -> None:
+        """Edit the round's message into its reveal, trying again until Discord takes it or
+        refuses it for good (deleted, forbidden, or a request error that would repeat)."""
+        round_id = trivia_round.round_id
+        assert trivia_round.message_id is not None
+        message = self.bot.get_partial_messageable(trivia_round.channel_id).get_partial_message(
+            trivia_round.message_id
+        )
+        delays = backoff_delays()
+        attempt = 0
+        while True:
+            attempt += 1
+            # Built per attempt: answers stored meanwhile belong in it.
             guild = self.bot.get_guild(trivia_round.guild_id)
             locale = guild.preferred_locale if guild else None
-            message = self.bot.get_partial_messageable(trivia_round.channel_id).get_partial_message(
-                trivia_round.message_id
-            )
             try:
                 await message.edit(
                     embed=self.reveal_embed(trivia_round, locale),
                     view=round_view(trivia_round, revealed=True),
                     allowed_mentions=NO_MENTIONS,
                 )
+                return
             except discord.NotFound:
-                log.info("trivia round %s: its message was deleted", round_id)
+                log.info("trivia round %s: its message was deleted; closed unrevealed", round_id)
+                return
             except discord.Forbidden:
-                log.warning("trivia round %s: may not edit its message", round_id)
-        return trivia_round
+                log.warning(
+                    "trivia round %s: may not edit its message; closed unrevealed", round_id
+                )
+                return
+            except Exception as error:
+                if not is_transient(error):
+                    log.error(
+                        "trivia round %s: Discord refused the reveal (%r); closed unrevealed",
+                        round_id,
+                        error,
+                    )
+                    return
+                delay = next(delays)
+                log.warning(
+                    "trivia round %s: reveal attempt %d failed (%r); trying again in %.0f s",
+                    round_id,
+                    attempt,
+                    error,
+                    delay,
+                )
+                await self.sleep(delay)
 
     def reveal_embed(self, trivia_round: TriviaRound, locale: Any) -> discord.Embed:
         question = trivia_round.question
@@ -419,10 +574,9 @@ class TriviaCog(commands.Cog, name="Trivia"):
 
     async def _rebuild(self, stored: StoredRound) -> TriviaRound | None:
         """The round as it was before a restart, with its answers; None if its question is gone."""
-        question = self.by_key.get(stored.question_key)
-        if question is None and stored.question_key.startswith("g:"):
-            customs = await self.store.guild_questions(stored.guild_id)
-            question = next((q for q in customs if q.key == stored.question_key), None)
+        question = self.by_key.get(stored.question_key) or await self.store.question_by_key(
+            stored.guild_id, stored.question_key
+        )
         if question is None:
             return None
         trivia_round = TriviaRound(
@@ -461,20 +615,27 @@ class TriviaCog(commands.Cog, name="Trivia"):
             return None
         stored = await self.store.round_for_run(run.nonce)
         if stored is not None:
-            trivia_round = await self._rebuild(stored)
+            trivia_round = self.rounds.get(stored.round_id) or await self._rebuild(stored)
             if trivia_round is None or trivia_round.closed:
                 return None
-        elif run.channel_id in self.open_in_channel:
+        elif run.channel_id in self.open_in_channel or run.channel_id in self._starting:
             log.info("scheduled trivia skipped: a round is open in channel %s", run.channel_id)
             return None
         else:
-            trivia_round = await self.start_round(
-                run.guild_id,
-                run.channel_id,
-                None,
-                run_nonce=run.nonce,
-                run_mark=run_marker(run.announcement_id),
-            )
+            try:
+                trivia_round = await self.start_round(
+                    run.guild_id,
+                    run.channel_id,
+                    None,
+                    run_nonce=run.nonce,
+                    run_mark=run_marker(run.announcement_id),
+                )
+            except RoundAlreadyOpenError:
+                log.info(
+                    "scheduled trivia skipped: a round was opened in channel %s meanwhile",
+                    run.channel_id,
+                )
+                return None
         # Armed now, so early clicks count and a post that never happens still closes it.
         await self.arm_round(trivia_round)
         guild = self.bot.get_guild(run.guild_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -174,19 +174,3 @@ def bar_chart(counts: Sequence[int], correct_index: int, width: int = 10) -> str
         mark = " ✓" if index == correct_index else ""
         lines.append(f"{CHOICE_LABELS[index]} {'█' * filled}{'░' * (width - filled)} {count}{mark}")
     return "\n".join(lines)
-
-
-def pick_question(
-    pool: Sequence[Question], asked: Iterable[str], rng: random.Random
-) -> tuple[Question, bool]:
-    """A question not yet asked here; when all were, any (and the caller starts afresh).
-
-    Returns the question and whether the pool had to be started afresh.
-    """
-    if not pool:
-        raise ValueError("no questions")
-    asked_keys = set(asked)
-    fresh = [question for question in pool if question.key not in asked_keys]
-    if fresh:
-        return rng.choice(fresh), False
-    return rng.choice(list(pool)), True

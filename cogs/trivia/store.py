@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,6 +74,78 @@ class TooManyQuestionsError(Exception):
         self.limit = limit
 
 
+class RoundAlreadyOpenError(Exception):
+    """The channel has a round that is not closed: still taking answers, or its reveal pending.
+
+    `closes_at` is that round's close time (None when it could not be read).
+    """
+
+    def __init__(self, channel_id: int, closes_at: datetime | None) -> None:
+        super().__init__(f"a round is open in channel {channel_id}")
+        self.channel_id = channel_id
+        self.closes_at = closes_at
+
+
+@dataclass(frozen=True)
+class QuestionFilter:
+    """Which of a server's questions a round may ask: a category (any case), a difficulty."""
+
+    category: str | None = None
+    difficulty: str | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL conditions on `trivia_questions q` (after the server's), and their values."""
+        sql = ""
+        values: list[Any] = []
+        if self.category:
+            # COLLATE NOCASE as in the index; categories are letters, digits, spaces and '-'.
+            sql += " AND q.category = ? COLLATE NOCASE"
+            values.append(self.category.strip())
+        if self.difficulty:
+            sql += " AND q.difficulty = ?"
+            values.append(self.difficulty)
+        return sql, values
+
+
+# A server's own question has been asked here when trivia_asked holds its key.
+_ASKED = (
+    "EXISTS (SELECT 1 FROM trivia_asked a WHERE a.guild_id = q.guild_id "
+    "AND a.question_key = 'g:' || q.id)"
+)
+_QUESTION_COLUMNS = (
+    "q.id, q.question, q.correct, q.wrong1, q.wrong2, q.wrong3, q.category, q.explanation, "
+    "q.source, q.difficulty"
+)
+
+
+def _question(row: Any) -> Question:
+    return Question(
+        key=f"g:{row['id']}",
+        question=row["question"],
+        correct=row["correct"],
+        wrong=(row["wrong1"], row["wrong2"], row["wrong3"]),
+        category=row["category"],
+        explanation=row["explanation"],
+        source=row["source"],
+        difficulty=row["difficulty"],
+    )
+
+
+# Each step seeks the next category past the last one in `trivia_questions_category` (a
+# skip scan): 40 categories cost 40 seeks, not a pass over 50,000 questions.
+CATEGORIES_SQL = """
+WITH RECURSIVE seen(category) AS (
+    SELECT (SELECT category FROM trivia_questions WHERE guild_id = ?1
+            ORDER BY category COLLATE NOCASE LIMIT 1)
+    UNION ALL
+    SELECT (SELECT q.category FROM trivia_questions q
+            WHERE q.guild_id = ?1 AND q.category > seen.category COLLATE NOCASE
+            ORDER BY q.category COLLATE NOCASE LIMIT 1)
+    FROM seen WHERE seen.category IS NOT NULL
+)
+SELECT category FROM seen WHERE category IS NOT NULL
+"""
+
 _ROUND_COLUMNS = (
     "id, guild_id, channel_id, message_id, question_key, choices, correct_index, closes_at, "
     "closed, run_mark"
@@ -113,8 +186,51 @@ class TriviaStore:
         run_nonce: str | None = None,
         run_mark: str | None = None,
     ) -> int:
-        """Insert the round and mark its question asked (forgetting the rest when afresh)."""
+        """Insert the round and mark its question asked (forgetting the rest when afresh).
+
+        Raises `RoundAlreadyOpenError` when the channel has a round that is not closed; the
+        partial unique index `trivia_rounds_one_open` holds that even for writers that don't
+        look first (another process), and then nothing of this transaction is kept.
+        """
+        try:
+            return await self._open_round(
+                guild_id,
+                channel_id,
+                question,
+                choices,
+                correct_index,
+                opened_at,
+                closes_at,
+                start_afresh,
+                run_nonce,
+                run_mark,
+            )
+        except sqlite3.IntegrityError as exc:
+            if "trivia_rounds.channel_id" not in str(exc):
+                raise
+            other = await self.open_round_in(channel_id)
+            raise RoundAlreadyOpenError(channel_id, other.closes_at if other else None) from exc
+
+    async def _open_round(
+        self,
+        guild_id: int,
+        channel_id: int,
+        question: Question,
+        choices: list[str],
+        correct_index: int,
+        opened_at: datetime,
+        closes_at: datetime,
+        start_afresh: bool,
+        run_nonce: str | None,
+        run_mark: str | None,
+    ) -> int:
         async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT closes_at FROM trivia_rounds WHERE channel_id = ? AND closed = 0",
+                (channel_id,),
+            )
+            if row is not None:
+                raise RoundAlreadyOpenError(channel_id, from_db(row["closes_at"]))
             if start_afresh:
                 await tx.execute("DELETE FROM trivia_asked WHERE guild_id = ?", (guild_id,))
             await tx.execute(
@@ -144,7 +260,16 @@ class TriviaStore:
         )
 
     async def close_round(self, round_id: int) -> None:
+        """Mark the round closed: called once its reveal reached Discord (or never can)."""
         await self._db.execute("UPDATE trivia_rounds SET closed = 1 WHERE id = ?", (round_id,))
+
+    async def open_round_in(self, channel_id: int) -> StoredRound | None:
+        """The channel's round that is not closed yet, if any."""
+        row = await self._db.fetchone(
+            f"SELECT {_ROUND_COLUMNS} FROM trivia_rounds WHERE channel_id = ? AND closed = 0",
+            (channel_id,),
+        )
+        return _stored_round(row) if row else None
 
     async def open_rounds(self) -> list[StoredRound]:
         rows = await self._db.fetchall(
@@ -169,11 +294,57 @@ class TriviaStore:
         )
         return [(row["user_id"], row["choice"], row["name"]) for row in rows]
 
-    async def asked_keys(self, guild_id: int) -> set[str]:
+    async def asked_shipped_keys(self, guild_id: int) -> set[str]:
+        """The shipped questions (keys `b:...`) asked here: a range of the primary key."""
         rows = await self._db.fetchall(
-            "SELECT question_key FROM trivia_asked WHERE guild_id = ?", (guild_id,)
+            "SELECT question_key FROM trivia_asked "
+            "WHERE guild_id = ? AND question_key >= 'b:' AND question_key < 'b;'",
+            (guild_id,),
         )
         return {row["question_key"] for row in rows}
+
+    async def count_questions(self, guild_id: int, which: QuestionFilter) -> tuple[int, int]:
+        """How many of the server's own questions match, and how many of those are unasked."""
+        where, values = which.where()
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) AS total, COALESCE(SUM(NOT {_ASKED}), 0) AS fresh "
+            f"FROM trivia_questions q WHERE q.guild_id = ?{where}",
+            (guild_id, *values),
+        )
+        return (int(row["total"]), int(row["fresh"])) if row else (0, 0)
+
+    async def nth_question(
+        self, guild_id: int, which: QuestionFilter, index: int, *, unasked: bool
+    ) -> Question | None:
+        """The `index`-th matching question (oldest first), of the unasked ones if `unasked`.
+
+        None when there are not that many (some were removed since they were counted).
+        """
+        where, values = which.where()
+        if unasked:
+            where += f" AND NOT {_ASKED}"
+        row = await self._db.fetchone(
+            f"SELECT {_QUESTION_COLUMNS} FROM trivia_questions q WHERE q.guild_id = ?{where} "
+            "ORDER BY q.id LIMIT 1 OFFSET ?",
+            (guild_id, *values, index),
+        )
+        return _question(row) if row else None
+
+    async def question_by_key(self, guild_id: int, key: str) -> Question | None:
+        """One of the server's own questions by its key `g:<id>`; None if it was removed."""
+        if not key.startswith("g:") or not key[2:].isdigit():
+            return None
+        row = await self._db.fetchone(
+            f"SELECT {_QUESTION_COLUMNS} FROM trivia_questions q WHERE q.guild_id = ? AND q.id = ?",
+            (guild_id, int(key[2:])),
+        )
+        return _question(row) if row else None
+
+    async def categories(self, guild_id: int) -> list[str]:
+        """The distinct categories of the server's own questions (one spelling per any-case
+        name): a seek in the index per category, however many questions each has."""
+        rows = await self._db.fetchall(CATEGORIES_SQL, (guild_id,))
+        return [row["category"] for row in rows]
 
     # --- answers and scores -------------------------------------------------------------
 
@@ -273,24 +444,13 @@ class TriviaStore:
     # --- a server's own questions ------------------------------------------------------
 
     async def guild_questions(self, guild_id: int) -> list[Question]:
+        """All of the server's own questions (for moderators' lists, not for every play)."""
         rows = await self._db.fetchall(
-            "SELECT id, question, correct, wrong1, wrong2, wrong3, category, explanation, source, "
-            "difficulty FROM trivia_questions WHERE guild_id = ? ORDER BY id",
+            f"SELECT {_QUESTION_COLUMNS} FROM trivia_questions q WHERE q.guild_id = ? "
+            "ORDER BY q.id",
             (guild_id,),
         )
-        return [
-            Question(
-                key=f"g:{row['id']}",
-                question=row["question"],
-                correct=row["correct"],
-                wrong=(row["wrong1"], row["wrong2"], row["wrong3"]),
-                category=row["category"],
-                explanation=row["explanation"],
-                source=row["source"],
-                difficulty=row["difficulty"],
-            )
-            for row in rows
-        ]
+        return [_question(row) for row in rows]
 
     async def guild_text_keys(self, guild_id: int) -> set[str]:
         """The server's own questions as compared for "already here"."""

@@ -16,7 +16,7 @@ from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.schedule_time import InvalidTimeOfDay, Repeat, format_hhmm, parse_hhmm
-from bot.scheduler import Announcement
+from bot.scheduler import Announcement, TooManyAnnouncements
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -142,19 +142,20 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             raise InvalidInput(
                 "config.channel_forbidden", channel=target.mention, missing=", ".join(missing)
             )
-        existing = await self.bot.scheduler.list(interaction.guild_id)
-        if len([item for item in existing if not item.finished]) >= GUILD_MAX_ANNOUNCEMENTS:
-            raise InvalidInput("schedule.too_many", limit=GUILD_MAX_ANNOUNCEMENTS)
-        item = await self.bot.scheduler.add(
-            interaction.guild_id,
-            target.id,
-            kind,
-            at,
-            repeat_rule,
-            settings.zone,
-            interaction.user.id,
-            weekday=weekday,
-        )
+        try:
+            item = await self.bot.scheduler.add(
+                interaction.guild_id,
+                target.id,
+                kind,
+                at,
+                repeat_rule,
+                settings.zone,
+                interaction.user.id,
+                weekday=weekday,
+                limit=GUILD_MAX_ANNOUNCEMENTS,
+            )
+        except TooManyAnnouncements as error:
+            raise InvalidInput("schedule.too_many", limit=error.limit) from error
         text = t("schedule.added", locale, description=describe_announcement(item, locale))
         if not settings.cog_enabled("announcements"):
             text += "\n" + t("schedule.announcements_off", locale)

@@ -155,6 +155,14 @@ class GuildSettingsStore:
         self._remember(committed)
         return committed
 
+    async def zone_in(self, tx: Transaction, guild_id: int) -> ZoneInfo:
+        """The server's zone as the database holds it inside `tx`: for rows that must agree
+        with the stored zone even while a moderator changes it (new announcements)."""
+        row = await tx.fetchone(
+            "SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return ZoneInfo(row["timezone"] if row else DEFAULT_TIMEZONE)
+
     async def last_changes(self, guild_id: int) -> dict[str, SettingChange]:
         """The latest change of each setting in this server."""
         rows = await self._db.fetchall(

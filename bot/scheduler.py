@@ -136,6 +136,9 @@ class OutgoingMessage:
     after_post: Callable[[int], Awaitable[None]] | None = None
 
 
+# Reads a zone inside the caller's transaction (see `Scheduler.add`).
+ZoneReader = Callable[[Transaction], Awaitable[ZoneInfo]]
+
 # A renderer may return None to post nothing this time (the cog is off in that server, say).
 # If it raises, that run is given up and the error recorded on the row (not retried).
 Renderer = Callable[[DueRun], Awaitable[OutgoingMessage | None]]
@@ -402,7 +405,7 @@ class Scheduler:
         kind: str,
         time_local: time,
         repeat: Repeat,
-        zone: ZoneInfo,
+        zone: ZoneInfo | ZoneReader,
         created_by: int,
         weekday: int | None = None,
         *,
@@ -410,21 +413,25 @@ class Scheduler:
     ) -> Announcement:
         """Schedule an announcement; its first run is the next `time_local` in `zone`.
 
-        A weekly one runs on `weekday` (0 = Monday), or without one on the weekday of its
-        first run. Wakes the loop if this run is sooner than everything armed. Raises
-        `UnknownKind` if no cog renders `kind`, `ValueError` for a zone with no IANA key
-        or a weekday that is not 0..6 or not for a weekly one (see `first_run`), and
+        `zone` may be a function that reads it inside the inserting transaction (the
+        server's stored zone), so a time zone change committed meanwhile can't leave this
+        one in the old zone. A weekly one runs on `weekday` (0 = Monday), or without one on
+        the weekday of its first run. Wakes the loop if this run is sooner than everything
+        armed. Raises `UnknownKind` if no cog renders `kind`, `ValueError` for a zone with no
+        IANA key or a weekday that is not 0..6 or not for a weekly one (see `first_run`), and
         `TooManyAnnouncements` when the server already has `limit` unfinished ones (counted
         in the inserting transaction, so concurrent adds can't pass it).
         """
         if kind not in self._kinds:
             raise UnknownKind(kind, self._kinds)
-        if zone.key is None:
-            raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
         now = self._clock.now()
-        first, weekday = first_run(now, time_local, repeat, weekday, zone)
         created_at = _iso(now)
         async with self._db.transaction() as tx:
+            if not isinstance(zone, ZoneInfo):
+                zone = await zone(tx)
+            if zone.key is None:
+                raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
+            first, weekday = first_run(now, time_local, repeat, weekday, zone)
             if limit is not None:
                 row = await tx.fetchone(
                     "SELECT COUNT(*) FROM announcements WHERE guild_id = ? AND active = 1 "

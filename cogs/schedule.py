@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
 from bot.choices import matching_choices
+from bot.database import Transaction
 from bot.embeds import NO_MENTIONS, clip, fan_embed
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
@@ -142,14 +143,20 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             raise InvalidInput(
                 "config.channel_forbidden", channel=target.mention, missing=", ".join(missing)
             )
+        guild_id = interaction.guild_id
+
+        async def stored_zone(tx: Transaction) -> ZoneInfo:
+            # Not `settings.zone`: a time zone change may commit before this insert does.
+            return await self.bot.guild_settings.zone_in(tx, guild_id)
+
         try:
             item = await self.bot.scheduler.add(
-                interaction.guild_id,
+                guild_id,
                 target.id,
                 kind,
                 at,
                 repeat_rule,
-                settings.zone,
+                stored_zone,
                 interaction.user.id,
                 weekday=weekday,
                 limit=GUILD_MAX_ANNOUNCEMENTS,

@@ -58,7 +58,7 @@ def no_deadline(emu: Emulator):
     on a small machine, answer some after Discord's 3 s: answering in time is the deadline
     guard's work and its tests'. Here only what is stored and what each was told counts."""
     emu.interaction_deadline = TIMEOUT
-    yield emu
+    return emu
 
 
 def bot_sees_role(bot, world: DemoWorld, role_id: int) -> bool:
@@ -75,12 +75,15 @@ async def all_at_once(emu: Emulator, world: DemoWorld, commands: list[tuple[str,
 
 
 async def stored_settings(bot, guild_id: int) -> dict[str, str | None]:
-    """The settings row as `settings_changes` writes values (text; cogs comma-separated)."""
+    """The settings row as `settings_changes` writes values (text; cogs comma-separated);
+    the defaults for a server with no row."""
     row = await bot.database.fetchone(
         "SELECT timezone, trivia_timeout, announce_channel_id, mod_role_id, disabled_cogs "
         "FROM guild_settings WHERE guild_id = ?",
         (guild_id,),
     )
+    if row is None:
+        return dict(DEFAULTS)
     return {key: None if row[key] is None else str(row[key]) for key in DEFAULTS}
 
 
@@ -218,6 +221,55 @@ async def test_time_zone_changes_at_once_leave_settings_and_announcements_agreei
             ZoneInfo(zone),
         )
         assert datetime.fromisoformat(row["next_run_utc"]) == expected
+
+
+async def test_announcements_added_during_a_zone_change_follow_the_stored_zone(
+    emu: Emulator, world: DemoWorld, bot
+):
+    schedule = [
+        (
+            "schedule add",
+            {
+                "kind": "quote",
+                "time": f"{9 + n}:00",
+                "repeat": "daily",
+                "channel": world.announcements,
+            },
+        )
+        for n in range(10)
+    ]
+    results = await all_at_once(
+        emu, world, [("config timezone", {"zone": "America/New_York"}), *schedule]
+    )
+    assert not any("went wrong" in result.content for result in results)
+    zones = await bot.database.fetchall("SELECT DISTINCT zone FROM announcements")
+    assert [row["zone"] for row in zones] == ["America/New_York"]
+    assert (await stored_settings(bot, int(world.guild.id)))["timezone"] == "America/New_York"
+
+
+async def test_a_zone_change_whose_announcements_cannot_move_changes_nothing(
+    emu: Emulator, world: DemoWorld, bot
+):
+    added = await mod(
+        emu,
+        world,
+        "schedule add",
+        {"kind": "quote", "time": "09:00", "repeat": "daily", "channel": world.announcements},
+    )
+    assert "Scheduled" in added.content
+    # A row that can't be moved (written by hand, say): its next run can't be computed.
+    await bot.database.execute("UPDATE announcements SET time_local = 'soon'")
+    answer = await mod(emu, world, "config timezone", {"zone": "Europe/Paris"})
+    assert answer.ephemeral
+    assert "Scheduled announcements follow it" not in answer.content
+    assert "went wrong" in answer.content
+    # Not "done", and nothing half done: the zone, its history and the row are as before.
+    guild_id = int(world.guild.id)
+    assert (await stored_settings(bot, guild_id))["timezone"] == DEFAULT_TIMEZONE
+    assert (await bot.guild_settings.get(guild_id)).timezone == DEFAULT_TIMEZONE
+    assert await history(bot, guild_id) == {}
+    row = await bot.database.fetchone("SELECT zone FROM announcements")
+    assert row["zone"] == DEFAULT_TIMEZONE
 
 
 def event_names(count: int) -> list[str]:

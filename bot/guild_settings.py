@@ -150,10 +150,10 @@ class GuildSettingsStore:
                 )
             if also is not None:
                 await also(tx, new)
-            committed = _from_row(guild_id, await tx.fetchone(_SELECT, (guild_id,)))
+        # `new` is the row as this transaction read and wrote it: what the database holds.
         self._writes += 1
-        self._remember(committed)
-        return committed
+        self._remember(new)
+        return new
 
     async def zone_in(self, tx: Transaction, guild_id: int) -> ZoneInfo:
         """The server's zone as the database holds it inside `tx`: for rows that must agree

@@ -231,16 +231,15 @@ async def test_announcements_added_during_a_zone_change_follow_the_stored_zone(
             "schedule add",
             {
                 "kind": "quote",
-                "time": f"{9 + n}:00",
+                "time": f"{n:02d}:00",
                 "repeat": "daily",
                 "channel": world.announcements,
             },
         )
-        for n in range(10)
+        for n in range(20)
     ]
-    results = await all_at_once(
-        emu, world, [("config timezone", {"zone": "America/New_York"}), *schedule]
-    )
+    zone_change = ("config timezone", {"zone": "America/New_York"})
+    results = await all_at_once(emu, world, [*schedule[:10], zone_change, *schedule[10:]])
     assert not any("went wrong" in result.content for result in results)
     zones = await bot.database.fetchall("SELECT DISTINCT zone FROM announcements")
     assert [row["zone"] for row in zones] == ["America/New_York"]

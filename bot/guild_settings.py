@@ -6,6 +6,7 @@ served from memory; only a change goes to the database.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -47,58 +48,120 @@ class SettingChange:
 
 
 _COLUMNS = ("timezone", "trivia_timeout", "announce_channel_id", "mod_role_id", "disabled_cogs")
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM guild_settings WHERE guild_id = ?"
+# One statement per column: a change writes only the columns it changes, so two changes of
+# different settings at once both land (the names come from `_COLUMNS`, never from users).
+_SET_COLUMN = {
+    name: f"UPDATE guild_settings SET {name} = ? WHERE guild_id = ?" for name in _COLUMNS
+}
+
+# Runs inside a settings change's transaction, after the columns are written, with the new
+# settings: work that must commit (or roll back) together with the change.
+AlsoInTransaction = Callable[[Transaction, GuildSettings], Awaitable[None]]
 
 
 class GuildSettingsStore:
-    """Reads and changes `guild_settings`; every change is recorded in `settings_changes`."""
+    """Reads and changes `guild_settings`; every change is recorded in `settings_changes`.
+
+    A change is computed from the row as the database holds it inside the change's
+    transaction, never from the cache, so concurrent changes all land; the cache is then set
+    to what was committed.
+    """
 
     def __init__(self, db: Database, clock: Clock, *, cache_size: int = 50_000) -> None:
         self._db = db
         self._clock = clock
         self._cache: dict[int, GuildSettings] = {}
         self._cache_size = cache_size
+        # Counts changes and invalidations: a read that started before one must not put
+        # what it read into the cache after it.
+        self._writes = 0
 
     async def get(self, guild_id: int) -> GuildSettings:
         cached = self._cache.get(guild_id)
         if cached is not None:
             return cached
-        row = await self._db.fetchone(
-            "SELECT timezone, trivia_timeout, announce_channel_id, mod_role_id, disabled_cogs "
-            "FROM guild_settings WHERE guild_id = ?",
-            (guild_id,),
-        )
+        writes = self._writes
+        row = await self._db.fetchone(_SELECT, (guild_id,))
         settings = _from_row(guild_id, row) if row else GuildSettings(guild_id)
-        self._remember(settings)
+        if writes == self._writes:
+            self._remember(settings)
         return settings
 
-    async def update(self, guild_id: int, user_id: int, **changes: Any) -> GuildSettings:
-        """Set the given fields, record who changed what, and return the new settings."""
+    async def update(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        also: AlsoInTransaction | None = None,
+        **changes: Any,
+    ) -> GuildSettings:
+        """Set the given fields, record who changed what, and return the new settings.
+
+        Only the given columns are written, each from its stored old value (read in the same
+        transaction) to its new one; a field set to the value it has is not recorded. `also`
+        runs in that transaction (re-arming announcements for a new zone, say): if it raises,
+        nothing is changed. Raises `ValueError` for a field that is not a setting.
+        """
         unknown = set(changes) - set(_COLUMNS)
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
-        old = await self.get(guild_id)
-        new = replace(old, **changes)
+        return await self._change(guild_id, user_id, lambda current: changes, also)
+
+    async def set_cog_enabled(
+        self, guild_id: int, user_id: int, name: str, enabled: bool
+    ) -> GuildSettings:
+        """Turn one cog on or off, leaving the others as the database has them (not as the
+        cache had them). Raises `ValueError` for a name not in `COG_NAMES`."""
+        if name not in COG_NAMES:
+            raise ValueError(f"unknown cog: {name!r}")
+
+        def toggle(current: GuildSettings) -> dict[str, Any]:
+            disabled = current.disabled_cogs - {name} if enabled else current.disabled_cogs | {name}
+            return {"disabled_cogs": disabled}
+
+        return await self._change(guild_id, user_id, toggle, None)
+
+    async def _change(
+        self,
+        guild_id: int,
+        user_id: int,
+        compute: Callable[[GuildSettings], dict[str, Any]],
+        also: AlsoInTransaction | None,
+    ) -> GuildSettings:
         now = self._clock.now().isoformat()
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO guild_settings (guild_id, timezone, trivia_timeout, "
-                "announce_channel_id, mod_role_id, disabled_cogs) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone, "
-                "trivia_timeout = excluded.trivia_timeout, "
-                "announce_channel_id = excluded.announce_channel_id, "
-                "mod_role_id = excluded.mod_role_id, disabled_cogs = excluded.disabled_cogs",
-                _to_row(new),
+                "INSERT INTO guild_settings (guild_id) VALUES (?) "
+                "ON CONFLICT (guild_id) DO NOTHING",
+                (guild_id,),
             )
-            for name in changes:
-                before, after = _text(getattr(old, name)), _text(getattr(new, name))
-                if before != after:
-                    await tx.execute(
-                        "INSERT INTO settings_changes (guild_id, user_id, setting, old_value, "
-                        "new_value, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (guild_id, user_id, name, before, after, now),
-                    )
+            old = _from_row(guild_id, await tx.fetchone(_SELECT, (guild_id,)))
+            new = replace(old, **compute(old))
+            for name in _COLUMNS:
+                before, after = getattr(old, name), getattr(new, name)
+                if before == after:
+                    continue
+                await tx.execute(_SET_COLUMN[name], (_stored(after), guild_id))
+                await tx.execute(
+                    "INSERT INTO settings_changes (guild_id, user_id, setting, old_value, "
+                    "new_value, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (guild_id, user_id, name, _text(before), _text(after), now),
+                )
+            if also is not None:
+                await also(tx, new)
+        # `new` is the row as this transaction read and wrote it: what the database holds.
+        self._writes += 1
         self._remember(new)
         return new
+
+    async def zone_in(self, tx: Transaction, guild_id: int) -> ZoneInfo:
+        """The server's zone as the database holds it inside `tx`: for rows that must agree
+        with the stored zone even while a moderator changes it (new announcements)."""
+        row = await tx.fetchone(
+            "SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return ZoneInfo(row["timezone"] if row else DEFAULT_TIMEZONE)
 
     async def last_changes(self, guild_id: int) -> dict[str, SettingChange]:
         """The latest change of each setting in this server."""
@@ -119,12 +182,18 @@ class GuildSettingsStore:
             for row in rows
         }
 
-    def forget(self, guild_id: int) -> None:
+    def invalidate(self, guild_id: int) -> None:
+        """Drop the server's cached settings (changed elsewhere, or no longer needed): the
+        next `get` reads them from the database."""
+        self._writes += 1
         self._cache.pop(guild_id, None)
+
+    # The name the client and older callers use.
+    forget = invalidate
 
     async def forget_guild(self, tx: Transaction, guild_id: int) -> int:
         """Erase the server's settings and their history (a `MemberData` guild eraser)."""
-        self.forget(guild_id)
+        self.invalidate(guild_id)
         removed = await tx.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
         removed += await tx.execute("DELETE FROM settings_changes WHERE guild_id = ?", (guild_id,))
         return removed
@@ -148,15 +217,9 @@ def _from_row(guild_id: int, row: Any) -> GuildSettings:
     )
 
 
-def _to_row(settings: GuildSettings) -> tuple[Any, ...]:
-    return (
-        settings.guild_id,
-        settings.timezone,
-        settings.trivia_timeout,
-        settings.announce_channel_id,
-        settings.mod_role_id,
-        ",".join(sorted(settings.disabled_cogs)),
-    )
+def _stored(value: Any) -> Any:
+    """A field's value as its column holds it (the cog names: comma-separated, sorted)."""
+    return ",".join(sorted(value)) if isinstance(value, frozenset) else value
 
 
 def _text(value: Any) -> str | None:

@@ -93,6 +93,14 @@ class UnknownKind(ValueError):
         self.kind = kind
 
 
+class TooManyAnnouncements(Exception):
+    """The server already has as many unfinished announcements as its limit allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the server already has {limit} scheduled announcements")
+        self.limit = limit
+
+
 # --- What cogs and posters see ----------------------------------------------------------
 
 
@@ -127,6 +135,9 @@ class OutgoingMessage:
     view: discord.ui.View | None = None
     after_post: Callable[[int], Awaitable[None]] | None = None
 
+
+# Reads a zone inside the caller's transaction (see `Scheduler.add`).
+ZoneReader = Callable[[Transaction], Awaitable[ZoneInfo]]
 
 # A renderer may return None to post nothing this time (the cog is off in that server, say).
 # If it raises, that run is given up and the error recorded on the row (not retried).
@@ -233,6 +244,15 @@ class Announcement:
     def finished(self) -> bool:
         """A once-only announcement that has run (or been skipped) and has nothing left."""
         return self.next_run_utc is None and self.pending_due_utc is None
+
+
+@dataclass(frozen=True)
+class Rescheduled:
+    """What `Scheduler.reschedule_in` changed: the new runs to arm once it has committed."""
+
+    guild_id: int
+    runs: tuple[tuple[datetime, int], ...]
+    count: int  # announcements moved to the new zone, finished ones included
 
 
 class RunStatus(Enum):
@@ -388,40 +408,58 @@ class Scheduler:
         kind: str,
         time_local: time,
         repeat: Repeat,
-        zone: ZoneInfo,
+        zone: ZoneInfo | ZoneReader,
         created_by: int,
         weekday: int | None = None,
+        *,
+        limit: int | None = None,
     ) -> Announcement:
         """Schedule an announcement; its first run is the next `time_local` in `zone`.
 
-        A weekly one runs on `weekday` (0 = Monday), or without one on the weekday of its
-        first run. Wakes the loop if this run is sooner than everything armed. Raises
-        `UnknownKind` if no cog renders `kind`, and `ValueError` for a zone with no IANA key
-        or a weekday that is not 0..6 or not for a weekly one (see `first_run`).
+        `zone` may be a function that reads it inside the inserting transaction (the
+        server's stored zone), so a time zone change committed meanwhile can't leave this
+        one in the old zone. A weekly one runs on `weekday` (0 = Monday), or without one on
+        the weekday of its first run. Wakes the loop if this run is sooner than everything
+        armed. Raises `UnknownKind` if no cog renders `kind`, `ValueError` for a zone with no
+        IANA key or a weekday that is not 0..6 or not for a weekly one (see `first_run`), and
+        `TooManyAnnouncements` when the server already has `limit` unfinished ones (counted
+        in the inserting transaction, so concurrent adds can't pass it).
         """
         if kind not in self._kinds:
             raise UnknownKind(kind, self._kinds)
-        if zone.key is None:
-            raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
         now = self._clock.now()
-        first, weekday = first_run(now, time_local, repeat, weekday, zone)
         created_at = _iso(now)
-        announcement_id = await self._db.insert(
-            "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, repeat, "
-            "zone, next_run_utc, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                guild_id,
-                channel_id,
-                kind,
-                format_hhmm(time_local),
-                weekday,
-                repeat.value,
-                zone.key,
-                _iso(first),
-                created_by,
-                created_at,
-            ),
-        )
+        async with self._db.transaction() as tx:
+            if not isinstance(zone, ZoneInfo):
+                zone = await zone(tx)
+            if zone.key is None:
+                raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
+            first, weekday = first_run(now, time_local, repeat, weekday, zone)
+            if limit is not None:
+                row = await tx.fetchone(
+                    "SELECT COUNT(*) FROM announcements WHERE guild_id = ? AND active = 1 "
+                    "AND (next_run_utc IS NOT NULL OR pending_due_utc IS NOT NULL)",
+                    (guild_id,),
+                )
+                if row is not None and row[0] >= limit:
+                    raise TooManyAnnouncements(limit)
+            announcement_id = await tx.insert(
+                "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, "
+                "repeat, zone, next_run_utc, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    channel_id,
+                    kind,
+                    format_hhmm(time_local),
+                    weekday,
+                    repeat.value,
+                    zone.key,
+                    _iso(first),
+                    created_by,
+                    created_at,
+                ),
+            )
         self._arm(guild_id, announcement_id, first)
         return Announcement(
             id=announcement_id,
@@ -476,36 +514,56 @@ class Scheduler:
     async def reschedule_guild(self, guild_id: int, zone: ZoneInfo) -> int:
         """Recompute the server's next runs in `zone` (it changed time zone); returns how many.
 
-        The wall times and weekdays stay; a finished once-only one stays finished. A run being
-        sent right now is not affected. Raises `ValueError` for a zone with no IANA key.
+        `reschedule_in` and `arm_rescheduled` in a transaction of their own; see there.
+        """
+        async with self._db.transaction() as tx:
+            moved = await self.reschedule_in(tx, guild_id, zone)
+        self.arm_rescheduled(moved)
+        return moved.count
+
+    async def reschedule_in(self, tx: Transaction, guild_id: int, zone: ZoneInfo) -> Rescheduled:
+        """Recompute the server's next runs in `zone`, inside the caller's transaction (the
+        one that stores the server's new zone), and return the runs to arm.
+
+        Nothing is armed: once the transaction has committed, pass the result to
+        `arm_rescheduled` (a rolled-back one is just dropped). The wall times and weekdays
+        stay; a finished once-only one stays finished. A run being sent right now is not
+        affected. Raises `ValueError` for a zone with no IANA key.
         """
         if zone.key is None:
             raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
         now = self._clock.now()
-        armed: list[tuple[datetime, int]] = []
-        async with self._db.transaction() as tx:
-            rows = await tx.fetchall(
-                "SELECT id, time_local, weekday, repeat, next_run_utc FROM announcements "
-                "WHERE guild_id = ? AND active = 1",
-                (guild_id,),
-            )
-            for row in rows:
-                if row["next_run_utc"] is None:
-                    await tx.execute(
-                        "UPDATE announcements SET zone = ? WHERE id = ?", (zone.key, row["id"])
-                    )
-                    continue
-                run = next_run_after(
-                    now, parse_hhmm(row["time_local"]), Repeat(row["repeat"]), row["weekday"], zone
-                )
+        runs: list[tuple[datetime, int]] = []
+        rows = await tx.fetchall(
+            "SELECT id, time_local, weekday, repeat, next_run_utc FROM announcements "
+            "WHERE guild_id = ? AND active = 1",
+            (guild_id,),
+        )
+        for row in rows:
+            if row["next_run_utc"] is None:
                 await tx.execute(
-                    "UPDATE announcements SET zone = ?, next_run_utc = ? WHERE id = ?",
-                    (zone.key, _iso(run), row["id"]),
+                    "UPDATE announcements SET zone = ? WHERE id = ?", (zone.key, row["id"])
                 )
-                armed.append((run, row["id"]))
-        for run, announcement_id in armed:
-            self._arm(guild_id, announcement_id, run)
-        return len(rows)
+                continue
+            run = next_run_after(
+                now, parse_hhmm(row["time_local"]), Repeat(row["repeat"]), row["weekday"], zone
+            )
+            await tx.execute(
+                "UPDATE announcements SET zone = ?, next_run_utc = ? WHERE id = ?",
+                (zone.key, _iso(run), row["id"]),
+            )
+            runs.append((run, row["id"]))
+        return Rescheduled(guild_id, tuple(runs), len(rows))
+
+    def arm_rescheduled(self, moved: Rescheduled) -> None:
+        """Arm the runs `reschedule_in` computed, after its transaction committed.
+
+        Entries for the runs they replace stay in the heap and are dropped when they surface
+        (the row no longer matches), so arming the results of two reschedules in either
+        order leaves the runs the table holds armed.
+        """
+        for run, announcement_id in moved.runs:
+            self._arm(moved.guild_id, announcement_id, run)
 
     async def forget_guild(self, tx: Transaction, guild_id: int) -> int:
         """Erase every announcement of the server, removed ones too (a `MemberData` guild

@@ -12,11 +12,18 @@ from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
 from bot.choices import MAX_CHOICES, NAME_MAX
+from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, send_ephemeral
-from bot.guild_settings import COG_NAMES, TRIVIA_TIMEOUT_RANGE, GuildSettings
+from bot.guild_settings import (
+    COG_NAMES,
+    TRIVIA_TIMEOUT_RANGE,
+    AlsoInTransaction,
+    GuildSettings,
+)
 from bot.i18n import t
+from bot.scheduler import Rescheduled
 from bot.time_zones import (
     UnknownZone,
     ZoneAbbreviation,
@@ -47,10 +54,16 @@ class ConfigCog(commands.Cog, name="Config"):
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
 
-    async def _update(self, interaction: discord.Interaction, **changes: Any) -> GuildSettings:
+    async def _update(
+        self,
+        interaction: discord.Interaction,
+        *,
+        also: AlsoInTransaction | None = None,
+        **changes: Any,
+    ) -> GuildSettings:
         assert interaction.guild_id is not None
         return await self.bot.guild_settings.update(
-            interaction.guild_id, interaction.user.id, **changes
+            interaction.guild_id, interaction.user.id, also=also, **changes
         )
 
     async def _done(self, interaction: discord.Interaction, key: str, **values: Any) -> None:
@@ -111,10 +124,11 @@ class ConfigCog(commands.Cog, name="Config"):
         if name not in COG_NAMES:
             raise InvalidInput("config.unknown_cog", name=name, known=", ".join(COG_NAMES))
         assert interaction.guild_id is not None
-        current = await self.bot.guild_settings.get(interaction.guild_id)
-        disabled = set(current.disabled_cogs)
-        (disabled.discard if enabled else disabled.add)(name)
-        await self._update(interaction, disabled_cogs=frozenset(disabled))
+        # One name on or off in the stored set: a stale cached set would undo another
+        # moderator's change made at the same moment.
+        await self.bot.guild_settings.set_cog_enabled(
+            interaction.guild_id, interaction.user.id, name, enabled
+        )
         await self._done(interaction, "config.cog_on" if enabled else "config.cog_off", name=name)
 
     @config.command(name="channel", description=_("Where scheduled announcements go"))
@@ -151,10 +165,20 @@ class ConfigCog(commands.Cog, name="Config"):
                 )
             raise InvalidInput("config.bad_zone", zone=clip(zone.strip(), 60), hint=hint) from error
         assert interaction.guild_id is not None
-        await self._update(interaction, timezone=name)
+        guild_id = interaction.guild_id
         scheduler = getattr(self.bot, "scheduler", None)
+        rescheduled: list[Rescheduled] = []
+
+        async def move_announcements(tx: Transaction, settings: GuildSettings) -> None:
+            # In the change's transaction: the announcements follow the zone that is stored,
+            # also when two moderators change it at once.
+            if scheduler is not None:
+                rescheduled.append(await scheduler.reschedule_in(tx, guild_id, settings.zone))
+
+        await self._update(interaction, timezone=name, also=move_announcements)
         if scheduler is not None:
-            await scheduler.reschedule_guild(interaction.guild_id, ZoneInfo(name))
+            for moved in rescheduled:
+                scheduler.arm_rescheduled(moved)
         local = now.astimezone(ZoneInfo(name))
         await self._done(
             interaction,

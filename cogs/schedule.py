@@ -12,12 +12,13 @@ from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
 from bot.choices import matching_choices
+from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.schedule_time import InvalidTimeOfDay, Repeat, format_hhmm, parse_hhmm
-from bot.scheduler import Announcement
+from bot.scheduler import Announcement, TooManyAnnouncements
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -143,19 +144,26 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             raise InvalidInput(
                 "config.channel_forbidden", channel=target.mention, missing=", ".join(missing)
             )
-        existing = await self.bot.scheduler.list(interaction.guild_id)
-        if len([item for item in existing if not item.finished]) >= GUILD_MAX_ANNOUNCEMENTS:
-            raise InvalidInput("schedule.too_many", limit=GUILD_MAX_ANNOUNCEMENTS)
-        item = await self.bot.scheduler.add(
-            interaction.guild_id,
-            target.id,
-            kind,
-            at,
-            repeat_rule,
-            settings.zone,
-            interaction.user.id,
-            weekday=weekday,
-        )
+        guild_id = interaction.guild_id
+
+        async def stored_zone(tx: Transaction) -> ZoneInfo:
+            # Not `settings.zone`: a time zone change may commit before this insert does.
+            return await self.bot.guild_settings.zone_in(tx, guild_id)
+
+        try:
+            item = await self.bot.scheduler.add(
+                guild_id,
+                target.id,
+                kind,
+                at,
+                repeat_rule,
+                stored_zone,
+                interaction.user.id,
+                weekday=weekday,
+                limit=GUILD_MAX_ANNOUNCEMENTS,
+            )
+        except TooManyAnnouncements as error:
+            raise InvalidInput("schedule.too_many", limit=error.limit) from error
         text = t("schedule.added", locale, description=describe_announcement(item, locale))
         if not settings.cog_enabled("announcements"):
             text += "\n" + t("schedule.announcements_off", locale)

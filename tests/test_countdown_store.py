@@ -3,6 +3,8 @@ shipped events' file."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,12 @@ import pytest
 from bot.content import ContentError
 from bot.database import Database, discover_migrations
 from cogs.countdown.maths import parse_event_date
-from cogs.countdown.store import CountdownStore, load_builtin_events
+from cogs.countdown.store import (
+    CountdownStore,
+    EventNameTaken,
+    TooManyEvents,
+    load_builtin_events,
+)
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -27,6 +34,38 @@ async def test_a_date_only_event_keeps_its_zone_and_kind(db):
     assert pi.at.date().isoformat() == "2027-03-14"
     assert not show.date_only
     assert show.at.hour == 20
+
+
+async def test_a_name_the_server_has_in_any_case_is_a_named_error(db):
+    store = CountdownStore(db)
+    at = parse_event_date("2027-03-14", NEW_YORK)
+    first = await store.add(1, "Pi day", at, False, None, 9, NOW)
+    with pytest.raises(EventNameTaken) as taken:
+        await store.add(1, "PI DAY", at, False, None, 9, NOW)
+    assert taken.value.name == "PI DAY"
+    # Another server may use the name; the failed add left nothing behind.
+    assert await store.add(2, "Pi day", at, False, None, 9, NOW) > first
+    assert [event.name for event in await store.events(1)] == ["Pi day"]
+
+
+async def test_other_integrity_errors_are_not_taken_for_a_taken_name(db):
+    store = CountdownStore(db)
+    at = parse_event_date("2027-03-14", NEW_YORK)
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.add(1, "Pi day", at, True, None, 9, NOW, kind="festival")
+
+
+async def test_the_limit_is_counted_where_the_event_is_inserted(db):
+    store = CountdownStore(db)
+    at = parse_event_date("2027-03-14", NEW_YORK)
+    results = await asyncio.gather(
+        *(store.add(1, f"Day {n}", at, False, None, 9, NOW, limit=5) for n in range(12)),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(result, int) for result in results) == 5
+    assert all(isinstance(result, int | TooManyEvents) for result in results)
+    assert len(await store.events(1)) == 5
+    assert await store.add(2, "Day 0", at, False, None, 9, NOW, limit=5)
 
 
 async def test_the_migration_turns_older_midnight_events_into_dates(tmp_path):

@@ -26,6 +26,7 @@ from bot.scheduler import (
     RunOutcome,
     RunStatus,
     Scheduler,
+    TooManyAnnouncements,
     UnknownKind,
     run_nonce,
 )
@@ -792,6 +793,57 @@ async def test_reschedule_guild_follows_a_new_zone(bot: Bot) -> None:
     listed = {a.id: a for a in await scheduler.list(GUILD)}
     assert listed[daily].next_run_utc == datetime(2024, 5, 2, 7, 0, tzinfo=UTC)
     assert listed[weekly].next_run_utc == datetime(2024, 5, 8, 7, 0, tzinfo=UTC)
+
+
+async def test_a_reschedule_rolled_back_with_its_transaction_moves_and_arms_nothing(
+    bot: Bot,
+) -> None:
+    scheduler, db = bot.scheduler, bot.db
+    assert scheduler is not None
+    assert db is not None
+    daily = await add(scheduler)
+
+    async def change_that_fails() -> None:
+        async with db.transaction() as tx:
+            await scheduler.reschedule_in(tx, GUILD, BERLIN)
+            raise RuntimeError("the settings change failed")
+
+    with pytest.raises(RuntimeError):
+        await change_that_fails()
+    assert (await bot.row(daily))["zone"] == "Asia/Seoul"
+
+    async with db.transaction() as tx:
+        moved = await scheduler.reschedule_in(tx, GUILD, BERLIN)
+    assert moved.count == 1
+    # Nothing is armed until told: Berlin's 09:00 (07:00 UTC) passes without a post...
+    bot.clock.set(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
+    assert await scheduler.run_due() == []
+    # ...and once armed after the commit, it posts at once (it is due).
+    scheduler.arm_rescheduled(moved)
+    assert [outcome.announcement_id for outcome in await scheduler.run_due()] == [daily]
+
+
+async def test_the_limit_counts_unfinished_announcements_where_they_are_inserted(
+    bot: Bot,
+) -> None:
+    scheduler = bot.scheduler
+    assert scheduler is not None
+    once = await scheduler.add(GUILD, CHANNEL, "quote", NINE, Repeat.ONCE, SEOUL, 42, limit=3)
+    results = await asyncio.gather(
+        *(
+            scheduler.add(GUILD, CHANNEL, "quote", NINE, Repeat.DAILY, SEOUL, 42, limit=3)
+            for _ in range(6)
+        ),
+        return_exceptions=True,
+    )
+    assert [type(result).__name__ for result in results].count("TooManyAnnouncements") == 4
+    # The once-only one runs and is finished: it no longer counts.
+    bot.clock.set(DUE)
+    await scheduler.run_due()
+    assert (await scheduler.get(GUILD, once.id)).finished  # type: ignore[union-attr]
+    await scheduler.add(GUILD, CHANNEL, "quote", NINE, Repeat.DAILY, SEOUL, 42, limit=3)
+    with pytest.raises(TooManyAnnouncements):
+        await scheduler.add(GUILD, CHANNEL, "quote", NINE, Repeat.DAILY, SEOUL, 42, limit=3)
 
 
 # --- The loop -------------------------------------------------------------------------------

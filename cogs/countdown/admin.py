@@ -16,7 +16,7 @@ from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.text import as_text, clean_text
 from cogs.countdown.maths import EVENT_YEARS, EventYearOutOfRange, has_time, parse_event_date
-from cogs.countdown.store import CountdownStore
+from cogs.countdown.store import CountdownStore, EventNameTaken, TooManyEvents
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -83,25 +83,26 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
             raise InvalidInput(
                 "countdown_admin.bad_date", date=clip(date, 40), zone=settings.timezone
             ) from error
-        existing = await self.store.events(interaction.guild_id)
-        if len(existing) >= GUILD_MAX_EVENTS:
-            raise InvalidInput("countdown_admin.too_many", limit=GUILD_MAX_EVENTS)
         builtin = getattr(self.bot.get_cog("Countdown"), "builtin", [])
         if any(event.name.casefold() == name.casefold() for event in builtin):
             raise InvalidInput("countdown_admin.taken", name=as_text(name))
-        added = await self.store.add(
-            interaction.guild_id,
-            name,
-            at,
-            yearly,
-            description or None,
-            interaction.user.id,
-            self.bot.clock.now(),
-            kind=kind,
-            date_only=not has_time(date),
-        )
-        if not added:
-            raise InvalidInput("countdown_admin.taken", name=as_text(name))
+        try:
+            await self.store.add(
+                interaction.guild_id,
+                name,
+                at,
+                yearly,
+                description or None,
+                interaction.user.id,
+                self.bot.clock.now(),
+                kind=kind,
+                date_only=not has_time(date),
+                limit=GUILD_MAX_EVENTS,
+            )
+        except TooManyEvents as error:
+            raise InvalidInput("countdown_admin.too_many", limit=error.limit) from error
+        except EventNameTaken as error:
+            raise InvalidInput("countdown_admin.taken", name=as_text(name)) from error
         when = at.strftime("%Y-%m-%d %H:%M" if has_time(date) else "%Y-%m-%d")
         key = "countdown_admin.added_yearly" if yearly else "countdown_admin.added"
         await send_ephemeral(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -94,6 +95,22 @@ def _stored_start(starts_at: str, zone: str | None) -> datetime:
     return at
 
 
+class TooManyEvents(Exception):
+    """The server already has as many events of its own as its limit allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the server already has {limit} events")
+        self.limit = limit
+
+
+class EventNameTaken(Exception):
+    """The server already has an event of that name (names are compared ignoring case)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"an event called {name!r} exists already")
+        self.name = name
+
+
 class CountdownStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -130,37 +147,47 @@ class CountdownStore:
         *,
         kind: str | None = None,
         date_only: bool = False,
-    ) -> bool:
-        """Store a server event; False when the server already has one by that name.
+        limit: int | None = None,
+    ) -> int:
+        """Store a server event; returns its id.
 
         `at` of a date-only event is 00:00 of its date in the server's zone: that zone is the
         event's own from then on, so its date doesn't move when the server changes zone.
+        Raises `TooManyEvents` when the server already has `limit` events, and
+        `EventNameTaken` when it has one by that name (in any case). Both are decided in the
+        inserting transaction, so concurrent adds can't pass the limit or share a name.
         """
-        existing = await self._db.fetchone(
-            "SELECT 1 FROM countdown_events WHERE guild_id = ? AND name = ? COLLATE NOCASE",
-            (guild_id, name),
-        )
-        if existing:
-            return False
-        # Keep the wall-clock offset so a yearly event recurs at the same local time.
-        await self._db.insert(
-            "INSERT INTO countdown_events (guild_id, name, starts_at, yearly, description, "
-            "created_by, created_at, kind, date_only, zone) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                guild_id,
-                name,
-                at.isoformat(),
-                int(yearly),
-                description,
-                created_by,
-                to_db(now),
-                kind,
-                int(date_only),
-                str(at.tzinfo),
-            ),
-        )
-        return True
+        try:
+            async with self._db.transaction() as tx:
+                if limit is not None:
+                    row = await tx.fetchone(
+                        "SELECT COUNT(*) FROM countdown_events WHERE guild_id = ?", (guild_id,)
+                    )
+                    if row is not None and row[0] >= limit:
+                        raise TooManyEvents(limit)
+                # Keep the wall-clock offset so a yearly event recurs at the same local time.
+                return await tx.insert(
+                    "INSERT INTO countdown_events (guild_id, name, starts_at, yearly, "
+                    "description, created_by, created_at, kind, date_only, zone) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        guild_id,
+                        name,
+                        at.isoformat(),
+                        int(yearly),
+                        description,
+                        created_by,
+                        to_db(now),
+                        kind,
+                        int(date_only),
+                        str(at.tzinfo),
+                    ),
+                )
+        except sqlite3.IntegrityError as error:
+            # The unique index on (guild_id, name COLLATE NOCASE) is the one judge of "taken".
+            if getattr(error, "sqlite_errorname", "") == "SQLITE_CONSTRAINT_UNIQUE":
+                raise EventNameTaken(name) from error
+            raise
 
     async def remove(self, guild_id: int, name: str) -> bool:
         removed = await self._db.execute(

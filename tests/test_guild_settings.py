@@ -1,0 +1,128 @@
+"""Per-server settings: changes write only their columns, from what the database holds."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.database import Database, Transaction
+from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettings, GuildSettingsStore
+
+GUILD, MOD = 10, 99
+
+
+async def behind_the_cache(db: Database, sql: str) -> None:
+    """A change made elsewhere (another process, an operator with sqlite3)."""
+    await db.execute(sql, (GUILD,))
+
+
+async def history(db: Database) -> list[tuple[str, str | None, str | None]]:
+    rows = await db.fetchall("SELECT setting, old_value, new_value FROM settings_changes")
+    return [tuple(row) for row in rows]
+
+
+async def test_a_change_writes_only_its_column_and_starts_from_the_stored_value(db, clock):
+    store = GuildSettingsStore(db, clock)
+    await store.update(GUILD, MOD, trivia_timeout=30)
+    await behind_the_cache(db, "UPDATE guild_settings SET timezone = 'UTC' WHERE guild_id = ?")
+
+    # The cache still says Seoul; the change must neither write Seoul back nor start from
+    # a stale old value.
+    settings = await store.update(GUILD, MOD, trivia_timeout=40)
+    assert (settings.timezone, settings.trivia_timeout) == ("UTC", 40)
+    await store.update(GUILD, MOD, timezone="Europe/Paris")
+    row = await db.fetchone("SELECT timezone, trivia_timeout FROM guild_settings")
+    assert tuple(row) == ("Europe/Paris", 40)
+    assert await history(db) == [
+        ("trivia_timeout", "20", "30"),
+        ("trivia_timeout", "30", "40"),
+        ("timezone", "UTC", "Europe/Paris"),
+    ]
+    assert await store.get(GUILD) == GuildSettings(
+        GUILD, timezone="Europe/Paris", trivia_timeout=40
+    )
+
+
+async def test_setting_a_value_it_already_has_records_nothing(db, clock):
+    store = GuildSettingsStore(db, clock)
+    await store.update(GUILD, MOD, timezone=DEFAULT_TIMEZONE)
+    assert await history(db) == []
+
+
+async def test_one_cog_is_switched_in_the_stored_set_not_the_cached_one(db, clock):
+    store = GuildSettingsStore(db, clock)
+    assert (await store.get(GUILD)).disabled_cogs == frozenset()
+    await behind_the_cache(
+        db, "INSERT INTO guild_settings (guild_id, disabled_cogs) VALUES (?, 'trivia')"
+    )
+    settings = await store.set_cog_enabled(GUILD, MOD, "symbols", False)
+    assert settings.disabled_cogs == {"symbols", "trivia"}
+    settings = await store.set_cog_enabled(GUILD, MOD, "trivia", True)
+    assert settings.disabled_cogs == {"symbols"}
+    assert await history(db) == [
+        ("disabled_cogs", "trivia", "symbols,trivia"),
+        ("disabled_cogs", "symbols,trivia", "symbols"),
+    ]
+    with pytest.raises(ValueError, match="unknown cog"):
+        await store.set_cog_enabled(GUILD, MOD, "music", False)
+
+
+async def test_work_in_the_same_transaction_that_fails_undoes_the_change(db, clock):
+    store = GuildSettingsStore(db, clock)
+    seen: list[GuildSettings] = []
+
+    async def fails(tx: Transaction, settings: GuildSettings) -> None:
+        seen.append(settings)
+        raise RuntimeError("the announcements could not be moved")
+
+    with pytest.raises(RuntimeError):
+        await store.update(GUILD, MOD, timezone="Europe/Paris", also=fails)
+    assert [settings.timezone for settings in seen] == ["Europe/Paris"]
+    assert await db.fetchone("SELECT 1 FROM guild_settings") is None
+    assert await history(db) == []
+    assert (await store.get(GUILD)).timezone == DEFAULT_TIMEZONE
+
+
+async def test_invalidate_makes_the_next_read_go_to_the_database(db, clock):
+    store = GuildSettingsStore(db, clock)
+    await store.update(GUILD, MOD, trivia_timeout=30)
+    await behind_the_cache(db, "UPDATE guild_settings SET trivia_timeout = 90 WHERE guild_id = ?")
+    assert (await store.get(GUILD)).trivia_timeout == 30
+    store.invalidate(GUILD)
+    assert (await store.get(GUILD)).trivia_timeout == 90
+
+
+class SlowReads:
+    """The database, with each read held after it has read until `answer` is set."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.has_read = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def fetchone(self, sql: str, params=()):
+        row = await self._db.fetchone(sql, params)
+        self.has_read.set()
+        await self.answer.wait()
+        return row
+
+
+async def test_a_read_in_flight_does_not_undo_an_invalidate(db, clock):
+    await GuildSettingsStore(db, clock).update(GUILD, MOD, trivia_timeout=30)
+    slow = SlowReads(db)
+    store = GuildSettingsStore(slow, clock)  # type: ignore[arg-type]
+    reading = asyncio.create_task(store.get(GUILD))
+    await slow.has_read.wait()  # it has read 30 and not yet returned
+    await behind_the_cache(db, "UPDATE guild_settings SET trivia_timeout = 90 WHERE guild_id = ?")
+    store.invalidate(GUILD)
+    slow.answer.set()
+    assert (await reading).trivia_timeout == 30  # read before the change: that's fine
+    # ...but what it read must not stay cached past the invalidate that came after it.
+    assert (await store.get(GUILD)).trivia_timeout == 90
+
+
+async def test_unknown_settings_are_refused(db, clock):
+    store = GuildSettingsStore(db, clock)
+    with pytest.raises(ValueError, match="unknown settings"):
+        await store.update(GUILD, MOD, colour="lilac")

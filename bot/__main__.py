@@ -20,7 +20,7 @@ from dotenv import load_dotenv
 from bot import __version__
 from bot.client import FanBot
 from bot.config import ConfigError, Settings, find_env_file, load_settings
-from bot.database import DatabaseError
+from bot.database import DatabaseError, DatabaseFileError
 from bot.logs import setup_logging
 
 PROG = "python -m bot"
@@ -112,6 +112,10 @@ def run_bot() -> int:
     except (aiohttp.ClientConnectionError, OSError) as exc:
         log.error("could not reach Discord (%s); check the network and try again", exc)
         return 1
+    except DatabaseFileError as exc:
+        # Damaged, foreign or read-only: starting again would not help (systemd waits).
+        log.error("%s", exc)
+        return 2
     except DatabaseError as exc:
         log.error("%s", exc)
         return 1

@@ -85,9 +85,16 @@ def test_records_are_redacted_for_a_handler_added_by_someone_else():
 
 def test_installing_twice_does_not_stack():
     original = logging.getLogRecordFactory()
-    install_record_redaction()
-    undo = install_record_redaction()
-    undo()
+    undo_first = install_record_redaction(["first-secret"])
+    undo_second = install_record_redaction(["second-secret"])
+    try:
+        second = logging.getLogRecordFactory()
+        assert second.redaction_wraps is getattr(original, "redaction_wraps", original)
+        record = logging.getLogger("x").makeRecord("x", 10, "f", 1, "first-secret", (), None)
+        assert record.getMessage() == "first-secret"  # replaced, not wrapped
+    finally:
+        undo_second()
+        undo_first()
     assert logging.getLogRecordFactory() is original
 
 

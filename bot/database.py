@@ -96,10 +96,17 @@ class Database:
         try:
             if path_str != ":memory:":
                 Path(path_str).parent.mkdir(parents=True, exist_ok=True)
+                # A file SQLite can't open fails here, in a thread of our own: aiosqlite's
+                # worker outlives such an error and reports it to an event loop that
+                # `python -m bot` has closed by then (a traceback after the one-line message).
+                await asyncio.to_thread(_probe_open, path_str)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
             conn = await aiosqlite.connect(path_str, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise DatabaseError(f"can't open the database {path_str}: {exc}") from exc
+            raise DatabaseFileError(
+                f"can't open the database {path_str}: {exc}; check DATABASE_PATH, and that the "
+                "bot's user may create files in its folder"
+            ) from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path_str)
         try:
@@ -308,6 +315,10 @@ class Transaction:
             return list(await cursor.fetchall())
 
 
+def _probe_open(path: str) -> None:
+    sqlite3.connect(path).close()
+
+
 def explain_sqlite_error(path: str, exc: sqlite3.Error) -> DatabaseError:
     """What an SQLite error at open means for the operator, as one line naming the file."""
     text = str(exc)
@@ -330,6 +341,12 @@ def explain_sqlite_error(path: str, exc: sqlite3.Error) -> DatabaseError:
         return DatabaseFileError(
             f"{path} is read-only ({text}): let the bot's user write the file and its folder "
             "(permissions, `chattr -i`, a read-only mount), or point DATABASE_PATH elsewhere"
+        )
+    if "unable to open" in text:
+        return DatabaseFileError(
+            f"can't use {path} as the database ({text}): the bot's user must be able to write "
+            f"the file and its folder {Path(path).parent}, where SQLite keeps "
+            f"{Path(path).name}-wal and -shm"
         )
     return DatabaseFileError(f"can't use {path} as the database: {text}")
 

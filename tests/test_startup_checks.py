@@ -103,12 +103,13 @@ async def test_a_bad_file_stops_the_bot_with_one_line_and_status_2(tmp_path, spo
 
 @pytest.fixture
 def read_only() -> Iterator:
-    """Makes a file read-only for this process, root included (root ignores chmod)."""
+    """Makes a file or folder read-only for this process, root included (root ignores chmod)."""
     undo: list[Path] = []
 
     def make(path: Path) -> None:
         if os.geteuid() != 0:
-            path.chmod(0o444)
+            path.chmod(0o555 if path.is_dir() else 0o444)
+            undo.append(path)
             return
         if shutil.which("chattr") is None:
             pytest.skip("running as root without chattr: no way to make a file read-only")
@@ -119,7 +120,10 @@ def read_only() -> Iterator:
 
     yield make
     for path in undo:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
+        if os.geteuid() != 0:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        else:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 async def test_a_read_only_file_stops_the_bot_with_one_line_and_status_2(tmp_path, read_only):
@@ -128,3 +132,14 @@ async def test_a_read_only_file_stops_the_bot_with_one_line_and_status_2(tmp_pat
     with pytest.raises(PermissionError):
         database.open("ab").close()  # it is read-only indeed
     assert_refused(run_on(tmp_path, database), database, "read-only", "write")
+
+
+async def test_a_read_only_folder_stops_the_bot_with_one_line_and_status_2(tmp_path, read_only):
+    """SQLite keeps -wal and -shm beside the file: a folder it can't write is refused too."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    database = await real_database(folder / "bot.sqlite3")  # closed: no -wal, no -shm left
+    read_only(folder)
+    assert_refused(run_on(tmp_path, database), database, "write", str(folder))
+    new = folder / "new.sqlite3"
+    assert_refused(run_on(tmp_path, new), new, "can't open the database", "create files")

@@ -73,11 +73,15 @@ async def test_no_token_in_any_log_record_at_debug(
         logging.getLogger("discord.http").setLevel(logging.DEBUG)
         try:
             await use_the_bot(emu, world)
+            # The bot logs a webhook call once it has read the answer, just after the
+            # emulator delivered it.
+            await eventually(lambda: "/webhooks/" in caplog.text)
         finally:
             logging.getLogger("discord.http").setLevel(logging.NOTSET)
     text = caplog.text + "\n".join(record.getMessage() for record in caplog.records)
     assert "WebSocket Event" in text  # the gateway payloads were logged, not silenced
     assert "/callback" in text  # and so were the callback URLs
+    assert "/webhooks/" in text  # and the followups' and edits' webhook URLs
     for token in issued_tokens(emu):
         assert token not in text
     assert "[redacted]" in text
@@ -113,6 +117,7 @@ async def test_no_token_on_the_stderr_of_python_m_bot_at_debug(tmp_path: Path):
     log = stderr.decode()
     assert "WebSocket Event" in log
     assert "INTERACTION_CREATE" in log
+    assert "/callback" in log
     assert BOT_TOKEN not in log
     for token in tokens:
         assert token not in log

@@ -27,6 +27,11 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
+# How long a statement waits for another connection's write lock before it fails with
+# "database is locked" (`is_busy`), instead of waiting forever.
+BUSY_TIMEOUT = 5.0
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
 # Below this size the start-up check is a full `integrity_check` (about 1 s per 100 MB here,
 # so at most half a second); above it `quick_check` (about 0.4 s per 100 MB), which skips
 # only the comparison of indexes with their tables.
@@ -44,6 +49,16 @@ class DatabaseFileError(DatabaseError):
 
     Starting again would not help; the message (one line) names the file and what to do.
     """
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite giving up on a lock another connection held too long."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "database is locked" in str(error)
 
 
 @dataclass(frozen=True)
@@ -82,14 +97,22 @@ class Database:
 
     @classmethod
     async def open(
-        cls, path: str | Path, migrations: Sequence[Migration] | None = None
+        cls,
+        path: str | Path,
+        migrations: Sequence[Migration] | None = None,
+        *,
+        busy_timeout: float = BUSY_TIMEOUT,
     ) -> Database:
         """Open (creating the file and its folder if needed), check and migrate the file.
 
         Before anything is written the file is checked: it must pass SQLite's integrity
         check, be writable, and hold exactly the tables and columns that its schema version's
         migrations make (checked again after migrating). Raises `DatabaseFileError` when it
-        fails one, `DatabaseError` when it can't be opened or comes from a newer bot.
+        fails one, can't be opened or comes from a newer bot; `DatabaseError` when another
+        process holds it locked past `busy_timeout`.
+
+        A statement that waits longer than `busy_timeout` seconds for another process's lock
+        raises `sqlite3.OperationalError` ("database is locked"; see `is_busy`).
         """
         path_str = str(path)
         migrations = discover_migrations() if migrations is None else migrations
@@ -101,7 +124,7 @@ class Database:
                 # `python -m bot` has closed by then (a traceback after the one-line message).
                 await asyncio.to_thread(_probe_open, path_str)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
-            conn = await aiosqlite.connect(path_str, isolation_level=None)
+            conn = await aiosqlite.connect(path_str, isolation_level=None, timeout=busy_timeout)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseFileError(
                 f"can't open the database {path_str}: {exc}; check DATABASE_PATH, and that the "
@@ -110,7 +133,7 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path_str)
         try:
-            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000):d}")
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
@@ -322,7 +345,7 @@ def _probe_open(path: str) -> None:
 def explain_sqlite_error(path: str, exc: sqlite3.Error) -> DatabaseError:
     """What an SQLite error at open means for the operator, as one line naming the file."""
     text = str(exc)
-    if "locked" in text or "busy" in text:
+    if is_busy(exc):
         return DatabaseError(
             f"{path} is locked by another process ({text}): is another bot running on it? "
             "Stop it, then start this one again"

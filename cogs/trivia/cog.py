@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,11 @@ from discord.ext import commands
 
 from bot.checks import cog_enabled
 from bot.choices import matching_choices
+from bot.deadline import reply
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
+from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.sources import source_links
 from cogs.trivia.game import (
@@ -86,6 +89,8 @@ class AnswerButton(
             await cog.handle_answer(interaction, self.round_id, self.choice)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            count_interaction(interaction, Outcome.OK)
 
 
 def round_view(trivia_round: TriviaRound, *, revealed: bool = False) -> discord.ui.View:
@@ -167,15 +172,14 @@ class TriviaCog(commands.Cog, name="Trivia"):
             # reply to the callback (which carries the message id) reaches us.
             await self.arm_round(trivia_round)
             try:
-                response = await interaction.response.send_message(
+                message_id = await reply(
+                    interaction,
                     embed=self.question_embed(trivia_round, interaction.locale),
                     view=round_view(trivia_round),
-                    allowed_mentions=NO_MENTIONS,
                 )
             except BaseException:
                 await self.close_round(trivia_round.round_id)
                 raise
-            message_id = response.message_id
             if message_id is None:
                 message_id = (await interaction.original_response()).id
             await self.arm_round(trivia_round, message_id)
@@ -293,6 +297,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
     async def handle_answer(
         self, interaction: discord.Interaction, round_id: int, choice: int
     ) -> None:
+        received = time.perf_counter()
         trivia_round = self.rounds.get(round_id)
         if trivia_round is None:
             await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
@@ -313,7 +318,13 @@ class TriviaCog(commands.Cog, name="Trivia"):
             interaction,
             t(key, interaction.locale, letter=CHOICE_LABELS[choice]),
         )
-        await self.store.record_answer(trivia_round, user.id, user.display_name, choice, now)
+        metrics = self.bot.metrics
+        metrics.answers_pending.inc()
+        try:
+            await self.store.record_answer(trivia_round, user.id, user.display_name, choice, now)
+        finally:
+            metrics.answers_pending.dec()
+        metrics.answer_stored(time.perf_counter() - received)
 
     # --- closing and revealing -----------------------------------------------------------
 
@@ -502,7 +513,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             rows = await self.store.leaderboard_since(interaction.guild_id, since)
         title = t(f"trivia.leaderboard_{window.value}", locale)
         embed = fan_embed(title, self._leaderboard_text(rows, locale))
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await reply(interaction, embed=embed)
 
     @staticmethod
     def _leaderboard_text(rows: list[LeaderboardRow], locale: Any) -> str:
@@ -556,7 +567,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
                 value=self._category_text(lines, locale),
                 inline=False,
             )
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await reply(interaction, embed=embed)
 
     @staticmethod
     def _category_text(lines: list[CategoryLine], locale: Any) -> str:

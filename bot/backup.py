@@ -3,8 +3,8 @@
 SQLite's online backup API copies the pages of one read transaction, so the copy is the
 database as of one instant: every change committed before it, none of one still open. In WAL
 mode the bot's writes go on meanwhile (readers don't block the writer). The copy is written
-beside the target and renamed into place only once it is complete and passes
-`integrity_check`, so a failed or interrupted backup never leaves half a file under FILE.
+beside the target and renamed into place only once it is complete and passes the start-up
+integrity check, so a failed or interrupted backup never leaves half a file under FILE.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.database import INTEGRITY_CHECK_LIMIT
 
 
 class BackupError(Exception):
@@ -72,10 +74,13 @@ def _copy(source: Path, partial: Path) -> None:
             src.backup(dst, pages=-1)
             # The copy stands alone: rollback journal, so no -wal file has to travel with it.
             dst.execute("PRAGMA journal_mode=DELETE")
-            problems = [row[0] for row in dst.execute("PRAGMA integrity_check")]
+            # The same check as at start-up, so a restored backup is known to start.
+            size = partial.stat().st_size
+            pragma = "integrity_check" if size < INTEGRITY_CHECK_LIMIT else "quick_check"
+            problems = [row[0] for row in dst.execute(f"PRAGMA {pragma}")]
             if problems != ["ok"]:
                 raise BackupError(
-                    f"the copy of {source} fails integrity_check ({' '.join(problems[0].split())})"
+                    f"the copy of {source} fails {pragma} ({' '.join(problems[0].split())})"
                     ": the database itself may be damaged; keep the old backups"
                 )
         finally:

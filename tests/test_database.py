@@ -169,3 +169,19 @@ async def test_a_large_file_gets_the_quick_check(tmp_path, monkeypatch, caplog):
         db = await Database.open(tmp_path / "a.sqlite3")
         await db.close()
     assert "passed quick_check" in caplog.text
+
+
+async def test_a_file_locked_by_another_process_is_busy_not_bad(tmp_path):
+    """Another bot holding the write lock: try again later (status 1), not a bad file (2)."""
+    path = tmp_path / "a.sqlite3"
+    db = await Database.open(path)
+    await db.close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseError, match="locked by another process") as refused:
+            await Database.open(path, busy_timeout=0.1)
+        assert not isinstance(refused.value, DatabaseFileError)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

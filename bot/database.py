@@ -134,14 +134,16 @@ class Database:
         db = cls(conn, path_str)
         try:
             await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000):d}")
-            await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
+            # The checks read (and roll back their one write): a refused file is left as it
+            # was, not even switched to WAL.
             await db.check_integrity()
             await db.check_writable()
             current = await db.schema_version()
             if current <= (migrations[-1].version if migrations else 0):
                 await db.check_schema([m for m in migrations if m.version <= current])
+            await conn.execute("PRAGMA journal_mode=WAL")
             await db.migrate(migrations)
             await db.check_schema(migrations)
         except sqlite3.Error as exc:

@@ -98,7 +98,9 @@ async def test_a_good_database_passes_the_checks_and_the_bot_goes_on(tmp_path):
 async def test_a_bad_file_stops_the_bot_with_one_line_and_status_2(tmp_path, spoil, words):
     database = await real_database(tmp_path / "bot.sqlite3")
     spoil(database)
+    before = database.read_bytes()
     assert_refused(run_on(tmp_path, database), database, *words)
+    assert database.read_bytes() == before  # refused, and left exactly as it was
 
 
 @pytest.fixture

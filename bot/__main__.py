@@ -1,4 +1,5 @@
-"""`python -m bot` runs the bot; `python -m bot playground` tries it without Discord.
+"""`python -m bot` runs the bot; `python -m bot playground` tries it without Discord;
+`python -m bot backup FILE` copies its database.
 
 The command line is read before any setting, so `--help`, `--version` and a mistyped
 command answer without a token.
@@ -18,9 +19,10 @@ import discord
 from dotenv import load_dotenv
 
 from bot import __version__
+from bot.backup import BackupError, backup_database
 from bot.client import FanBot
 from bot.config import ConfigError, Settings, find_env_file, load_settings
-from bot.database import DatabaseError
+from bot.database import DatabaseError, DatabaseFileError
 from bot.logs import setup_logging
 from bot.metrics import MetricsServerError
 
@@ -72,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="connect to Discord and run the bot (the default)",
         description="Connect to Discord and run the bot until Ctrl-C or SIGTERM.",
     )
+    backup = commands.add_parser(
+        "backup",
+        help="copy the database to FILE, also while the bot runs",
+        description="Copy the database (DATABASE_PATH) to FILE through SQLite's backup API: "
+        "a consistent copy, also while the bot runs and writes. To restore: stop the bot, copy "
+        "FILE over DATABASE_PATH, remove the -wal and -shm files beside it, start the bot.",
+    )
+    backup.add_argument("file", metavar="FILE", type=Path, help="where to write the copy")
+    backup.add_argument(
+        "--force", action="store_true", help="overwrite FILE if it exists (default: refuse)"
+    )
     # The playground reads its own options (its parser lives with it), so none are declared
     # here: everything after the word goes to it, --help included.
     commands.add_parser(
@@ -91,21 +104,48 @@ def main(argv: list[str]) -> int:
         return playground_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "backup":
+        return run_backup(args.file, force=args.force)
     return run_bot()
 
 
-def run_bot() -> int:
+def read_settings(*, require_token: bool = True) -> tuple[Settings, Path | None] | int:
+    """The settings and the .env they came from, or the exit status after saying what's wrong."""
     env_file = find_env_file()
     try:
         if env_file is not None:
             load_dotenv(env_file)
-        settings = load_settings(base_folder=env_file.parent if env_file else None)
+        settings = load_settings(
+            require_token=require_token, base_folder=env_file.parent if env_file else None
+        )
     except ConfigError as exc:
         print(f"error: {exc}\n({env_file_note(env_file)})", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: can't read {env_file}: {exc.strerror}", file=sys.stderr)
         return 2
+    return settings, env_file
+
+
+def run_backup(file: Path, *, force: bool) -> int:
+    read = read_settings(require_token=False)
+    if isinstance(read, int):
+        return read
+    settings, _ = read
+    try:
+        made = backup_database(settings.database_path, file, force=force)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"backed up {made.source} to {made.target} ({made.size:,} bytes)")
+    return 0
+
+
+def run_bot() -> int:
+    read = read_settings()
+    if isinstance(read, int):
+        return read
+    settings, env_file = read
     setup_logging(settings.log_level_number, secrets=[settings.token])
     log = logging.getLogger("bot")
     log.info("%s starting (discord.py %s)", VERSION, discord.__version__)
@@ -122,6 +162,10 @@ def run_bot() -> int:
     except (aiohttp.ClientConnectionError, OSError) as exc:
         log.error("could not reach Discord (%s); check the network and try again", exc)
         return 1
+    except DatabaseFileError as exc:
+        # Damaged, foreign or read-only: starting again would not help (systemd waits).
+        log.error("%s", exc)
+        return 2
     except DatabaseError as exc:
         log.error("%s", exc)
         return 1

@@ -8,9 +8,11 @@ and the stores' SQL, not the features.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,9 +32,23 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT = 5.0
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
+# Below this size the start-up check is a full `integrity_check` (about 1 s per 100 MB here,
+# so at most half a second); above it `quick_check` (about 0.4 s per 100 MB), which skips
+# only the comparison of indexes with their tables.
+INTEGRITY_CHECK_LIMIT = 50 * 1024 * 1024
+
+RESTORE_HINT = "restore a backup (README.md, 'Back up and restore')"
+
 
 class DatabaseError(Exception):
     """The database can't be used as it is (for example, it comes from a newer bot)."""
+
+
+class DatabaseFileError(DatabaseError):
+    """The file itself is unusable: damaged, not this bot's database, or read-only.
+
+    Starting again would not help; the message (one line) names the file and what to do.
+    """
 
 
 def is_busy(error: BaseException) -> bool:
@@ -87,36 +103,127 @@ class Database:
         *,
         busy_timeout: float = BUSY_TIMEOUT,
     ) -> Database:
-        """Open (creating the file and its folder if needed) and migrate to the latest schema.
+        """Open (creating the file and its folder if needed), check and migrate the file.
+
+        Before anything is written the file is checked: it must pass SQLite's integrity
+        check, be writable, and hold exactly the tables and columns that its schema version's
+        migrations make (checked again after migrating). Raises `DatabaseFileError` when it
+        fails one, can't be opened or comes from a newer bot; `DatabaseError` when another
+        process holds it locked past `busy_timeout`.
 
         A statement that waits longer than `busy_timeout` seconds for another process's lock
         raises `sqlite3.OperationalError` ("database is locked"; see `is_busy`).
         """
         path_str = str(path)
+        migrations = discover_migrations() if migrations is None else migrations
         try:
             if path_str != ":memory:":
                 Path(path_str).parent.mkdir(parents=True, exist_ok=True)
+                # A file SQLite can't open fails here, in a thread of our own: aiosqlite's
+                # worker outlives such an error and reports it to an event loop that
+                # `python -m bot` has closed by then (a traceback after the one-line message).
+                await asyncio.to_thread(_probe_open, path_str)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
             conn = await aiosqlite.connect(path_str, isolation_level=None, timeout=busy_timeout)
         except (OSError, sqlite3.Error) as exc:
-            raise DatabaseError(f"can't open the database {path_str}: {exc}") from exc
+            raise DatabaseFileError(
+                f"can't open the database {path_str}: {exc}; check DATABASE_PATH, and that the "
+                "bot's user may create files in its folder"
+            ) from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path_str)
         try:
-            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000):d}")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000):d}")
-            await db.migrate(discover_migrations() if migrations is None else migrations)
-        except sqlite3.DatabaseError as exc:
+            # The checks read (and roll back their one write): a refused file is left as it
+            # was, not even switched to WAL.
+            await db.check_integrity()
+            await db.check_writable()
+            current = await db.schema_version()
+            if current <= (migrations[-1].version if migrations else 0):
+                await db.check_schema([m for m in migrations if m.version <= current])
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await db.migrate(migrations)
+            await db.check_schema(migrations)
+        except sqlite3.Error as exc:
             await conn.close()
-            if "not a database" in str(exc) or "unable to open" in str(exc):
-                raise DatabaseError(f"can't use {path_str} as the database: {exc}") from exc
-            raise
+            raise explain_sqlite_error(path_str, exc) from exc
         except BaseException:
             await conn.close()
             raise
         return db
+
+    async def check_integrity(self) -> None:
+        """SQLite's own check of every page: `integrity_check` on a file under
+        `INTEGRITY_CHECK_LIMIT`, `quick_check` above. Raises `DatabaseFileError`."""
+        pages = await self.fetchone(
+            "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size"
+        )
+        size = int(pages[0]) if pages else 0
+        pragma = "integrity_check" if size < INTEGRITY_CHECK_LIMIT else "quick_check"
+        started = time.perf_counter()
+        rows = [str(row[0]) for row in await self.fetchall(f"PRAGMA {pragma}")]
+        if rows != ["ok"]:
+            first = " ".join(rows[0].split()) if rows else "no answer"
+            raise DatabaseFileError(
+                f"{self.path} is damaged ({pragma} found {len(rows)} problem(s), the first: "
+                f"{first}): stop the bot and {RESTORE_HINT}, or move the file away to start "
+                "with an empty one"
+            )
+        log.info(
+            "database %s passed %s in %.2f s", self.path, pragma, time.perf_counter() - started
+        )
+
+    async def check_writable(self) -> None:
+        """A write in a transaction that is rolled back: a read-only file (permissions, an
+        immutable flag, a read-only mount) fails here rather than at a member's first click."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = await self._conn.execute("PRAGMA user_version")
+                row = await version.fetchone()
+                await version.close()
+                await self._conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0:d}")
+            finally:
+                await self._conn.execute("ROLLBACK")
+
+    async def check_schema(self, migrations: Sequence[Migration]) -> None:
+        """The file's tables and columns are the ones `migrations` make from nothing (as a
+        fresh in-memory database shows). Raises `DatabaseFileError` naming the differences."""
+        expected = expected_schema(tuple(migrations))
+        actual = await self._schema()
+        problems: list[str] = []
+        for table in sorted(actual.keys() - expected.keys()):
+            problems.append(f"unexpected table {table}")
+        for table in sorted(expected.keys() - actual.keys()):
+            problems.append(f"table {table} is missing")
+        for table in sorted(expected.keys() & actual.keys()):
+            if actual[table] != expected[table]:
+                problems.append(
+                    f"table {table} has columns ({_columns(actual[table])}), "
+                    f"expected ({_columns(expected[table])})"
+                )
+        if problems:
+            shown = "; ".join(problems[:3]) + (
+                f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+            )
+            raise DatabaseFileError(
+                f"{self.path} is not this bot's database at schema version "
+                f"{migrations[-1].version if migrations else 0} ({shown}): set DATABASE_PATH "
+                "to the bot's own file, or move this one away to start with an empty one"
+            )
+
+    async def _schema(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        tables = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+            "ESCAPE '\\'"
+        )
+        schema: dict[str, tuple[tuple[str, str], ...]] = {}
+        for (name,) in tables:
+            columns = await self.fetchall("SELECT name, type FROM pragma_table_info(?)", (name,))
+            schema[name] = tuple((column, kind.upper()) for column, kind in columns)
+        return schema
 
     async def close(self) -> None:
         async with self._lock:
@@ -135,7 +242,7 @@ class Database:
         latest = migrations[-1].version if migrations else 0
         current = await self.schema_version()
         if current > latest:
-            raise DatabaseError(
+            raise DatabaseFileError(
                 f"{self.path} has schema version {current}, but this bot knows only up to "
                 f"{latest}: it was written by a newer version. Run that version, or restore "
                 "a backup."
@@ -231,6 +338,77 @@ class Transaction:
     ) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
+
+
+def _probe_open(path: str) -> None:
+    sqlite3.connect(path).close()
+
+
+def explain_sqlite_error(path: str, exc: sqlite3.Error) -> DatabaseError:
+    """What an SQLite error at open means for the operator, as one line naming the file."""
+    text = str(exc)
+    if is_busy(exc):
+        return DatabaseError(
+            f"{path} is locked by another process ({text}): is another bot running on it? "
+            "Stop it, then start this one again"
+        )
+    if "not a database" in text:
+        return DatabaseFileError(
+            f"can't use {path} as the database: it is not an SQLite database file. Set "
+            "DATABASE_PATH to the bot's database, or move this file away"
+        )
+    if "malformed" in text or "corrupt" in text:
+        return DatabaseFileError(
+            f"{path} is damaged ({text}): stop the bot and {RESTORE_HINT}, or move the file "
+            "away to start with an empty one"
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseFileError(
+            f"{path} is read-only ({text}): let the bot's user write the file and its folder "
+            "(permissions, `chattr -i`, a read-only mount), or point DATABASE_PATH elsewhere"
+        )
+    if "unable to open" in text:
+        return DatabaseFileError(
+            f"can't use {path} as the database ({text}): the bot's user must be able to write "
+            f"the file and its folder {Path(path).parent}, where SQLite keeps "
+            f"{Path(path).name}-wal and -shm"
+        )
+    return DatabaseFileError(f"can't use {path} as the database: {text}")
+
+
+def expected_schema(migrations: tuple[Migration, ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Tables and their (column, type) as `migrations` make them in a fresh database."""
+    return _expected_schema(tuple((m.version, m.sql) for m in migrations))
+
+
+@functools.cache
+def _expected_schema(
+    scripts: tuple[tuple[int, str], ...],
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for _, sql in scripts:
+            for statement in _split_statements(sql):
+                conn.execute(statement)
+        names = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+            "ESCAPE '\\'"
+        ).fetchall()
+        return {
+            name: tuple(
+                (column, kind.upper())
+                for column, kind in conn.execute(
+                    "SELECT name, type FROM pragma_table_info(?)", (name,)
+                )
+            )
+            for (name,) in names
+        }
+    finally:
+        conn.close()
+
+
+def _columns(columns: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(name for name, _ in columns)
 
 
 def _split_statements(script: str) -> list[str]:

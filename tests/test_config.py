@@ -125,7 +125,7 @@ def test_python_m_bot_with_a_file_that_is_not_a_database_says_so(tmp_path):
         DISCORD_API_BASE="http://127.0.0.1:9",
         DATABASE_PATH=str(notes),
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # a wrong file, like a wrong setting: restarting won't help
     assert "as the database" in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -20,9 +20,11 @@ from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.sources import source_links
+from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
 from cogs.trivia.game import (
     CHOICE_LABELS,
     AlreadyAnsweredError,
+    AnswerPendingError,
     LeaderboardWindow,
     RoundClosedError,
     TriviaRound,
@@ -32,7 +34,14 @@ from cogs.trivia.game import (
     pick_question,
 )
 from cogs.trivia.schema import DIFFICULTIES, Question, load_shipped_packs
-from cogs.trivia.store import CategoryLine, LeaderboardRow, StoredRound, TriviaStore
+from cogs.trivia.store import (
+    AnswerToStore,
+    CategoryLine,
+    LeaderboardRow,
+    StoredAnswer,
+    StoredRound,
+    TriviaStore,
+)
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -40,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINNERS_SHOWN = 15
+# Seconds a click waits for its answer's commit before it is deferred (Discord allows 3).
+ANSWER_DEFER_AFTER = 1.5
 # /trivia stats: one line per category, most answered first; the rest are summed up.
 CATEGORIES_SHOWN = 12
 
@@ -122,6 +133,11 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self.open_in_channel: dict[int, int] = {}  # channel id -> open round id
         self._starting: set[int] = set()  # channels where a round is being posted
         self._closers: dict[int, asyncio.Task[None]] = {}
+        self.answers = AnswerWriter(self.store)
+        # Round id -> its answers being stored; a round is revealed once they are settled.
+        self._storing: dict[int, set[asyncio.Future[StoredAnswer | None]]] = {}
+        # A click whose answer isn't stored by then is deferred (Discord allows 3 s).
+        self.answer_defer_after = ANSWER_DEFER_AFTER
 
     async def cog_load(self) -> None:
         self.builtin = load_shipped_packs()
@@ -135,6 +151,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self.bot.scheduler.unregister_kind("trivia")
         for task in self._closers.values():
             task.cancel()
+        await self.answers.close()
 
     # --- /trivia play --------------------------------------------------------------------
 
@@ -293,27 +310,61 @@ class TriviaCog(commands.Cog, name="Trivia"):
     async def handle_answer(
         self, interaction: discord.Interaction, round_id: int, choice: int
     ) -> None:
+        """Store the click's answer, then tell the member whether it was right.
+
+        The result is sent only once the answer is committed (with the others of its batch);
+        if that may miss Discord's 3 s deadline, the click is deferred and the result follows.
+        A failed write counts nothing and asks the member to click again.
+        """
         trivia_round = self.rounds.get(round_id)
+        locale = interaction.locale
         if trivia_round is None:
-            await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
+            await send_ephemeral(interaction, t("trivia.round_over", locale))
             return
         user = interaction.user
         now = self.bot.clock.now()
         try:
-            right = trivia_round.answer(user.id, choice, user.display_name, now)
+            trivia_round.check_answer(user.id, choice, now)
         except AlreadyAnsweredError:
-            await send_ephemeral(interaction, t("trivia.already_answered", interaction.locale))
+            await send_ephemeral(interaction, t("trivia.already_answered", locale))
+            return
+        except AnswerPendingError:
+            await send_ephemeral(interaction, t("trivia.answer_pending", locale))
             return
         except RoundClosedError:
-            await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
+            await send_ephemeral(interaction, t("trivia.round_over", locale))
             return
-        key = "trivia.correct" if right else "trivia.not_quite"
-        # Answer first: the member sees the result at once; storing it follows.
-        await send_ephemeral(
-            interaction,
-            t(key, interaction.locale, letter=CHOICE_LABELS[choice]),
+        trivia_round.pending.add(user.id)
+        storing = asyncio.ensure_future(
+            self.answers.submit(
+                AnswerToStore(trivia_round, user.id, user.display_name, choice, now)
+            )
         )
-        await self.store.record_answer(trivia_round, user.id, user.display_name, choice, now)
+        in_flight = self._storing.setdefault(round_id, set())
+        in_flight.add(storing)
+        try:
+            try:
+                stored = await asyncio.wait_for(
+                    asyncio.shield(storing), timeout=self.answer_defer_after
+                )
+            except TimeoutError:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                stored = await storing
+        except AnswerNotStoredError:
+            await send_ephemeral(interaction, t("trivia.answer_not_saved", locale))
+            return
+        finally:
+            trivia_round.pending.discard(user.id)
+            in_flight.discard(storing)
+            if not in_flight and self._storing.get(round_id) is in_flight:
+                del self._storing[round_id]
+        if stored is None:
+            # The database already holds this member's answer (another process, a restart).
+            await send_ephemeral(interaction, t("trivia.already_answered", locale))
+            return
+        trivia_round.record(user.id, choice, user.display_name)
+        key = "trivia.correct" if stored.correct else "trivia.not_quite"
+        await send_ephemeral(interaction, t(key, locale, letter=CHOICE_LABELS[choice]))
 
     # --- closing and revealing -----------------------------------------------------------
 
@@ -337,6 +388,10 @@ class TriviaCog(commands.Cog, name="Trivia"):
         task = self._closers.pop(round_id, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
+        storing = self._storing.get(round_id)
+        if storing:
+            # Clicks taken before the close are stored (or refused) before the reveal counts.
+            await asyncio.wait(set(storing))
         await self.store.close_round(round_id)
         if trivia_round.message_id is not None:
             guild = self.bot.get_guild(trivia_round.guild_id)

@@ -40,7 +40,7 @@ class AnswerWriter:
     """
 
     def __init__(self, sink: AnswerSink, *, max_batch: int = MAX_BATCH) -> None:
-        self._sink = sink
+        self.sink = sink
         self._max_batch = max_batch
         self._waiting: list[tuple[AnswerToStore, asyncio.Future[StoredAnswer | None]]] = []
         self._wakeup = asyncio.Event()
@@ -90,7 +90,7 @@ class AnswerWriter:
         self.batches += 1
         self.largest_batch = max(self.largest_batch, len(batch))
         try:
-            results = await self._sink.record_answers([answer for answer, _ in batch])
+            results = await self.sink.record_answers([answer for answer, _ in batch])
         except Exception as error:
             log.warning("could not store %d trivia answers: %s", len(batch), error)
             for _, future in batch:

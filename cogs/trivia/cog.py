@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -336,9 +336,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             return
         trivia_round.pending.add(user.id)
         storing = asyncio.ensure_future(
-            self.answers.submit(
-                AnswerToStore(trivia_round, user.id, user.display_name, choice, now)
-            )
+            self._store_and_count(trivia_round, user.id, user.display_name, choice, now)
         )
         in_flight = self._storing.setdefault(round_id, set())
         in_flight.add(storing)
@@ -362,9 +360,17 @@ class TriviaCog(commands.Cog, name="Trivia"):
             # The database already holds this member's answer (another process, a restart).
             await send_ephemeral(interaction, t("trivia.already_answered", locale))
             return
-        trivia_round.record(user.id, choice, user.display_name)
         key = "trivia.correct" if stored.correct else "trivia.not_quite"
         await send_ephemeral(interaction, t(key, locale, letter=CHOICE_LABELS[choice]))
+
+    async def _store_and_count(
+        self, trivia_round: TriviaRound, user_id: int, name: str, choice: int, now: datetime
+    ) -> StoredAnswer | None:
+        """Store one answer (in the next batch) and, once it is committed, count it."""
+        stored = await self.answers.submit(AnswerToStore(trivia_round, user_id, name, choice, now))
+        if stored is not None:
+            trivia_round.record(user_id, choice, name)
+        return stored
 
     # --- closing and revealing -----------------------------------------------------------
 

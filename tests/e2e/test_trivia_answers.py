@@ -126,3 +126,38 @@ async def test_clicks_at_once_are_stored_together_and_all_answered(emu, world: D
     # Fewer transactions than answers: the clicks that came while one committed went together.
     assert cog.answers.batches < 60
     assert cog.answers.largest_batch > 1
+
+
+class GatedStore:
+    """The cog's store, but each batch waits at the gate until the test opens it."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def record_answers(self, answers):
+        self.entered.set()
+        await self.gate.wait()
+        return await self.store.record_answers(answers)
+
+
+async def test_a_round_closing_meanwhile_is_revealed_with_the_answers_being_stored(
+    emu, world: DemoWorld, bot
+):
+    cog, started, trivia_round, buttons = await open_round(emu, world, bot)
+    gated = GatedStore(cog.store)
+    cog.answers.sink = gated
+    cog.answer_defer_after = 0
+    right = buttons[trivia_round.correct_index]
+    click = await emu.click(started.message, right, "uaena", wait_deferred=False)
+    await gated.entered.wait()
+    closing = asyncio.create_task(cog.close_round(trivia_round.round_id))
+    await asyncio.sleep(0)
+    assert not closing.done()  # the reveal waits for the click taken before the close
+    gated.gate.set()
+    await closing
+    assert "Correct" in (await click.wait_edit(timeout=10)).content
+    revealed = await started.wait_edit(timeout=5)
+    assert "Choices (1 answers)" in revealed.text()
+    assert "UAENA" in revealed.text()

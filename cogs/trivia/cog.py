@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.checks import cog_enabled
 from bot.choices import matching_choices
+from bot.clock import Clock, SystemClock
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
@@ -49,8 +50,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINNERS_SHOWN = 15
-# Seconds a click waits for its answer's commit before it is deferred (Discord allows 3).
-ANSWER_DEFER_AFTER = 1.5
+# How old (s) a click may get while its answer is being committed before it is deferred:
+# Discord fails one not answered within 3 s of its creation.
+ANSWER_DEFER_AFTER = 2.0
 # /trivia stats: one line per category, most answered first; the rest are summed up.
 CATEGORIES_SHOWN = 12
 
@@ -136,8 +138,10 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self.answers = AnswerWriter(self.store)
         # Round id -> its answers being stored; a round is revealed once they are settled.
         self._storing: dict[int, set[asyncio.Future[StoredAnswer | None]]] = {}
-        # A click whose answer isn't stored by then is deferred (Discord allows 3 s).
+        # A click whose answer isn't stored when it is this old is deferred (Discord allows
+        # 3 s). Its age is real time, whatever clock the game runs on.
         self.answer_defer_after = ANSWER_DEFER_AFTER
+        self.deadline_clock: Clock = SystemClock()
 
     async def cog_load(self) -> None:
         self.builtin = load_shipped_packs()
@@ -343,10 +347,17 @@ class TriviaCog(commands.Cog, name="Trivia"):
         try:
             try:
                 stored = await asyncio.wait_for(
-                    asyncio.shield(storing), timeout=self.answer_defer_after
+                    asyncio.shield(storing), timeout=self._time_to_defer(interaction)
                 )
             except TimeoutError:
-                await interaction.response.defer(ephemeral=True, thinking=True)
+                try:
+                    await interaction.response.defer(ephemeral=True, thinking=True)
+                except discord.NotFound:
+                    # Discord gave up on the click (the event reached us too late); its
+                    # answer is still stored, but there is no one to tell.
+                    log.warning("trivia round %s: a click expired before its answer", round_id)
+                    await storing
+                    return
                 stored = await storing
         except AnswerNotStoredError:
             await send_ephemeral(interaction, t("trivia.answer_not_saved", locale))
@@ -362,6 +373,15 @@ class TriviaCog(commands.Cog, name="Trivia"):
             return
         key = "trivia.correct" if stored.correct else "trivia.not_quite"
         await send_ephemeral(interaction, t(key, locale, letter=CHOICE_LABELS[choice]))
+
+    def _time_to_defer(self, interaction: discord.Interaction) -> float:
+        """Seconds to wait for the commit before deferring the click.
+
+        Discord's 3 s run from the interaction's creation (its snowflake), not from when the
+        event reached us, so an event that came late (a busy gateway) leaves less time.
+        """
+        age = (self.deadline_clock.now() - interaction.created_at).total_seconds()
+        return max(0.0, self.answer_defer_after - max(0.0, age))
 
     async def _store_and_count(
         self, trivia_round: TriviaRound, user_id: int, name: str, choice: int, now: datetime

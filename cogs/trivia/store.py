@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot.clock import from_db, to_db
@@ -233,88 +235,12 @@ class TriviaStore:
         already had (the primary key allows one per member and round; a repeat within the
         batch counts once). All or nothing: if the transaction fails, nothing is stored and
         the error (sqlite3.OperationalError "database is locked", a full disk, ...) is raised.
+        The whole batch is one trip to the database thread, so a burst costs one wait on the
+        event loop per batch, not one per statement.
         """
-        results: list[StoredAnswer | None] = [None] * len(answers)
-        async with self._db.transaction() as tx:
-            taken: set[tuple[int, int]] = set()
-            for round_id in {answer.trivia_round.round_id for answer in answers}:
-                users = [a.user_id for a in answers if a.trivia_round.round_id == round_id]
-                for chunk in _chunks(sorted(set(users))):
-                    rows = await tx.fetchall(
-                        "SELECT user_id FROM trivia_answers WHERE round_id = ? AND user_id IN "
-                        f"({', '.join('?' * len(chunk))})",
-                        (round_id, *chunk),
-                    )
-                    taken |= {(round_id, row["user_id"]) for row in rows}
-            totals: dict[tuple[int, int], ScoreLine] = {}
-            for guild_id in {answer.trivia_round.guild_id for answer in answers}:
-                users = [a.user_id for a in answers if a.trivia_round.guild_id == guild_id]
-                for chunk in _chunks(sorted(set(users))):
-                    rows = await tx.fetchall(
-                        "SELECT user_id, answered, correct, points, streak, best_streak "
-                        "FROM trivia_scores WHERE guild_id = ? AND user_id IN "
-                        f"({', '.join('?' * len(chunk))})",
-                        (guild_id, *chunk),
-                    )
-                    for row in rows:
-                        totals[(guild_id, row["user_id"])] = ScoreLine(*tuple(row)[1:])
-            answer_rows: list[tuple[Any, ...]] = []
-            names: dict[tuple[int, int], str] = {}
-            for index, answer in enumerate(answers):
-                trivia_round = answer.trivia_round
-                if (trivia_round.round_id, answer.user_id) in taken:
-                    continue
-                taken.add((trivia_round.round_id, answer.user_id))
-                member = (trivia_round.guild_id, answer.user_id)
-                correct = answer.choice == trivia_round.correct_index
-                after, points = totals.get(member, ScoreLine()).after(correct)
-                totals[member] = after
-                names[member] = answer.name
-                results[index] = StoredAnswer(correct, after, points)
-                answer_rows.append(
-                    (
-                        trivia_round.round_id,
-                        trivia_round.guild_id,
-                        answer.user_id,
-                        answer.choice,
-                        int(correct),
-                        points,
-                        to_db(answer.answered_at),
-                        trivia_round.question.category,
-                    )
-                )
-            if not answer_rows:
-                return results
-            # The primary key still guards the rule: a row that slipped past the check above
-            # fails the whole batch rather than storing a second answer.
-            await tx.executemany(
-                "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, "
-                "points, answered_at, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                answer_rows,
-            )
-            await tx.executemany(
-                "INSERT INTO trivia_scores (guild_id, user_id, display_name, answered, correct, "
-                "points, streak, best_streak) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
-                "display_name = excluded.display_name, answered = excluded.answered, "
-                "correct = excluded.correct, points = excluded.points, "
-                "streak = excluded.streak, best_streak = excluded.best_streak",
-                [
-                    (
-                        guild_id,
-                        user_id,
-                        names[(guild_id, user_id)],
-                        line.answered,
-                        line.correct,
-                        line.points,
-                        line.streak,
-                        line.best_streak,
-                    )
-                    for (guild_id, user_id), line in totals.items()
-                    if (guild_id, user_id) in names
-                ],
-            )
-        return results
+        if not answers:
+            return []
+        return await self._db.run_in_transaction(partial(_record_answers, list(answers)))
 
     async def score(self, guild_id: int, user_id: int) -> ScoreLine | None:
         row = await self._db.fetchone(
@@ -462,6 +388,91 @@ class TriviaStore:
             "SELECT COUNT(*) FROM trivia_questions WHERE guild_id = ?", (guild_id,)
         )
         return int(row[0]) if row else 0
+
+
+def _record_answers(
+    answers: list[AnswerToStore], conn: sqlite3.Connection
+) -> list[StoredAnswer | None]:
+    """`TriviaStore.record_answers`'s work, run in the database thread inside its transaction."""
+    results: list[StoredAnswer | None] = [None] * len(answers)
+    taken: set[tuple[int, int]] = set()
+    for round_id in {answer.trivia_round.round_id for answer in answers}:
+        users = sorted({a.user_id for a in answers if a.trivia_round.round_id == round_id})
+        for chunk in _chunks(users):
+            rows = conn.execute(
+                "SELECT user_id FROM trivia_answers WHERE round_id = ? AND user_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                (round_id, *chunk),
+            )
+            taken |= {(round_id, row[0]) for row in rows}
+    totals: dict[tuple[int, int], ScoreLine] = {}
+    for guild_id in {answer.trivia_round.guild_id for answer in answers}:
+        users = sorted({a.user_id for a in answers if a.trivia_round.guild_id == guild_id})
+        for chunk in _chunks(users):
+            rows = conn.execute(
+                "SELECT user_id, answered, correct, points, streak, best_streak "
+                "FROM trivia_scores WHERE guild_id = ? AND user_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                (guild_id, *chunk),
+            )
+            for row in rows:
+                totals[(guild_id, row[0])] = ScoreLine(*tuple(row)[1:])
+    answer_rows: list[tuple[Any, ...]] = []
+    names: dict[tuple[int, int], str] = {}
+    for index, answer in enumerate(answers):
+        trivia_round = answer.trivia_round
+        if (trivia_round.round_id, answer.user_id) in taken:
+            continue
+        taken.add((trivia_round.round_id, answer.user_id))
+        member = (trivia_round.guild_id, answer.user_id)
+        correct = answer.choice == trivia_round.correct_index
+        after, points = totals.get(member, ScoreLine()).after(correct)
+        totals[member] = after
+        names[member] = answer.name
+        results[index] = StoredAnswer(correct, after, points)
+        answer_rows.append(
+            (
+                trivia_round.round_id,
+                trivia_round.guild_id,
+                answer.user_id,
+                answer.choice,
+                int(correct),
+                points,
+                to_db(answer.answered_at),
+                trivia_round.question.category,
+            )
+        )
+    if not answer_rows:
+        return results
+    # The primary key still guards the rule: a row that slipped past the check above fails
+    # the whole batch rather than storing a second answer.
+    conn.executemany(
+        "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, points, "
+        "answered_at, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        answer_rows,
+    )
+    conn.executemany(
+        "INSERT INTO trivia_scores (guild_id, user_id, display_name, answered, correct, "
+        "points, streak, best_streak) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+        "display_name = excluded.display_name, answered = excluded.answered, "
+        "correct = excluded.correct, points = excluded.points, "
+        "streak = excluded.streak, best_streak = excluded.best_streak",
+        [
+            (
+                guild_id,
+                user_id,
+                name,
+                totals[(guild_id, user_id)].answered,
+                totals[(guild_id, user_id)].correct,
+                totals[(guild_id, user_id)].points,
+                totals[(guild_id, user_id)].streak,
+                totals[(guild_id, user_id)].best_streak,
+            )
+            for (guild_id, user_id), name in names.items()
+        ],
+    )
+    return results
 
 
 # --- erasers for bot.member_data (/privacy forget, servers the bot left) ------------------

@@ -6,9 +6,11 @@ import asyncio
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.devtools.emulator import DemoWorld, Emulator, add_fans, eventually
 
 pytestmark = pytest.mark.asyncio
@@ -161,3 +163,24 @@ async def test_a_round_closing_meanwhile_is_revealed_with_the_answers_being_stor
     revealed = await started.wait_edit(timeout=5)
     assert "Choices (1 answers)" in revealed.text()
     assert "UAENA" in revealed.text()
+
+
+async def test_a_click_that_reached_the_bot_late_is_deferred_at_once(emu, world: DemoWorld, bot):
+    """Discord's 3 s count from the click, so an event that came 2.5 s late can't wait."""
+    cog, started, trivia_round, buttons = await open_round(emu, world, bot)
+    cog.deadline_clock = FakeClock(datetime.now(UTC) + timedelta(seconds=2.5))
+    click = await emu.click(started.message, buttons[trivia_round.correct_index], "uaena")
+    assert click.deferred
+    assert "Correct" in click.content
+    assert click.ephemeral
+    assert await stored_answers(bot, trivia_round.round_id) == [
+        (int(world.uaena.id), trivia_round.correct_index)
+    ]
+
+
+async def test_a_prompt_click_is_answered_directly(emu, world: DemoWorld, bot):
+    _, started, trivia_round, buttons = await open_round(emu, world, bot)
+    click = await emu.click(started.message, buttons[trivia_round.correct_index], "uaena")
+    assert click.type == 4  # no defer, no followup: one request
+    assert "Correct" in click.content
+    assert not click.followups

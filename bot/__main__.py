@@ -22,6 +22,7 @@ from bot.client import FanBot
 from bot.config import ConfigError, Settings, find_env_file, load_settings
 from bot.database import DatabaseError
 from bot.logs import setup_logging
+from bot.metrics import MetricsServerError
 
 PROG = "python -m bot"
 VERSION = f"lovewinsall-bot {__version__}"
@@ -30,6 +31,12 @@ VERSION = f"lovewinsall-bot {__version__}"
 async def run(settings: Settings) -> None:
     bot = FanBot(settings)
     await bot.open_database()
+    try:
+        await bot.start_metrics()
+    except BaseException:
+        # The database is open: close it, or its thread keeps the process from exiting.
+        await bot.close()
+        raise
     if settings.api_base:
         from bot.devtools.redirect import use_api_base
 
@@ -108,6 +115,9 @@ def run_bot() -> int:
         asyncio.run(run(settings))
     except discord.LoginFailure:
         log.error("Discord refused the token: reset it in the Developer Portal and update .env")
+        return 1
+    except MetricsServerError as exc:
+        log.error("%s", exc)
         return 1
     except (aiohttp.ClientConnectionError, OSError) as exc:
         log.error("could not reach Discord (%s); check the network and try again", exc)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.deadline import ephemeral_extras
 from bot.errors import CogDisabled, GuildOnly, NotModerator
 from bot.i18n import t
 
@@ -20,9 +21,14 @@ MANAGE_SERVER = discord.Permissions(manage_guild=True)
 
 
 def moderator_group(name: str, description: app_commands.locale_str) -> app_commands.Group:
-    """A moderator command root: server-only, hidden from members by default."""
+    """A moderator command root: server-only, hidden from members by default, answering
+    ephemerally (so a deferral's "thinking" is the moderator's alone too)."""
     return app_commands.Group(
-        name=name, description=description, guild_only=True, default_permissions=MANAGE_SERVER
+        name=name,
+        description=description,
+        guild_only=True,
+        default_permissions=MANAGE_SERVER,
+        extras=ephemeral_extras(),
     )
 
 

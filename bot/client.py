@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -14,10 +15,12 @@ from discord.ext import commands
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.database import Database
+from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
 from bot.guild_settings import GuildSettingsStore
 from bot.i18n import CommandTranslator
 from bot.member_data import GuildDepartures, MemberData
+from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
 from bot.scheduler import DiscordPoster, DueRun, Scheduler
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,12 @@ class FanBot(commands.Bot):
     """The Love wins all bot. Needs no privileged intents."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        guild_ready_timeout: float = 2.0,
+        defer_after: float = DEFER_AFTER,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles for /config and the scheduler
@@ -60,6 +68,21 @@ class FanBot(commands.Bot):
         self._member_data: MemberData | None = None
         self._departures: GuildDepartures | None = None
         self._departures_task: asyncio.Task[None] | None = None
+        # Always recorded (cheap); served, with the loop-lag task, only with METRICS_PORT.
+        self.metrics = BotMetrics()
+        self._metrics_server: MetricsServer | None = None
+        self._loop_lag = LoopLagMonitor(self.metrics.event_loop_lag.observe)
+        # Every interaction is answered within Discord's 3 s, whatever its handler waits on.
+        self.deadlines = DeadlineGuard(defer_after=defer_after)
+        self.add_listener(self._watch_interaction, "on_interaction")
+
+    async def _watch_interaction(self, interaction: discord.Interaction) -> None:
+        self.deadlines.watch(interaction)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register persistent components, and tell the deadline guard how they answer."""
+        super().add_dynamic_items(*items)
+        self.deadlines.declare_components(*items)
 
     @property
     def database(self) -> Database:
@@ -118,7 +141,9 @@ class FanBot(commands.Bot):
         """
         if self.db is not None:
             return
-        self.db = await Database.open(self.settings.database_path)
+        self.db = await Database.open(
+            self.settings.database_path, busy_timeout=self.settings.database_busy_timeout
+        )
         self._guild_settings = GuildSettingsStore(self.db, self.clock)
         self._scheduler = Scheduler(
             self.db,
@@ -126,6 +151,7 @@ class FanBot(commands.Bot):
             DiscordPoster(self),
             owns_guild=self.owns_guild,
             gate=self._announcements_enabled,
+            observe_lag=self.metrics.scheduler_lag,
         )
         self._member_data = MemberData(self.db)
         # The core's own per-server rows; cogs register theirs in their setup().
@@ -139,8 +165,28 @@ class FanBot(commands.Bot):
             in_guild=lambda guild_id: self.get_guild(guild_id) is not None,
         )
 
+    @property
+    def metrics_port(self) -> int | None:
+        """The port /healthz and /metrics are served on (None: METRICS_PORT is unset)."""
+        return self._metrics_server.port if self._metrics_server is not None else None
+
+    async def start_metrics(self) -> None:
+        """With METRICS_PORT, serve /healthz and /metrics and measure event-loop lag (once).
+
+        `python -m bot` calls it before connecting, so a port in use is reported at once.
+        Raises `MetricsServerError` when the port can't be opened.
+        """
+        port = self.settings.metrics_port
+        if port is None or self._metrics_server is not None:
+            return
+        server = MetricsServer(self, port)
+        await server.start()
+        self._metrics_server = server
+        self._loop_lag.start()
+
     async def setup_hook(self) -> None:
         await self.open_database()
+        await self.start_metrics()
         await self.tree.set_translator(CommandTranslator())
         for extension in discover_cogs():
             await self.load_extension(extension)
@@ -200,6 +246,11 @@ class FanBot(commands.Bot):
         if self._departures is not None and await self._departures.returned(guild.id):
             log.info("back in server %d before its data was erased; nothing lost", guild.id)
 
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        count_interaction(interaction, Outcome.OK)
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d server(s)", self.user, len(self.guilds))
 
@@ -208,10 +259,15 @@ class FanBot(commands.Bot):
             self._departures_task.cancel()
             await asyncio.gather(self._departures_task, return_exceptions=True)
             self._departures_task = None
+        await self._loop_lag.stop()
+        if self._metrics_server is not None:
+            await self._metrics_server.stop()
+            self._metrics_server = None
         # The scheduler first, so posts in flight can finish while the HTTP session is open.
         if self._scheduler is not None:
             await self._scheduler.stop()
         await super().close()
+        await self.deadlines.close()
         if self.db is not None:
             await self.db.close()
             self.db = None

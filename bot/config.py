@@ -39,6 +39,11 @@ class Settings:
     log_level: str = "INFO"
     # Points discord.py at a local emulator; unset in production.
     api_base: str | None = None
+    # Serve /healthz and /metrics on 127.0.0.1:metrics_port (0: any free port); None: off.
+    metrics_port: int | None = None
+    # Seconds a statement waits for another process's lock on the database before the
+    # member is told the bot is busy (tests shorten it).
+    database_busy_timeout: float = 5.0
 
     @property
     def log_level_number(self) -> int:
@@ -112,6 +117,18 @@ def load_settings(
             "(http://127.0.0.1:PORT); leave it unset to talk to Discord."
         )
 
+    metrics_port: int | None = None
+    raw_port = env.get("METRICS_PORT", "").strip()
+    if raw_port:
+        if raw_port.isascii() and raw_port.isdigit() and int(raw_port) <= 65535:
+            metrics_port = int(raw_port)
+        else:
+            problems.append(
+                f"METRICS_PORT={raw_port[:20]!r} is not a port: give a number from 1 to 65535 "
+                "(the bot serves /healthz and /metrics on 127.0.0.1 there), or leave it unset "
+                "to turn metrics off."
+            )
+
     if problems:
         raise ConfigError("\n".join(problems))
     return Settings(
@@ -120,4 +137,5 @@ def load_settings(
         dev_guild_id=dev_guild_id,
         log_level=log_level,
         api_base=api_base,
+        metrics_port=metrics_port,
     )

@@ -27,8 +27,24 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
+# How long a statement waits for another connection's write lock before it fails with
+# "database is locked" (`is_busy`), instead of waiting forever.
+BUSY_TIMEOUT = 5.0
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
 class DatabaseError(Exception):
     """The database can't be used as it is (for example, it comes from a newer bot)."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite giving up on a lock another connection held too long."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "database is locked" in str(error)
 
 
 @dataclass(frozen=True)
@@ -67,15 +83,23 @@ class Database:
 
     @classmethod
     async def open(
-        cls, path: str | Path, migrations: Sequence[Migration] | None = None
+        cls,
+        path: str | Path,
+        migrations: Sequence[Migration] | None = None,
+        *,
+        busy_timeout: float = BUSY_TIMEOUT,
     ) -> Database:
-        """Open (creating the file and its folder if needed) and migrate to the latest schema."""
+        """Open (creating the file and its folder if needed) and migrate to the latest schema.
+
+        A statement that waits longer than `busy_timeout` seconds for another process's lock
+        raises `sqlite3.OperationalError` ("database is locked"; see `is_busy`).
+        """
         path_str = str(path)
         try:
             if path_str != ":memory:":
                 Path(path_str).parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing is implicit.
-            conn = await aiosqlite.connect(path_str, isolation_level=None)
+            conn = await aiosqlite.connect(path_str, isolation_level=None, timeout=busy_timeout)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"can't open the database {path_str}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
@@ -84,7 +108,7 @@ class Database:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000):d}")
             await db.migrate(discover_migrations() if migrations is None else migrations)
         except sqlite3.DatabaseError as exc:
             await conn.close()

@@ -337,6 +337,7 @@ class Scheduler:
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         max_concurrent_posts: int = DEFAULT_MAX_CONCURRENT_POSTS,
         gate: Callable[[DueRun], Awaitable[bool]] | None = None,
+        observe_lag: Callable[[float], None] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -348,6 +349,8 @@ class Scheduler:
         self._kinds: dict[str, Renderer] = {}
         # Asked before rendering: may this run post at all (announcements off in a server)?
         self._gate = gate
+        # Told how many seconds after its due time each run starts (the lag metric).
+        self._observe_lag = observe_lag
         # (next run as epoch seconds, announcement id), smallest first. An entry is only a
         # hint: the claim re-reads the row, so entries left behind by a remove or a
         # reschedule are dropped when they surface instead of being searched for.
@@ -825,6 +828,8 @@ class Scheduler:
             )
             await self._confirm(claim, found)
             return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.POSTED, found)
+        if self._observe_lag is not None:
+            self._observe_lag((self._clock.now() - claim.due_utc).total_seconds())
         render = self._kinds.get(claim.kind)
         if render is None:
             return await self._give_up(

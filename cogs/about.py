@@ -13,7 +13,8 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
-from bot.embeds import NO_MENTIONS, fan_embed
+from bot.deadline import reply
+from bot.embeds import fan_embed
 from bot.i18n import language_of, t
 from bot.sources import source_links
 
@@ -108,7 +109,7 @@ class AboutCog(commands.Cog, name="About"):
     async def about(self, interaction: discord.Interaction) -> None:
         assert self.release is not None
         embed = about_embed(self.release, interaction.locale)
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await reply(interaction, embed=embed)
 
 
 def about_embed(release: Release, locale: Any) -> discord.Embed:

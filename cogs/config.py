@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
 from bot.choices import MAX_CHOICES, NAME_MAX
-from bot.embeds import NO_MENTIONS, clip, fan_embed
+from bot.deadline import reply
+from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, send_ephemeral
 from bot.guild_settings import COG_NAMES, TRIVIA_TIMEOUT_RANGE, GuildSettings
 from bot.i18n import t
@@ -100,9 +101,7 @@ class ConfigCog(commands.Cog, name="Config"):
                     "config.changed_by", locale, user=f"<@{change.user_id}>", when=when
                 )
             embed.add_field(name=label, value=value, inline=False)
-        await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await reply(interaction, embed=embed, ephemeral=True)
 
     @config.command(name="cog", description=_("Turn a feature on or off in this server"))
     @app_commands.describe(name=_("Which feature"), enabled=_("On (true) or off (false)"))

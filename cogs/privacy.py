@@ -17,8 +17,10 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.deadline import AnswerStyle, defer, ephemeral_answer, reply, update
 from bot.errors import answer_error, send_ephemeral
 from bot.i18n import catalog, t
+from bot.metrics import Outcome, count_interaction
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -34,6 +36,8 @@ class ForgetButton(
     template=r"privacy:forget:(?P<action>confirm|cancel):(?P<user>[0-9]+):(?P<expires>[0-9]+)",
 ):
     """Confirm or cancel; only `user_id` may press it, and only until `expires` (epoch s)."""
+
+    answer = AnswerStyle.UPDATE  # a click edits the prompt
 
     def __init__(
         self,
@@ -71,6 +75,8 @@ class ForgetButton(
             await cog.handle_button(interaction, self.action, self.user_id, self.expires)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            count_interaction(interaction, Outcome.OK)
 
 
 def confirm_view(
@@ -102,6 +108,7 @@ class PrivacyCog(commands.Cog, name="Privacy"):
         for task in self._timers.values():
             task.cancel()
 
+    @ephemeral_answer
     @privacy.command(
         name="forget", description=_("Remove your trivia answers, scores and name in this server")
     )
@@ -115,11 +122,11 @@ class PrivacyCog(commands.Cog, name="Privacy"):
             locale,
             until=discord.utils.format_dt(datetime.fromtimestamp(expires, UTC), "R"),
         )
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             text,
             view=confirm_view(interaction.user.id, expires, locale),
             ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
         )
         key = (interaction.guild_id, interaction.user.id, expires)
         self._timers[key] = asyncio.create_task(
@@ -155,18 +162,17 @@ class PrivacyCog(commands.Cog, name="Privacy"):
         if timer is not None:
             timer.cancel()
         if self.bot.clock.now().timestamp() >= expires:
-            await interaction.response.edit_message(
+            await update(
+                interaction,
                 content=t("privacy.expired", locale),
                 view=confirm_view(user_id, expires, locale, disabled=True),
             )
             return
         if action == "cancel":
-            await interaction.response.edit_message(
-                content=t("privacy.cancelled", locale), view=None
-            )
+            await update(interaction, content=t("privacy.cancelled", locale), view=None)
             return
         # Deferred: the answer says "done" only once the rows are gone, however long it takes.
-        await interaction.response.defer()
+        await defer(interaction, update=True)
         removed = await self.bot.member_data.forget_member(interaction.guild_id, user_id)
         log.info(
             "server %d: member %d removed their data: %s",
@@ -174,7 +180,7 @@ class PrivacyCog(commands.Cog, name="Privacy"):
             user_id,
             ", ".join(f"{name} {count}" for name, count in removed.items()) or "nothing",
         )
-        await interaction.edit_original_response(content=done_text(removed, locale), view=None)
+        await update(interaction, content=done_text(removed, locale), view=None)
 
 
 def done_text(removed: dict[str, int], locale: Any) -> str:

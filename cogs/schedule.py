@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
 from bot.choices import matching_choices
-from bot.embeds import NO_MENTIONS, clip, fan_embed
+from bot.deadline import reply
+from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.schedule_time import InvalidTimeOfDay, Repeat, format_hhmm, parse_hhmm
@@ -173,9 +174,7 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             body = "\n\n".join(describe_announcement(item, locale) for item in items)
         embed = fan_embed(t("schedule.title", locale), clip(body, 4096))
         embed.set_footer(text=t("schedule.zone_footer", locale, zone=settings.timezone))
-        await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await reply(interaction, embed=embed, ephemeral=True)
 
     @schedule.command(name="remove", description=_("Remove a scheduled announcement"))
     @app_commands.describe(id=_("The announcement's number, from /schedule list"))

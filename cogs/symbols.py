@@ -20,7 +20,8 @@ from discord.ext import commands
 
 from bot.checks import cog_enabled
 from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
-from bot.embeds import NO_MENTIONS, clip, fan_embed
+from bot.deadline import reply
+from bot.embeds import clip, fan_embed
 from bot.errors import NotFound
 from bot.i18n import language_of, t
 from bot.scheduler import DueRun, OutgoingMessage
@@ -325,9 +326,7 @@ class SymbolsCog(commands.Cog, name="Symbols"):
         if found is None:
             known = ", ".join(symbol.name for symbol in self.symbols)
             raise NotFound("symbols.unknown", name=clip(name, 60), known=known)
-        await interaction.response.send_message(
-            embed=self.symbol_embed(found, interaction.locale), allowed_mentions=NO_MENTIONS
-        )
+        await reply(interaction, embed=self.symbol_embed(found, interaction.locale))
 
     @staticmethod
     def symbol_embed(found: Symbol, locale: Any) -> discord.Embed:
@@ -377,9 +376,7 @@ class SymbolsCog(commands.Cog, name="Symbols"):
         chosen = await self.cycles.take(
             interaction.guild_id, interaction.channel_id, pool, self.rng, cycle=not wanted
         )
-        await interaction.response.send_message(
-            embed=self.quote_embed(chosen, interaction.locale), allowed_mentions=NO_MENTIONS
-        )
+        await reply(interaction, embed=self.quote_embed(chosen, interaction.locale))
 
     @staticmethod
     def quote_embed(chosen: Quote, locale: Any) -> discord.Embed:

@@ -19,9 +19,11 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import cog_enabled
-from bot.embeds import NO_MENTIONS, clip, fan_embed
+from bot.deadline import AnswerStyle, reply, update
+from bot.embeds import clip, fan_embed
 from bot.errors import CogDisabled, InvalidInput, NotFound, answer_error
 from bot.i18n import language_of, t
+from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage
 from bot.sources import source_links
 from cogs.countdown.maths import (
@@ -90,6 +92,8 @@ class PageButton(
     language, so it works after a restart and every page reads in the language of the first;
     the page is rendered afresh on each click, so the counts are those of that moment."""
 
+    answer = AnswerStyle.UPDATE  # a click edits the list
+
     def __init__(self, page: int, language: str, label: str = "", disabled: bool = False):
         super().__init__(
             discord.ui.Button(
@@ -116,6 +120,8 @@ class PageButton(
             await cog.turn_page(interaction, self.page, self.language)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            count_interaction(interaction, Outcome.OK)
 
 
 class CountdownCog(commands.Cog, name="Countdown"):
@@ -158,16 +164,11 @@ class CountdownCog(commands.Cog, name="Countdown"):
         assert interaction.guild_id is not None
         if event and event.strip():
             embed = await self.event_embed(interaction.guild_id, event, interaction.locale)
-            await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+            await reply(interaction, embed=embed)
             return
         language = language_of(interaction.locale)
         embed, view = await self.list_page(interaction.guild_id, 0, language)
-        if view is None:
-            await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                embed=embed, view=view, allowed_mentions=NO_MENTIONS
-            )
+        await reply(interaction, embed=embed, view=view)
 
     async def turn_page(self, interaction: discord.Interaction, page: int, language: str) -> None:
         assert interaction.guild_id is not None
@@ -178,7 +179,7 @@ class CountdownCog(commands.Cog, name="Countdown"):
         old = interaction.message.embeds[0].footer.text if interaction.message else None
         if old and (mark := RUN_MARK.search(old)):
             embed.set_footer(text=f"{embed.footer.text} · {mark.group()}")
-        await interaction.response.edit_message(embed=embed, view=view)
+        await update(interaction, embed=embed, view=view)
 
     async def list_page(
         self, guild_id: int, page: int, language: str

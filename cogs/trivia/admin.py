@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.checks import moderator_group, moderator_only
 from bot.choices import matching_choices
 from bot.content import ContentError, format_of, parse_document
+from bot.deadline import defer
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
@@ -201,7 +202,7 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
             raise InvalidInput(
                 "trivia_admin.too_big", size=file.size // 1024, limit=PACK_MAX_BYTES // 1024
             )
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction, ephemeral=True)
         data = await file.read()
         try:
             text = data.decode("utf-8-sig")

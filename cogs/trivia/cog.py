@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +17,11 @@ from discord.ext import commands
 from bot.checks import cog_enabled
 from bot.choices import matching_choices
 from bot.clock import Clock, SystemClock
+from bot.deadline import defer, reply
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
+from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.sources import source_links
 from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
@@ -99,6 +102,8 @@ class AnswerButton(
             await cog.handle_answer(interaction, self.round_id, self.choice)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            count_interaction(interaction, Outcome.OK)
 
 
 def round_view(trivia_round: TriviaRound, *, revealed: bool = False) -> discord.ui.View:
@@ -188,15 +193,14 @@ class TriviaCog(commands.Cog, name="Trivia"):
             # reply to the callback (which carries the message id) reaches us.
             await self.arm_round(trivia_round)
             try:
-                response = await interaction.response.send_message(
+                message_id = await reply(
+                    interaction,
                     embed=self.question_embed(trivia_round, interaction.locale),
                     view=round_view(trivia_round),
-                    allowed_mentions=NO_MENTIONS,
                 )
             except BaseException:
                 await self.close_round(trivia_round.round_id)
                 raise
-            message_id = response.message_id
             if message_id is None:
                 message_id = (await interaction.original_response()).id
             await self.arm_round(trivia_round, message_id)
@@ -320,6 +324,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         if that may miss Discord's 3 s deadline, the click is deferred and the result follows.
         A failed write counts nothing and asks the member to click again.
         """
+        received = time.perf_counter()
         trivia_round = self.rounds.get(round_id)
         locale = interaction.locale
         if trivia_round is None:
@@ -344,6 +349,8 @@ class TriviaCog(commands.Cog, name="Trivia"):
         )
         in_flight = self._storing.setdefault(round_id, set())
         in_flight.add(storing)
+        metrics = self.bot.metrics
+        metrics.answers_pending.inc()
         try:
             try:
                 stored = await asyncio.wait_for(
@@ -351,7 +358,8 @@ class TriviaCog(commands.Cog, name="Trivia"):
                 )
             except TimeoutError:
                 try:
-                    await interaction.response.defer(ephemeral=True, thinking=True)
+                    # A no-op if the core's deadline guard deferred it already.
+                    await defer(interaction, ephemeral=True)
                 except discord.NotFound:
                     # Discord gave up on the click (the event reached us too late); its
                     # answer is still stored, but there is no one to tell.
@@ -363,6 +371,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             await send_ephemeral(interaction, t("trivia.answer_not_saved", locale))
             return
         finally:
+            metrics.answers_pending.dec()
             trivia_round.pending.discard(user.id)
             in_flight.discard(storing)
             if not in_flight and self._storing.get(round_id) is in_flight:
@@ -371,6 +380,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             # The database already holds this member's answer (another process, a restart).
             await send_ephemeral(interaction, t("trivia.already_answered", locale))
             return
+        metrics.answer_stored(time.perf_counter() - received)
         key = "trivia.correct" if stored.correct else "trivia.not_quite"
         await send_ephemeral(interaction, t(key, locale, letter=CHOICE_LABELS[choice]))
 
@@ -583,7 +593,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
             rows = await self.store.leaderboard_since(interaction.guild_id, since)
         title = t(f"trivia.leaderboard_{window.value}", locale)
         embed = fan_embed(title, self._leaderboard_text(rows, locale))
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await reply(interaction, embed=embed)
 
     @staticmethod
     def _leaderboard_text(rows: list[LeaderboardRow], locale: Any) -> str:
@@ -637,7 +647,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
                 value=self._category_text(lines, locale),
                 inline=False,
             )
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await reply(interaction, embed=embed)
 
     @staticmethod
     def _category_text(lines: list[CategoryLine], locale: Any) -> str:

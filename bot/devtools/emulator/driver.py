@@ -108,6 +108,23 @@ class InteractionResult:
         return self.type in (5, 6)
 
     @property
+    def response_delay(self) -> float | None:
+        """Seconds from the interaction to the bot's callback (None: no callback yet)."""
+        answered = self.interaction.response_at
+        return None if answered is None else answered - self.interaction.created_at
+
+    @property
+    def answer(self) -> Message | None:
+        """The message the user reads as the answer: the original response, unless the bot
+        deleted it (say, a public "thinking" replaced by an ephemeral error), then the first
+        followup since."""
+        original = self.interaction.original
+        if original is not None and not original.deleted and not original.loading:
+            return original
+        followups = [m for m in self.interaction.followups if not m.deleted]
+        return followups[0] if followups else None
+
+    @property
     def message(self) -> Message | None:
         return self.interaction.original
 
@@ -360,7 +377,10 @@ class Driver:
 
             def completed() -> bool:
                 original = interaction.original
-                return original is not None and not original.loading
+                if original is None:
+                    return False
+                # The bot may remove "thinking" and answer with a followup instead.
+                return not original.loading or (original.deleted and bool(interaction.followups))
 
             try:
                 await self._feed.wait_for(completed, timeout)

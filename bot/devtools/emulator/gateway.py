@@ -216,6 +216,9 @@ class Gateway:
         self.resume_count = 0
         self._live: set[Connection] = set()
         self._online = asyncio.Event()
+        # Cleared: new connections hang before the handshake, as behind a network outage.
+        self._accepting = asyncio.Event()
+        self._accepting.set()
 
     @property
     def application_flags(self) -> int:
@@ -238,7 +241,18 @@ class Gateway:
 
     # -- connection handling ---------------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    def hold_connections(self) -> None:
+        """Make new connections wait before their handshake until `accept_connections`."""
+        self._accepting.clear()
+
+    def accept_connections(self) -> None:
+        self._accepting.set()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if not self._accepting.is_set():
+            await self._accepting.wait()
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=503)  # the client gave up meanwhile
         # The client already negotiates permessage-deflate; compressing twice buys nothing.
         ws = web.WebSocketResponse(compress=False, max_msg_size=0, timeout=2.0)
         await ws.prepare(request)

@@ -759,7 +759,8 @@ class RestApi:
     async def webhook_execute(self, call: Call) -> Reply:
         rec = self._webhook_interaction(call)
         payload = call.json or {}
-        if rec.original is not None and rec.original.loading and rec.response_type == 5:
+        deferred = rec.original is not None and rec.original.loading and rec.response_type == 5
+        if deferred and not rec.original.deleted:  # type: ignore[union-attr]
             fields = self._message_fields(payload, call.files, creating=True, existing=None)
             message = self._complete_deferred(rec, fields)
         else:

@@ -99,6 +99,7 @@ class Emulator(Driver):
     async def stop(self) -> None:
         """Release holds, close gateway connections, stop the server."""
         self.faults.release_all()
+        self.gateway.accept_connections()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -281,11 +282,23 @@ class Emulator(Driver):
                 f"the bot did not connect to the gateway within {timeout}s"
             ) from None
 
-    async def drop_gateway(self, code: int = CLOSE_UNKNOWN_ERROR) -> None:
-        """Close the bot's gateway connection (default 4000, resumable); it should resume."""
+    async def drop_gateway(
+        self, code: int = CLOSE_UNKNOWN_ERROR, *, stay_down: bool = False
+    ) -> None:
+        """Close the bot's gateway connection (default 4000, resumable); it should resume.
+
+        With `stay_down`, its reconnection hangs (as in a network outage) until
+        `restore_gateway()`.
+        """
         if self.gateway.session is None:
             raise DriverError("no gateway session to drop")
+        if stay_down:
+            self.gateway.hold_connections()
         await self.gateway.drop(code)
+
+    def restore_gateway(self) -> None:
+        """End the outage of `drop_gateway(stay_down=True)`: the bot's reconnection goes on."""
+        self.gateway.accept_connections()
 
     def send_reconnect(self) -> None:
         """Op 7 Reconnect: the client closes and resumes on its own."""

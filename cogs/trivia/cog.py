@@ -18,7 +18,8 @@ from discord.ext import commands
 
 from bot.checks import cog_enabled
 from bot.choices import matching_choices
-from bot.deadline import reply
+from bot.clock import Clock, SystemClock
+from bot.deadline import defer, reply
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import Busy, NotFound, answer_error, send_ephemeral
 from bot.i18n import t
@@ -26,9 +27,11 @@ from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.sources import source_links
 from bot.text import as_text
+from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
 from cogs.trivia.game import (
     CHOICE_LABELS,
     AlreadyAnsweredError,
+    AnswerPendingError,
     LeaderboardWindow,
     RoundClosedError,
     TriviaRound,
@@ -38,10 +41,12 @@ from cogs.trivia.game import (
 )
 from cogs.trivia.schema import DIFFICULTIES, Question, load_shipped_packs
 from cogs.trivia.store import (
+    AnswerToStore,
     CategoryLine,
     LeaderboardRow,
     QuestionFilter,
     RoundAlreadyOpenError,
+    StoredAnswer,
     StoredRound,
     TriviaStore,
 )
@@ -52,6 +57,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINNERS_SHOWN = 15
+# How old (s) a click may get while its answer is being committed before it is deferred:
+# Discord fails one not answered within 3 s of its creation.
+ANSWER_DEFER_AFTER = 2.0
 # /trivia stats: one line per category, most answered first; the rest are summed up.
 CATEGORIES_SHOWN = 12
 # A reveal that failed for a passing reason is tried again after 1, 2, 4, ... s, at most
@@ -161,6 +169,13 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self._revealing: set[int] = set()  # rounds whose reveal is being edited in
         # Injected so tests retry a failed reveal without waiting.
         self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+        self.answers = AnswerWriter(self.store)
+        # Round id -> its answers being stored; a round is revealed once they are settled.
+        self._storing: dict[int, set[asyncio.Future[StoredAnswer | None]]] = {}
+        # A click whose answer isn't stored when it is this old is deferred (Discord allows
+        # 3 s). Its age is real time, whatever clock the game runs on.
+        self.answer_defer_after = ANSWER_DEFER_AFTER
+        self.deadline_clock: Clock = SystemClock()
 
     async def cog_load(self) -> None:
         self.builtin = load_shipped_packs()
@@ -174,6 +189,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self.bot.scheduler.unregister_kind("trivia")
         for task in self._closers.values():
             task.cancel()
+        await self.answers.close()
 
     # --- /trivia play --------------------------------------------------------------------
 
@@ -403,35 +419,90 @@ class TriviaCog(commands.Cog, name="Trivia"):
     async def handle_answer(
         self, interaction: discord.Interaction, round_id: int, choice: int
     ) -> None:
+        """Store the click's answer, then tell the member whether it was right.
+
+        The result is sent only once the answer is committed (with the others of its batch);
+        if that may miss Discord's 3 s deadline, the click is deferred and the result follows.
+        A failed write counts nothing and asks the member to click again.
+        """
         received = time.perf_counter()
         trivia_round = self.rounds.get(round_id)
+        locale = interaction.locale
         if trivia_round is None:
-            await send_ephemeral(interaction, t("trivia.round_over", interaction.locale))
+            await send_ephemeral(interaction, t("trivia.round_over", locale))
             return
         user = interaction.user
         now = self.bot.clock.now()
         try:
-            right = trivia_round.answer(user.id, choice, user.display_name, now)
+            trivia_round.check_answer(user.id, choice, now)
         except AlreadyAnsweredError:
-            await send_ephemeral(interaction, t("trivia.already_answered", interaction.locale))
+            await send_ephemeral(interaction, t("trivia.already_answered", locale))
+            return
+        except AnswerPendingError:
+            await send_ephemeral(interaction, t("trivia.answer_pending", locale))
             return
         except RoundClosedError:
             # Its time is up; the reveal may still be on its way (retried after a failure).
-            await send_ephemeral(interaction, t("trivia.times_up", interaction.locale))
+            await send_ephemeral(interaction, t("trivia.times_up", locale))
             return
-        key = "trivia.correct" if right else "trivia.not_quite"
-        # Answer first: the member sees the result at once; storing it follows.
-        await send_ephemeral(
-            interaction,
-            t(key, interaction.locale, letter=CHOICE_LABELS[choice]),
+        trivia_round.pending.add(user.id)
+        storing = asyncio.ensure_future(
+            self._store_and_count(trivia_round, user.id, user.display_name, choice, now)
         )
+        in_flight = self._storing.setdefault(round_id, set())
+        in_flight.add(storing)
         metrics = self.bot.metrics
         metrics.answers_pending.inc()
         try:
-            await self.store.record_answer(trivia_round, user.id, user.display_name, choice, now)
+            try:
+                stored = await asyncio.wait_for(
+                    asyncio.shield(storing), timeout=self._time_to_defer(interaction)
+                )
+            except TimeoutError:
+                try:
+                    # A no-op if the core's deadline guard deferred it already.
+                    await defer(interaction, ephemeral=True)
+                except discord.NotFound:
+                    # Discord gave up on the click (the event reached us too late); its
+                    # answer is still stored, but there is no one to tell.
+                    log.warning("trivia round %s: a click expired before its answer", round_id)
+                    await storing
+                    return
+                stored = await storing
+        except AnswerNotStoredError:
+            await send_ephemeral(interaction, t("trivia.answer_not_saved", locale))
+            return
         finally:
             metrics.answers_pending.dec()
+            trivia_round.pending.discard(user.id)
+            in_flight.discard(storing)
+            if not in_flight and self._storing.get(round_id) is in_flight:
+                del self._storing[round_id]
+        if stored is None:
+            # The database already holds this member's answer (another process, a restart).
+            await send_ephemeral(interaction, t("trivia.already_answered", locale))
+            return
         metrics.answer_stored(time.perf_counter() - received)
+        key = "trivia.correct" if stored.correct else "trivia.not_quite"
+        await send_ephemeral(interaction, t(key, locale, letter=CHOICE_LABELS[choice]))
+
+    def _time_to_defer(self, interaction: discord.Interaction) -> float:
+        """Seconds to wait for the commit before deferring the click.
+
+        Discord's 3 s run from the interaction's creation (its snowflake), not from when the
+        event reached us, so an event that came late (a busy gateway) leaves less time.
+        """
+        age = (self.deadline_clock.now() - interaction.created_at).total_seconds()
+        return max(0.0, self.answer_defer_after - max(0.0, age))
+
+    async def _store_and_count(
+        self, trivia_round: TriviaRound, user_id: int, name: str, choice: int, now: datetime
+    ) -> StoredAnswer | None:
+        """Store one answer (in the next batch) and, once it is committed, count it."""
+        stored = await self.answers.submit(AnswerToStore(trivia_round, user_id, name, choice, now))
+        if stored is not None:
+            trivia_round.record(user_id, choice, name)
+        return stored
 
     # --- closing and revealing -----------------------------------------------------------
 
@@ -467,6 +538,10 @@ class TriviaCog(commands.Cog, name="Trivia"):
             del self._closers[round_id]
             task.cancel()
         try:
+            storing = self._storing.get(round_id)
+            if storing:
+                # Clicks taken before the close are stored (or refused) before the reveal counts.
+                await asyncio.wait(set(storing))
             if trivia_round.message_id is not None:
                 await self._reveal(trivia_round)
             await self.store.close_round(round_id)

@@ -26,6 +26,10 @@ class RoundClosedError(Exception):
     """The round's time is up; no more answers."""
 
 
+class AnswerPendingError(Exception):
+    """This member's first answer to the round is still being stored."""
+
+
 def points_for(correct: bool, streak_before: int) -> int:
     """10 for a right answer, plus 2 for each right answer in a row before it (at most +10)."""
     if not correct:
@@ -79,6 +83,7 @@ class TriviaRound:
     names: dict[int, str] = field(default_factory=dict)
     closed: bool = False
     footer_mark: str | None = None  # a scheduled post's mark, kept through the reveal
+    pending: set[int] = field(default_factory=set)  # members whose answer is being stored
 
     @classmethod
     def deal(
@@ -107,15 +112,30 @@ class TriviaRound:
 
         Raises `RoundClosedError` after the timeout and `AlreadyAnsweredError` on a second try.
         """
+        right = self.check_answer(user_id, choice, now)
+        self.record(user_id, choice, name)
+        return right
+
+    def check_answer(self, user_id: int, choice: int, now: datetime) -> bool:
+        """Whether the answer would be right, if the member may still give it.
+
+        Raises `RoundClosedError` after the timeout, `AlreadyAnsweredError` when the member's
+        answer is recorded, `AnswerPendingError` while their first one is being stored.
+        """
         if self.closed or now >= self.closes_at:
             raise RoundClosedError
         if user_id in self.answers:
             raise AlreadyAnsweredError
+        if user_id in self.pending:
+            raise AnswerPendingError
         if not 0 <= choice < len(self.choices):
             raise ValueError(f"no choice {choice}")
+        return choice == self.correct_index
+
+    def record(self, user_id: int, choice: int, name: str) -> None:
+        """Count a stored answer (only stored ones count: the reveal must match the database)."""
         self.answers[user_id] = choice
         self.names[user_id] = name
-        return choice == self.correct_index
 
     def tally(self) -> list[int]:
         counts = [0] * len(self.choices)

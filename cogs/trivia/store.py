@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot.clock import from_db, to_db
 from bot.content import normalised
 from bot.database import Database, Transaction
-from cogs.trivia.game import ScoreLine, TriviaRound
+from cogs.trivia.game import AlreadyAnsweredError, ScoreLine, TriviaRound
 from cogs.trivia.schema import Question, split_already_here
 
 
@@ -165,6 +167,35 @@ def _stored_round(row: Any) -> StoredRound:
         bool(row["closed"]),
         row["run_mark"],
     )
+
+
+@dataclass(frozen=True)
+class AnswerToStore:
+    """One member's click, waiting to be stored."""
+
+    trivia_round: TriviaRound
+    user_id: int
+    name: str
+    choice: int
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """What a stored answer earned: right or not, the member's totals after it, its points."""
+
+    correct: bool
+    totals: ScoreLine
+    points: int
+
+
+# Rows per `IN (...)` list, well under SQLite's limit on bound parameters.
+_IN_CHUNK = 500
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
 
 
 class TriviaStore:
@@ -356,49 +387,30 @@ class TriviaStore:
         choice: int,
         answered_at: datetime,
     ) -> tuple[ScoreLine, int]:
-        """Store one answer and update the member's totals; returns the totals and points."""
-        correct = choice == trivia_round.correct_index
-        async with self._db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT answered, correct, points, streak, best_streak FROM trivia_scores "
-                "WHERE guild_id = ? AND user_id = ?",
-                (trivia_round.guild_id, user_id),
-            )
-            before = ScoreLine(*row) if row else ScoreLine()
-            after, points = before.after(correct)
-            await tx.execute(
-                "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, "
-                "points, answered_at, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    trivia_round.round_id,
-                    trivia_round.guild_id,
-                    user_id,
-                    choice,
-                    int(correct),
-                    points,
-                    to_db(answered_at),
-                    trivia_round.question.category,
-                ),
-            )
-            await tx.execute(
-                "INSERT INTO trivia_scores (guild_id, user_id, display_name, answered, correct, "
-                "points, streak, best_streak) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
-                "display_name = excluded.display_name, answered = excluded.answered, "
-                "correct = excluded.correct, points = excluded.points, "
-                "streak = excluded.streak, best_streak = excluded.best_streak",
-                (
-                    trivia_round.guild_id,
-                    user_id,
-                    name,
-                    after.answered,
-                    after.correct,
-                    after.points,
-                    after.streak,
-                    after.best_streak,
-                ),
-            )
-        return after, points
+        """Store one answer and update the member's totals; returns the totals and points.
+
+        Raises `AlreadyAnsweredError` when the member has an answer in this round already.
+        """
+        (stored,) = await self.record_answers(
+            [AnswerToStore(trivia_round, user_id, name, choice, answered_at)]
+        )
+        if stored is None:
+            raise AlreadyAnsweredError
+        return stored.totals, stored.points
+
+    async def record_answers(self, answers: Sequence[AnswerToStore]) -> list[StoredAnswer | None]:
+        """Store a batch of answers and the members' totals in ONE transaction.
+
+        Returns, in order, what each answer earned, or None for an answer the database
+        already had (the primary key allows one per member and round; a repeat within the
+        batch counts once). All or nothing: if the transaction fails, nothing is stored and
+        the error (sqlite3.OperationalError "database is locked", a full disk, ...) is raised.
+        The whole batch is one trip to the database thread, so a burst costs one wait on the
+        event loop per batch, not one per statement.
+        """
+        if not answers:
+            return []
+        return await self._db.run_in_transaction(partial(_record_answers, list(answers)))
 
     async def score(self, guild_id: int, user_id: int) -> ScoreLine | None:
         row = await self._db.fetchone(
@@ -535,6 +547,91 @@ class TriviaStore:
             "SELECT COUNT(*) FROM trivia_questions WHERE guild_id = ?", (guild_id,)
         )
         return int(row[0]) if row else 0
+
+
+def _record_answers(
+    answers: list[AnswerToStore], conn: sqlite3.Connection
+) -> list[StoredAnswer | None]:
+    """`TriviaStore.record_answers`'s work, run in the database thread inside its transaction."""
+    results: list[StoredAnswer | None] = [None] * len(answers)
+    taken: set[tuple[int, int]] = set()
+    for round_id in {answer.trivia_round.round_id for answer in answers}:
+        users = sorted({a.user_id for a in answers if a.trivia_round.round_id == round_id})
+        for chunk in _chunks(users):
+            rows = conn.execute(
+                "SELECT user_id FROM trivia_answers WHERE round_id = ? AND user_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                (round_id, *chunk),
+            )
+            taken |= {(round_id, row[0]) for row in rows}
+    totals: dict[tuple[int, int], ScoreLine] = {}
+    for guild_id in {answer.trivia_round.guild_id for answer in answers}:
+        users = sorted({a.user_id for a in answers if a.trivia_round.guild_id == guild_id})
+        for chunk in _chunks(users):
+            rows = conn.execute(
+                "SELECT user_id, answered, correct, points, streak, best_streak "
+                "FROM trivia_scores WHERE guild_id = ? AND user_id IN "
+                f"({', '.join('?' * len(chunk))})",
+                (guild_id, *chunk),
+            )
+            for row in rows:
+                totals[(guild_id, row[0])] = ScoreLine(*tuple(row)[1:])
+    answer_rows: list[tuple[Any, ...]] = []
+    names: dict[tuple[int, int], str] = {}
+    for index, answer in enumerate(answers):
+        trivia_round = answer.trivia_round
+        if (trivia_round.round_id, answer.user_id) in taken:
+            continue
+        taken.add((trivia_round.round_id, answer.user_id))
+        member = (trivia_round.guild_id, answer.user_id)
+        correct = answer.choice == trivia_round.correct_index
+        after, points = totals.get(member, ScoreLine()).after(correct)
+        totals[member] = after
+        names[member] = answer.name
+        results[index] = StoredAnswer(correct, after, points)
+        answer_rows.append(
+            (
+                trivia_round.round_id,
+                trivia_round.guild_id,
+                answer.user_id,
+                answer.choice,
+                int(correct),
+                points,
+                to_db(answer.answered_at),
+                trivia_round.question.category,
+            )
+        )
+    if not answer_rows:
+        return results
+    # The primary key still guards the rule: a row that slipped past the check above fails
+    # the whole batch rather than storing a second answer.
+    conn.executemany(
+        "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, points, "
+        "answered_at, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        answer_rows,
+    )
+    conn.executemany(
+        "INSERT INTO trivia_scores (guild_id, user_id, display_name, answered, correct, "
+        "points, streak, best_streak) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+        "display_name = excluded.display_name, answered = excluded.answered, "
+        "correct = excluded.correct, points = excluded.points, "
+        "streak = excluded.streak, best_streak = excluded.best_streak",
+        [
+            (
+                guild_id,
+                user_id,
+                name,
+                totals[(guild_id, user_id)].answered,
+                totals[(guild_id, user_id)].correct,
+                totals[(guild_id, user_id)].points,
+                totals[(guild_id, user_id)].streak,
+                totals[(guild_id, user_id)].best_streak,
+            )
+            for (guild_id, user_id), name in names.items()
+        ],
+    )
+    return results
 
 
 # --- erasers for bot.member_data (/privacy forget, servers the bot left) ------------------

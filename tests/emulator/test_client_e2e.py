@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import discord
 import pytest
@@ -20,6 +22,7 @@ from bot.devtools.emulator import (
     DriverError,
     Emulator,
     InteractionTimeout,
+    add_fans,
     eventually,
     permissions,
     running_client,
@@ -377,6 +380,41 @@ async def test_button_click_edits_message(emu: Emulator, bot: TinyBot, world: De
     assert (await question.wait_edit()).content == "army answered A"
     with pytest.raises(DriverError, match="no component"):
         await emu.click(question.message, "answer:a", world.army)
+
+
+async def test_a_burst_of_clicks_dispatched_without_waiting(
+    emu: Emulator, bot: TinyBot, world: DemoWorld
+) -> None:
+    fans = add_fans(world, 200)
+    assert len({fan.user.name for fan in fans}) == 200
+    assert add_fans(world, 1)[0].user.name == "fan0200"  # numbering goes on
+    question = await emu.slash(world.guild, world.trivia, world.uaena, "trivia play")
+    clicks = [emu.dispatch_click(question.message, "answer:b", fan) for fan in fans]
+    assert all(click.response_type is None for click in clicks)  # nothing waited for
+
+    await eventually(lambda: all(click.response_type == 4 for click in clicks), timeout=20)
+    assert all(click.original.content == "not quite" for click in clicks)
+    assert all(click.response_at is not None and not click.late_callback for click in clicks)
+
+
+def listen_queue(port: str) -> tuple[int, int] | None:
+    """The listening socket's backlog (ss shows it as Send-Q) and the kernel's cap."""
+    listing = subprocess.run(
+        ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=False
+    )
+    if listing.returncode != 0 or not listing.stdout.strip():
+        return None
+    somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    return int(listing.stdout.split()[2]), somaxconn
+
+
+async def test_the_listen_backlog_takes_a_burst_of_connections(emu: Emulator) -> None:
+    """aiohttp's default backlog (128) dropped connections of a 2,000-click burst."""
+    queue = listen_queue(emu.base_url.rsplit(":", 1)[1])
+    if queue is None:
+        pytest.skip("no `ss` to read the listen queue's size")
+    backlog, somaxconn = queue
+    assert backlog == min(emu.listen_backlog, somaxconn) > 128
 
 
 async def test_autocomplete(emu: Emulator, bot: TinyBot, world: DemoWorld) -> None:

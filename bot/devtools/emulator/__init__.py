@@ -17,7 +17,7 @@ A bot in another process connects the same way once `use_api_base(emu.base_url)`
 from __future__ import annotations
 
 from . import permissions
-from .demo import DemoWorld, demo_world
+from .demo import DemoWorld, add_fans, demo_world
 from .driver import InteractionResult
 from .errors import ApiError, DriverError, InteractionTimeout
 from .faults import FaultRule, Hold, RecordedRequest, RequestRecord
@@ -57,6 +57,7 @@ __all__ = [
     "RequestRecord",
     "Role",
     "User",
+    "add_fans",
     "demo_world",
     "eventually",
     "permissions",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import permissions as perms
-from .state import Channel, Guild, Role, User
+from .state import Channel, Guild, Member, Role, User
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -43,3 +43,16 @@ def demo_world(emu: Emulator) -> DemoWorld:
     guild.add_member(army)
     guild.add_member(mod, roles=[mods])
     return DemoWorld(guild, general, trivia, announcements, mods, uaena, army, mod, owner)
+
+
+def add_fans(world: DemoWorld, count: int, *, prefix: str = "fan") -> list[Member]:
+    """`count` more plain members of the demo guild (`fan0000`, `fan0001`, ...), for bursts.
+
+    Cheap enough for thousands: one user and one member each, nothing else.
+    """
+    emu_world = world.guild.world
+    start = sum(1 for user in emu_world.users.values() if user.name.startswith(prefix))
+    return [
+        world.guild.add_member(emu_world.add_user(f"{prefix}{index:04d}"))
+        for index in range(start, start + count)
+    ]

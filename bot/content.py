@@ -18,6 +18,7 @@ from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _URL = re.compile(r"^https?://\S+$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ def parse_document(text: str, fmt: str, source: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ContentError(
             source, [Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
+        ) from exc
+    except (RecursionError, ValueError) as exc:
+        # Python's own limits: nesting past its recursion depth, integers past 4,300 digits.
+        raise ContentError(
+            source, [Problem("file", "nested too deeply, or a number too long, to read")]
         ) from exc
     raise ContentError(source, [Problem("file", f"unknown format {fmt!r}: use .toml or .json")])
 
@@ -169,6 +175,10 @@ def validate_records(
                 continue
             if isinstance(value, str):
                 value = value.strip()
+                if _SURROGATE.search(value):
+                    # JSON's "\ud800" escape: no UTF-8 can hold it, so neither can the database.
+                    problems.append(Problem(where, "holds a broken character (a lone surrogate)"))
+                    continue
                 if len(value) > field.max_length:
                     problems.append(
                         Problem(where, f"is {len(value)} characters; at most {field.max_length}")

@@ -36,6 +36,8 @@ KEYS = (
     "source",
 )
 ANSWER_KEYS = ("correct", "wrong1", "wrong2", "wrong3")
+LIMITS = {"question": QUESTION_MAX, "explanation": EXPLANATION_MAX, "category": CATEGORY_MAX}
+LIMITS |= dict.fromkeys(ANSWER_KEYS, ANSWER_MAX)
 URL = re.compile(r"^https?://\S+$")
 
 # Any character a file can hold, lone surrogates included (JSON's "\ud800" gives one).
@@ -50,7 +52,7 @@ texts = st.one_of(
     st.text(st.one_of(any_char, korean), max_size=90),
     hostile_texts,
     # At and around each limit.
-    st.integers(0, 3).flatmap(
+    st.integers(0, 8).flatmap(
         lambda n: st.sampled_from([ANSWER_MAX, QUESTION_MAX, EXPLANATION_MAX, 500]).map(
             lambda limit: "가" * (limit - 1 + n)
         )
@@ -80,9 +82,8 @@ def valid_records(draw: st.DrawFn) -> dict[str, Any]:
         **dict(zip(ANSWER_KEYS, answers, strict=True)),
     }
     if draw(st.booleans()):
-        record["category"] = draw(
-            st.from_regex(r"[A-Za-z0-9가-힣][A-Za-z0-9 가-힣-]{0,30}", fullmatch=True)
-        )
+        first = draw(st.sampled_from("aZ9가"))
+        record["category"] = first + draw(st.text(st.sampled_from("bY0힣 -"), max_size=31))
     if draw(st.booleans()):
         record["difficulty"] = draw(st.sampled_from((*DIFFICULTIES, "Easy", "HARD")))
     if draw(st.booleans()):
@@ -198,10 +199,18 @@ def test_any_document_gives_rule_keeping_questions_or_placed_problems(
     validate(document, require_source=require_source)
 
 
-@given(valid_records(), st.sampled_from(KEYS), texts)
+@given(valid_records(), st.sampled_from(KEYS), texts, st.data())
 def test_any_text_in_one_field_is_taken_by_the_rules_or_refused_there(
-    record: dict[str, Any], key: str, text: str
+    record: dict[str, Any], key: str, text: str, data: st.DataObject
 ) -> None:
+    choice = data.draw(st.integers(0, 2))
+    if choice == 1 and key in LIMITS:
+        # Around this field's own limit.
+        text = "가" * (LIMITS[key] + data.draw(st.integers(-2, 8)))
+    elif choice == 2:
+        # Another field's text, perhaps in other case: two answers alike.
+        other = data.draw(st.sampled_from(sorted(record)))
+        text = data.draw(st.sampled_from([record[other], record[other].upper()]))
     record[key] = text
     questions = outcome(
         lambda: parse_questions({"questions": [record]}, "pack.json", require_source=False)

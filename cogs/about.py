@@ -38,6 +38,11 @@ FACT_FIELDS = [
 ]
 RELEASE_KEYS = ("title", "artist", "artist_ko", "summary", "summary_ko", "source")
 FIELD_VALUE_MAX = 1024
+# Discord's limits for the one /about embed; `check_fits` holds the release file to them.
+EMBED_TOTAL_MAX = 6000
+FIELDS_MAX = 25
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
 FEATURES = ("trivia", "symbol", "quote", "countdown", "privacy", "config", "schedule")
 
 
@@ -83,7 +88,7 @@ def load_release(path: Path = DATA_DIR / "release.toml") -> Release:
     problems += credit_problems + fact_problems
     if problems:
         raise ContentError(str(path), problems)
-    return Release(
+    release = Release(
         title=head["title"],
         artist=head["artist"],
         artist_ko=head["artist_ko"],
@@ -95,6 +100,32 @@ def load_release(path: Path = DATA_DIR / "release.toml") -> Release:
         ],
         facts=[Fact(f["text"], f["text_ko"], f["source"]) for f in facts],
     )
+    check_fits(release, str(path))
+    return release
+
+
+def check_fits(release: Release, source: str) -> None:
+    """Refuse (`ContentError`) a release whose /about would not fit one embed in English or
+    Korean: the file sets no count of credits or facts, Discord sets 6,000 characters."""
+    problems = []
+    for language in ("en", "ko"):
+        embed = about_embed(release, language)
+        if (
+            len(embed) > EMBED_TOTAL_MAX
+            or len(embed.fields) > FIELDS_MAX
+            or len(embed.title or "") > TITLE_MAX
+            or len(embed.description or "") > DESCRIPTION_MAX
+        ):
+            problems.append(
+                Problem(
+                    f"/about ({language})",
+                    f"is {len(embed)} characters in {len(embed.fields)} fields; "
+                    f"at most {EMBED_TOTAL_MAX:,} fit, in {FIELDS_MAX} fields "
+                    f"(title {TITLE_MAX}, summary and its links {DESCRIPTION_MAX:,})",
+                )
+            )
+    if problems:
+        raise ContentError(source, problems)
 
 
 class AboutCog(commands.Cog, name="About"):

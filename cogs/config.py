@@ -219,6 +219,11 @@ class ConfigCog(commands.Cog, name="Config"):
     ) -> None:
         if role is not None and role.is_default():
             raise InvalidInput("config.everyone_role")
+        # discord.py builds a role of another server as if it were this one's: check it is.
+        if role is not None and (
+            interaction.guild is None or interaction.guild.get_role(role.id) is None
+        ):
+            raise InvalidInput("errors.foreign_role")
         await self._update(interaction, mod_role_id=role.id if role else None)
         if role is None:
             await self._done(interaction, "config.modrole_cleared")

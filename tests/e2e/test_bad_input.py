@@ -100,6 +100,17 @@ async def test_a_channel_of_another_server_is_refused_by_name(emu, world: DemoWo
     assert await count(bot, "announcements") == 0
 
 
+async def test_a_role_of_another_server_is_refused_by_name(emu, world: DemoWorld, bot):
+    other = emu.add_guild("Another server", world.owner)
+    foreign = other.add_role("Elsewhere mods")
+    await eventually(lambda: bot.get_guild(int(other.id)))
+
+    result = await emu.slash(world.guild, "general", "mod", "config modrole", {"role": foreign})
+    assert "isn't one of this server's roles" in refused_without_apology(result)
+    settings = await bot.guild_settings.get(int(world.guild.id))
+    assert settings.mod_role_id is None
+
+
 async def test_invisible_text_counts_as_empty_and_as_the_same(emu, world: DemoWorld, bot):
     blank = {**QUESTION, "question": "\u200b\u200b\u200b"}
     result = await emu.slash(world.guild, "general", "mod", "trivia-admin add", blank)

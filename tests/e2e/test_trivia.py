@@ -51,7 +51,22 @@ async def test_a_round_from_question_to_reveal(emu: Emulator, world: DemoWorld, 
     assert "UAENA" in text  # who was right, by display name
     assert "ARMY" not in text.split("Right answers")[1].split("Choices")[0]
     assert "Choices (2 answers)" in text
-    assert "✓" in text  # the bar chart marks the right answer
+    # The bar chart: one vote each on the right answer (ticked, wherever it was dealt) and
+    # on the wrong one, none elsewhere.
+    letters = "ABCD"
+    chart = {line[0]: line for line in text.splitlines() if line[:2] in ("A ", "B ", "C ", "D ")}
+    right_letter = letters[trivia_round.correct_index]
+    wrong_letter = letters[(trivia_round.correct_index + 1) % 4]
+    assert chart == {
+        letter: (
+            f"{letter} █████░░░░░ 1 ✓"
+            if letter == right_letter
+            else f"{letter} █████░░░░░ 1"
+            if letter == wrong_letter
+            else f"{letter} ░░░░░░░░░░ 0"
+        )
+        for letter in letters
+    }
     # The source is a link labelled with its site, not a bare address.
     source = text.split("Source")[1]
     assert "](https://" in source

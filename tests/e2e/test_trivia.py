@@ -107,3 +107,50 @@ async def test_category_choice_autocomplete_and_unknown(emu, world: DemoWorld, b
 
     picked = await emu.slash(world.guild, "trivia", "uaena", "trivia play", {"category": "service"})
     assert "Category: service" in picked.message.text()
+
+
+async def test_questions_repeat_only_after_all_were_asked_and_then_start_afresh(
+    emu: Emulator, world: DemoWorld, bot
+):
+    for n in range(3):
+        added = await emu.slash(
+            world.guild,
+            "general",
+            "mod",
+            "trivia-admin add",
+            {
+                "question": f"Our question {n}?",
+                "correct": "yes",
+                "wrong1": "no",
+                "wrong2": "maybe",
+                "wrong3": "later",
+                "category": "ours",
+            },
+        )
+        assert "Added question" in added.content
+    cog = bot.get_cog("Trivia")
+
+    async def play() -> str:
+        started = await emu.slash(
+            world.guild, "trivia", "uaena", "trivia play", {"category": "ours"}
+        )
+        assert not started.ephemeral, started.content
+        await eventually(lambda: cog.rounds)
+        [trivia_round] = list(cog.rounds.values())
+        await cog.close_round(trivia_round.round_id)
+        return trivia_round.question.key
+
+    async def asked() -> set[str]:
+        rows = await bot.database.fetchall("SELECT question_key FROM trivia_asked")
+        return {row["question_key"] for row in rows}
+
+    first_cycle = [await play() for _ in range(3)]
+    assert len(set(first_cycle)) == 3  # no repeat while some were not asked
+    assert await asked() == set(first_cycle)
+    # All were asked: the next round starts the list afresh, and so the two after it
+    # are the other two questions, not repeats.
+    second_cycle = [await play()]
+    assert await asked() == set(second_cycle)
+    second_cycle += [await play() for _ in range(2)]
+    assert len(set(second_cycle)) == 3
+    assert await asked() == set(second_cycle)

@@ -154,3 +154,20 @@ async def test_questions_repeat_only_after_all_were_asked_and_then_start_afresh(
     second_cycle += [await play() for _ in range(2)]
     assert len(set(second_cycle)) == 3
     assert await asked() == set(second_cycle)
+
+
+async def test_every_button_a_included_takes_an_answer(emu: Emulator, world: DemoWorld, bot):
+    started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
+    cog = bot.get_cog("Trivia")
+    await eventually(lambda: cog.rounds)
+    [trivia_round] = list(cog.rounds.values())
+    members = ["uaena", "army", "mod", "owner"]
+    for choice, (member, button) in enumerate(zip(members, started.message.buttons(), strict=True)):
+        answered = await emu.click(started.message, button["custom_id"], member)
+        assert answered.ephemeral
+        right = choice == trivia_round.correct_index
+        assert ("Correct" if right else "Not quite") in answered.content, (choice, answered.content)
+    rows = await bot.database.fetchall("SELECT choice, correct FROM trivia_answers ORDER BY choice")
+    assert [tuple(row) for row in rows] == [
+        (choice, int(choice == trivia_round.correct_index)) for choice in range(4)
+    ]

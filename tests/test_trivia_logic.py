@@ -72,9 +72,43 @@ def test_shuffle_moves_the_right_answer():
 
 
 def test_bar_chart_marks_the_right_answer():
-    chart = bar_chart([3, 1, 0, 0], correct_index=0, width=4)
-    assert chart.splitlines()[0] == "A ███░ 3 ✓"
-    assert chart.splitlines()[2] == "C ░░░░ 0"
+    # The right answer is C, not the first line: a tick stuck on A must fail.
+    chart = bar_chart([3, 1, 0, 0], correct_index=2, width=4)
+    assert chart.splitlines() == [
+        "A ███░ 3",
+        "B █░░░ 1",
+        "C ░░░░ 0 ✓",
+        "D ░░░░ 0",
+    ]
+
+
+def seed_with_right_answer_at(index: int) -> int:
+    return next(
+        seed
+        for seed in range(100)
+        if TriviaRound.deal(1, 1, 1, make_question(1), NOW, random.Random(seed)).correct_index
+        == index
+    )
+
+
+@pytest.mark.parametrize("right_at", [0, 1, 3])
+def test_choice_a_is_an_answer_like_any_other(right_at):
+    closes = NOW + timedelta(seconds=20)
+    r = TriviaRound.deal(
+        1, 1, 1, make_question(1), closes, random.Random(seed_with_right_answer_at(right_at))
+    )
+    assert r.correct_index == right_at
+    assert r.answer(100, 0, "a", NOW) is (right_at == 0)
+    assert r.answer(101, 3, "b", NOW) is (right_at == 3)
+    assert r.tally() == [1, 0, 0, 1]
+    assert r.winners() == [user for user, choice in ((100, 0), (101, 3)) if choice == right_at]
+
+
+def test_tally_sums_the_members_who_picked_each_choice():
+    r = TriviaRound.deal(1, 1, 1, make_question(1), NOW + timedelta(seconds=20), random.Random(3))
+    for user, choice in enumerate([0, 2, 2, 2, 0, 3], start=100):
+        r.answer(user, choice, f"m{user}", NOW)
+    assert r.tally() == [2, 0, 3, 1]
 
 
 def test_ties_share_a_rank_in_competition_ranking():

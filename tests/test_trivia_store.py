@@ -82,12 +82,22 @@ async def test_leaderboard_keeps_the_top_ten(db):
     assert [row.points for row in rows] == sorted((row.points for row in rows), reverse=True)
 
 
-async def test_weekly_leaderboard_uses_its_index(db):
-    plan = await db.fetchall(
-        "EXPLAIN QUERY PLAN SELECT user_id FROM trivia_answers "
-        "WHERE guild_id = 1 AND answered_at >= '2026'"
-    )
-    assert "trivia_answers_window" in " ".join(str(row[3]) for row in plan)
+async def test_weekly_leaderboard_uses_its_index(db, monkeypatch):
+    # The plan of the query the store really runs, with its real parameters.
+    queries = []
+    real_fetchall = db.fetchall
+
+    async def recording_fetchall(sql, params=()):
+        queries.append((sql, params))
+        return await real_fetchall(sql, params)
+
+    monkeypatch.setattr(db, "fetchall", recording_fetchall)
+    await TriviaStore(db).leaderboard_since(1, datetime(2026, 11, 23, tzinfo=UTC))
+    [(sql, params)] = queries
+    plan = await real_fetchall(f"EXPLAIN QUERY PLAN {sql}", params)
+    details = " ".join(str(row[3]) for row in plan)
+    assert "trivia_answers_window" in details
+    assert "SCAN a " not in details + " "
 
 
 async def test_category_lines_keep_the_category_each_answer_had(db):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator
-from tests.e2e.conftest import bot_messages
+from bot.client import FanBot
+from bot.config import Settings
+from bot.deadline import DEFER_AFTER
+from bot.devtools.emulator import DemoWorld, Emulator, eventually, running_client
+from tests.e2e.conftest import bot_messages, unguarded_payloads
 
 pytestmark = pytest.mark.asyncio
 
@@ -101,15 +104,62 @@ async def test_countdown_lists_every_event_and_one_in_detail(emu, world: DemoWor
     assert "no event `Nope`" in unknown.content
 
 
-async def test_user_text_never_pings(emu: Emulator, world: DemoWorld, bot):
-    await emu.slash(world.guild, "general", "uaena", "quote", {"search": "@everyone"})
-    await emu.slash(
-        world.guild, "general", "uaena", "symbol", {"name": f"<@&{world.mods.id}> @here"}
+# Text a member types that Discord would turn into pings if the bot let it.
+PINGS = "<@{user}> <@&{role}> @everyone"
+
+
+def callback_types(emu: Emulator) -> list[int]:
+    return [
+        record.json.get("type") for record in emu.request_log if record.path.endswith("/callback")
+    ]
+
+
+@pytest.mark.parametrize("deferred", [False, True], ids=["answered", "deferred"])
+async def test_user_text_never_pings(
+    emu: Emulator, world: DemoWorld, tmp_path, monkeypatch, deferred
+):
+    # Each message must guard itself: the client's default (tested below) is taken away.
+    client = FanBot(
+        Settings(token=emu.token, database_path=tmp_path / "bot.sqlite3", api_base=emu.base_url),
+        guild_ready_timeout=0.05,
+        defer_after=0 if deferred else DEFER_AFTER,
     )
+    client.allowed_mentions = None
+    typed = PINGS.format(role=world.mods.id, user=world.mod.id)
+    commands = [
+        ("quote", {"search": typed}),
+        ("symbol", {"name": typed}),
+        ("countdown", {"event": typed}),
+        ("trivia play", {"category": typed}),
+    ]
+    asked = 0
+    async with running_client(client, emu):
+        if deferred:
+            # Each command's first settings read waits for the guard's deferral, so every
+            # answer takes the deferred path (edit of the original, or a follow-up).
+            real_get = client.guild_settings.get
+
+            async def get_once_deferred(guild_id: int):
+                await eventually(lambda: callback_types(emu).count(5) >= asked)
+                return await real_get(guild_id)
+
+            monkeypatch.setattr(client.guild_settings, "get", get_once_deferred)
+        for command, options in commands:
+            asked += 1
+            await emu.slash(world.guild, "general", "uaena", command, options)
     sent = bot_messages(emu)
-    assert sent
+    # The typed text came back in each answer's content, where it would ping.
+    assert sum(typed in message.content for message in sent) == len(commands)
     for message in sent:
-        pings = message.pings()
-        assert not pings.everyone
-        assert not pings.users
-        assert not pings.roles
+        assert not message.pings().any, message.content
+    assert unguarded_payloads(emu) == []
+    assert callback_types(emu) == [5 if deferred else 4] * len(commands)
+
+
+async def test_the_clients_default_mentions_nobody(emu: Emulator, world: DemoWorld, bot):
+    # The second defence, for any send that forgets its own: a plain send with no
+    # allowed_mentions of its own pings nobody.
+    channel = bot.get_channel(int(world.guild.channel("general").id))
+    sent = await channel.send(PINGS.format(role=world.mods.id, user=world.mod.id))
+    message = emu.world.messages[str(sent.id)]
+    assert not message.pings().any

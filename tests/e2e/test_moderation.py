@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
+import discord
 import pytest
+from discord import app_commands
+from discord.ext import commands
 
+from bot.client import discover_cogs
 from bot.devtools.emulator import DemoWorld, DriverError, Emulator, permissions
 
 pytestmark = pytest.mark.asyncio
@@ -23,26 +28,113 @@ async def test_members_do_not_see_moderator_commands(emu, world: DemoWorld, bot)
         await emu.slash(world.guild, "general", "uaena", "config show")
 
 
-@pytest.mark.parametrize(
-    ("command", "options"),
-    [
-        ("config show", None),
-        ("config cog", {"name": "trivia", "enabled": False}),
-        ("config trivia-timeout", {"seconds": 30}),
-        ("trivia-admin remove", {"id": 1}),
-        ("countdown-admin add", {"name": "Mine", "date": "2030-01-01"}),
-        ("schedule list", None),
-    ],
-)
-async def test_non_moderators_are_refused_and_nothing_changes(
-    emu, world: DemoWorld, bot, command, options
-):
-    before = await bot.guild_settings.get(int(world.guild.id))
-    result = await as_member(emu, world, "uaena", command, options)
+def moderator_commands() -> list[str]:
+    """Every subcommand of every moderator root (Manage Server by default), as the cogs
+    declare them: a command added later is in this list without anyone adding it."""
+    names = []
+    for extension in discover_cogs():
+        module = importlib.import_module(extension)
+        for cog in vars(module).values():
+            if not (isinstance(cog, type) and issubclass(cog, commands.Cog)):
+                continue
+            for root in cog.__cog_app_commands__:
+                if isinstance(root, app_commands.Group) and root.default_permissions == (
+                    discord.Permissions(manage_guild=True)
+                ):
+                    names += [command.qualified_name for command in root.walk_commands()]
+    return sorted(set(names))
+
+
+# For each moderator command, options that change something when a moderator uses them
+# (or, for show and list, that answer with the server's data), on the server that
+# `moderator_made_some_of_everything` prepared.
+def options_for(command: str, world: DemoWorld, emu: Emulator) -> dict | None:
+    helpers = next(role for role in world.guild.roles.values() if role.name == "Helpers")
+    return {
+        "config show": None,
+        "config cog": {"name": "trivia", "enabled": False},
+        "config channel": {"channel": world.guild.channel("general")},
+        "config timezone": {"zone": "Europe/Paris"},
+        "config trivia-timeout": {"seconds": 30},
+        "config modrole": {"role": helpers},
+        "trivia-admin add": {
+            "question": "Which emoji do we react with?",
+            "correct": "Lilac",
+            "wrong1": "Heart",
+            "wrong2": "Star",
+            "wrong3": "Moon",
+        },
+        "trivia-admin import": {"file": emu.add_attachment("more.toml", OTHER_PACK.encode())},
+        "trivia-admin remove-pack": {"pack": "ours.toml"},
+        "trivia-admin remove": {"id": 1},
+        "countdown-admin add": {"name": "Mine", "date": "2030-01-01"},
+        "countdown-admin remove": {"name": "Ours"},
+        "schedule add": {"kind": "quote", "time": "09:00", "repeat": "daily"},
+        "schedule list": None,
+        "schedule remove": {"id": 1},
+    }[command]
+
+
+READ_ONLY = {"config show", "schedule list"}
+
+
+async def moderator_made_some_of_everything(emu: Emulator, world: DemoWorld) -> None:
+    world.guild.add_role("Helpers", 0)
+    setup = [
+        ("config channel", {"channel": world.announcements}),
+        ("trivia-admin import", {"file": emu.add_attachment("ours.toml", GOOD_PACK.encode())}),
+        ("countdown-admin add", {"name": "Ours", "date": "2031-05-16"}),
+        ("schedule add", {"kind": "symbol", "time": "21:00", "repeat": "weekly"}),
+    ]
+    for command, options in setup:
+        done = await emu.slash(world.guild, "general", "mod", command, options)
+        assert done.ephemeral
+        assert "Only moderators" not in done.content
+
+
+async def everything_stored(bot) -> dict[str, list[tuple]]:
+    """Every row of every table, so "nothing changed" means nothing at all."""
+    tables = await bot.database.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    return {
+        table["name"]: [
+            tuple(row) for row in await bot.database.fetchall(f"SELECT * FROM {table['name']}")
+        ]
+        for table in tables
+    }
+
+
+@pytest.mark.parametrize("command", moderator_commands())
+async def test_non_moderators_are_refused_and_nothing_changes(emu, world: DemoWorld, bot, command):
+    await moderator_made_some_of_everything(emu, world)
+    before = await everything_stored(bot)
+    settings = await bot.guild_settings.get(int(world.guild.id))
+    result = await as_member(emu, world, "uaena", command, options_for(command, world, emu))
     assert result.ephemeral
     assert "Only moderators" in result.content
-    assert await bot.guild_settings.get(int(world.guild.id)) == before
-    assert await bot.database.fetchone("SELECT 1 FROM countdown_events") is None
+    assert await everything_stored(bot) == before
+    assert await bot.guild_settings.get(int(world.guild.id)) == settings
+
+
+@pytest.mark.parametrize("command", sorted(set(moderator_commands()) - READ_ONLY))
+async def test_the_same_command_from_a_moderator_changes_something(
+    emu, world: DemoWorld, bot, command
+):
+    # The refusals above would prove nothing if their options were refused anyway.
+    await moderator_made_some_of_everything(emu, world)
+    before = await everything_stored(bot)
+    result = await emu.slash(
+        world.guild, "general", "mod", command, options_for(command, world, emu)
+    )
+    assert "Only moderators" not in result.text()
+    assert await everything_stored(bot) != before
+
+
+async def test_every_moderator_root_is_covered():
+    roots = {command.split()[0] for command in moderator_commands()}
+    assert roots == {"config", "trivia-admin", "countdown-admin", "schedule"}
+    assert len(moderator_commands()) >= 15
 
 
 async def test_a_disabled_cog_says_so_and_can_be_turned_back_on(emu, world: DemoWorld, bot):
@@ -184,6 +276,15 @@ wrong2 = "Tuesday"
 wrong3 = "Sunday"
 """
 
+OTHER_PACK = """
+[[questions]]
+question = "Which song do we sing at every meetup?"
+correct = "Love wins all"
+wrong1 = "Blueming"
+wrong2 = "Palette"
+wrong3 = "Celebrity"
+"""
+
 
 async def test_import_stores_a_whole_pack(emu, world: DemoWorld, bot):
     pack = emu.add_attachment("ours.toml", GOOD_PACK.encode())
@@ -256,13 +357,35 @@ async def test_countdown_admin_event_shows_up_and_goes(emu, world: DemoWorld, bo
     assert "is removed" in gone.content
 
 
-async def test_channel_the_bot_cannot_post_in_is_refused(emu, world: DemoWorld, bot):
+@pytest.mark.parametrize(
+    ("denied", "named"),
+    [
+        # As Discord implies them: who can't see a channel can't post in it either.
+        (permissions.VIEW_CHANNEL, "View Channel, Send Messages, Embed Links"),
+        (permissions.SEND_MESSAGES, "Send Messages, Embed Links"),
+        (permissions.EMBED_LINKS, "Embed Links"),
+    ],
+)
+async def test_channel_the_bot_cannot_post_in_is_refused(emu, world: DemoWorld, bot, denied, named):
     locked = world.guild.add_text_channel("locked")
-    locked.set_overwrite(world.guild.me, deny=permissions.SEND_MESSAGES)
+    locked.set_overwrite(world.guild.me, deny=denied)
     result = await emu.slash(world.guild, "general", "mod", "config channel", {"channel": locked})
     assert result.ephemeral
-    assert "Send Messages" in result.content
+    assert f"I'm missing {named} there" in result.content
     assert (await bot.guild_settings.get(int(world.guild.id))).announce_channel_id is None
+    assert await bot.database.fetchone("SELECT 1 FROM settings_changes") is None
+
+
+async def test_everyone_cannot_be_the_moderator_role(emu, world: DemoWorld, bot):
+    result = await emu.slash(
+        world.guild, "general", "owner", "config modrole", {"role": world.guild.everyone}
+    )
+    assert result.ephemeral
+    assert "@everyone can't be the moderator role" in result.content
+    assert (await bot.guild_settings.get(int(world.guild.id))).mod_role_id is None
+    assert await bot.database.fetchone("SELECT 1 FROM settings_changes") is None
+    # And so members are still refused.
+    assert "Only moderators" in (await as_member(emu, world, "uaena", "config show")).content
 
 
 async def test_remove_offers_the_servers_own_questions(emu, world: DemoWorld, bot):

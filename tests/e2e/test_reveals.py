@@ -154,6 +154,40 @@ class TestOneRoundPerChannel:
                 await cog.close_round(round_id)
             bot_clock.advance(timedelta(days=1))
 
+    async def test_a_scheduled_round_posts_nothing_while_one_is_open(
+        self, emu: Emulator, world: DemoWorld, bot, bot_clock: FakeClock
+    ):
+        await schedule(emu, world, world.trivia, kind="trivia")
+        played = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
+        assert not played.ephemeral
+        cog = bot.get_cog("Trivia")
+        await eventually(lambda: cog.rounds)
+        [open_round] = list(cog.rounds.values())
+        before = len(emu.channel_messages(world.trivia))
+        bot_clock.advance(timedelta(minutes=5))
+        [outcome] = await bot.scheduler.run_due()
+        assert outcome.status is RunStatus.NOTHING
+        assert len(emu.channel_messages(world.trivia)) == before
+        # The open round is untouched: still the only one, still taking answers.
+        assert list(cog.rounds.values()) == [open_round]
+        assert not open_round.closed
+        rows = await bot.database.fetchall("SELECT id FROM trivia_rounds")
+        assert [row["id"] for row in rows] == [open_round.round_id]
+
+    async def test_a_scheduled_round_posts_nothing_while_trivia_is_off(
+        self, emu: Emulator, world: DemoWorld, bot, bot_clock: FakeClock
+    ):
+        await schedule(emu, world, world.trivia, kind="trivia")
+        off = await emu.slash(
+            world.guild, "general", "mod", "config cog", {"name": "trivia", "enabled": False}
+        )
+        assert "trivia" in off.content
+        bot_clock.advance(timedelta(minutes=5))
+        [outcome] = await bot.scheduler.run_due()
+        assert outcome.status is RunStatus.NOTHING
+        assert emu.channel_messages(world.trivia) == []
+        assert await bot.database.fetchone("SELECT 1 FROM trivia_rounds") is None
+
     async def test_trivia_play_while_a_scheduled_round_is_being_written_wins_alone(
         self, emu: Emulator, world: DemoWorld, bot, bot_clock: FakeClock
     ):

@@ -197,6 +197,8 @@ async def update(
         for name, value in (("content", content), ("embed", embed), ("view", view))
         if value is not MISSING
     }
+    # Edits carry user text too: never rely on the client's default alone.
+    fields["allowed_mentions"] = NO_MENTIONS
     state = _state(interaction)
     async with state.lock:
         if not interaction.response.is_done():

@@ -18,6 +18,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.deadline import AnswerStyle, defer, ephemeral_answer, reply, update
+from bot.embeds import NO_MENTIONS
 from bot.errors import answer_error, send_ephemeral
 from bot.i18n import catalog, t
 from bot.metrics import Outcome, count_interaction
@@ -143,6 +144,7 @@ class PrivacyCog(commands.Cog, name="Privacy"):
             await interaction.edit_original_response(
                 content=t("privacy.expired", interaction.locale),
                 view=confirm_view(user_id, expires, interaction.locale, disabled=True),
+                allowed_mentions=NO_MENTIONS,
             )
         except discord.HTTPException:
             log.info("could not disable the /privacy forget buttons of member %d", user_id)

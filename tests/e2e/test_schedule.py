@@ -321,3 +321,16 @@ async def test_a_new_time_zone_moves_the_armed_run(emu: Emulator, world: DemoWor
     assert outcome.status is RunStatus.POSTED
     assert outcome.due_utc == datetime(2026, 11, 26, 17, 5, tzinfo=UTC)
     assert len(emu.channel_messages(world.announcements)) == 1
+
+
+async def test_a_server_has_at_most_25_announcements(
+    emu: Emulator, world: DemoWorld, bot, bot_clock
+):
+    for minute in range(25):
+        added = await schedule(emu, world, world.announcements, time=f"18:{minute:02d}")
+        assert "every day at" in added.content, added.content
+    refused = await schedule(emu, world, world.announcements, time="19:00")
+    assert refused.ephemeral
+    assert "already has 25 sched" in refused.content
+    row = await bot.database.fetchone("SELECT COUNT(*) FROM announcements")
+    assert row[0] == 25

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cogs.countdown.cog import describe
 from cogs.countdown.maths import (
     KST,
     CountdownEvent,
@@ -51,6 +52,10 @@ def test_hours_show_under_two_days_on_both_sides():
     assert before.remaining == timedelta(hours=30)
     assert after.show_hours
     assert after.is_past
+    # Exactly two days away (or ago) is no longer "under two days": days only.
+    for two_days in (SONG.at - timedelta(days=2), SONG.at + timedelta(days=2)):
+        assert not countdown(SONG, two_days, SEOUL).show_hours
+    assert countdown(SONG, SONG.at - timedelta(days=2) + timedelta(seconds=1), SEOUL).show_hours
 
 
 def test_the_boundary_instant_itself():
@@ -94,7 +99,30 @@ def test_leap_day_event_falls_on_feb_28():
 
 
 @pytest.mark.parametrize(
-    ("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (22, "22nd")]
+    ("n", "text"),
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (10, "10th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (20, "20th"),
+        (21, "21st"),
+        (22, "22nd"),
+        (23, "23rd"),
+        (24, "24th"),
+        (30, "30th"),
+        (101, "101st"),
+        (102, "102nd"),
+        (103, "103rd"),
+        (111, "111th"),
+        (112, "112th"),
+        (113, "113th"),
+        (121, "121st"),
+    ],
 )
 def test_ordinals(n, text):
     assert ordinal(n) == text
@@ -102,8 +130,22 @@ def test_ordinals(n, text):
 
 def test_event_dates_are_parsed_strictly():
     assert parse_event_date("2025-06-10", SEOUL) == datetime(2025, 6, 10, tzinfo=SEOUL)
-    assert parse_event_date("2025-06-10 18:30", SEOUL).hour == 18
-    for bad in ("2025-13-40", "10/06/2025", "2025-6-1", "2025-06-10 25:00", "2025-06-10 9"):
+    assert parse_event_date("2025-06-10 18:30", SEOUL) == datetime(
+        2025, 6, 10, 18, 30, tzinfo=SEOUL
+    )
+    assert parse_event_date(" 2025-06-10   9:05 ", SEOUL) == datetime(
+        2025, 6, 10, 9, 5, tzinfo=SEOUL
+    )
+    bad_dates = (
+        "2025-13-40",
+        "10/06/2025",
+        "2025-6-1",
+        "2025-06-10 25:00",
+        "2025-06-10 9",
+        "2025-06-10 18:30 KST",  # a third word is refused, not dropped with the time
+        "2025-06-10 6:30 pm",
+    )
+    for bad in bad_dates:
         with pytest.raises(ValueError):  # noqa: PT011 - each is refused, whatever the wording
             parse_event_date(bad, SEOUL)
 
@@ -192,3 +234,48 @@ def test_pages_of():
 def test_has_time():
     assert not has_time("2025-06-10")
     assert has_time(" 2025-06-10   18:30 ")
+
+
+# --- The wording members read (cogs/countdown/cog.py) ----------------------------------------
+
+NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # 17:00 Nov 26 in Seoul
+
+
+def described(event: CountdownEvent, now: datetime, locale: str = "en") -> str:
+    return describe(countdown(event, now, SEOUL), locale)
+
+
+def test_day_counts_say_day_for_one_and_days_for_more():
+    tomorrow = CountdownEvent("t", "Tomorrow", datetime(2026, 11, 27, tzinfo=KST), date_only=True)
+    after = CountdownEvent("a", "After", datetime(2026, 11, 28, tzinfo=KST), date_only=True)
+    assert described(tomorrow, NOW) == "in 1 day (D-1)"
+    assert described(after, NOW) == "in 2 days (D-2)"
+    assert described(tomorrow, NOW + timedelta(days=2)) == "1 day ago (D+1)"
+    assert described(tomorrow, NOW + timedelta(days=3)) == "2 days ago (D+2)"
+    assert described(after, NOW, "ko") == "2일 후 (D-2)"
+
+
+def test_hours_are_shown_under_two_days_and_not_at_two():
+    assert described(SONG, SONG.at - timedelta(hours=30)) == "in 1 day 6 hours (D-1)"
+    assert (
+        described(SONG, SONG.at - timedelta(hours=5, minutes=20)) == "in 5 hours 20 minutes (D-Day)"
+    )
+    assert (
+        described(SONG, SONG.at + timedelta(hours=30)) == "1 day 6 hours ago (D+2)"
+    )  # calendar days: 00:00 two days on
+    assert described(SONG, SONG.at - timedelta(days=2)) == "in 2 days (D-2)"
+    assert described(SONG, SONG.at + timedelta(days=2)) == "2 days ago (D+2)"
+
+
+def test_a_yearly_event_names_its_occurrence_but_not_a_zeroth_one():
+    release = CountdownEvent("r", "Release", ANNIVERSARY.at, yearly=True, kind="anniversary")
+    assert described(release, NOW) == "3rd anniversary · in 59 days (D-59)"
+    first = CountdownEvent(
+        "f", "Fan club", datetime(2027, 3, 1, tzinfo=KST), yearly=True, kind="anniversary"
+    )
+    # Before its first day comes round there is nothing to celebrate yet: no "0th".
+    assert described(first, NOW) == "in 95 days (D-95)"
+    assert described(first, NOW, "ko") == "95일 후 (D-95)"
+    assert (
+        described(first, datetime(2028, 2, 1, tzinfo=KST)) == "1st anniversary · in 29 days (D-29)"
+    )

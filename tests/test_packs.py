@@ -163,3 +163,12 @@ def test_difficulty_is_optional_and_one_of_three():
     assert problems_of([{**GOOD, "difficulty": "expert"}]) == [
         "question 1, field difficulty: must be one of: easy, medium, hard"
     ]
+
+
+def test_a_pack_holds_at_most_500_questions():
+    def many(count: int) -> list[dict]:
+        return [{**GOOD, "question": f"Question number {n}?"} for n in range(count)]
+
+    assert len(parse_questions({"questions": many(500)}, "p", require_source=True)) == 500
+    [problem] = problems_of(many(501))
+    assert "500" in problem

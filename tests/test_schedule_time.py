@@ -18,6 +18,7 @@ from bot.schedule_time import (
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
+NUUK = ZoneInfo("America/Nuuk")
 
 
 def utc(*args: int) -> datetime:
@@ -157,6 +158,19 @@ def test_time_just_outside_the_gap_is_untouched() -> None:
         2024, 3, 10, 6, 59
     )
     assert next_run_after(after, time(3, 0), Repeat.DAILY, None, NEW_YORK) == utc(2024, 3, 10, 7, 0)
+
+
+def test_a_gap_at_midnight_runs_the_evening_before_just_after_midnight() -> None:
+    # Nuuk, 2025-03-29: 23:00 (-02:00) jumps to 00:00 (-01:00) on the 30th, so 23:30 on the
+    # 29th is 01:30 UTC, shown as 00:30 on the 30th. Counting from 00:10 on the 30th, that
+    # run (of the 29th) is still to come: the next is not 23:30 on the 30th.
+    after = utc(2025, 3, 30, 1, 10)
+    assert after.astimezone(NUUK).strftime("%d %H:%M") == "30 00:10"
+    run, day = next_occurrence(after, time(23, 30), NUUK)
+    assert (run, day) == (utc(2025, 3, 30, 1, 30), date(2025, 3, 29))
+    assert next_run_after(after, time(23, 30), Repeat.DAILY, None, NUUK) == run
+    # The weekly one of Saturdays (the 29th) too.
+    assert next_run_after(after, time(23, 30), Repeat.WEEKLY, 5, NUUK) == run
 
 
 # --- Fall back: the wall time occurs twice --------------------------------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.client import FanBot
+from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deadline import DEFER_AFTER
 from bot.devtools.emulator import DemoWorld, Emulator, eventually, running_client
@@ -84,16 +87,41 @@ async def test_quote_random_and_search(emu, world: DemoWorld, bot):
     assert "No quote matches" in nothing.content
 
 
+# Thursday 2026-11-26, 17:00 in Seoul: the counts below are the numbers a member reads then.
+COUNTDOWN_NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+COUNTDOWN_FIRST_PAGE = [
+    # Upcoming, soonest first; yearly ones name their occurrence.
+    '**"Love wins all" release anniversary** · 3rd anniversary · in 59 days (D-59)',
+    "**IU's birthday** · 34th birthday · in 171 days (D-171)",
+    "**IU's debut anniversary** · 19th debut anniversary · in 296 days (D-296)",
+    # Then the past, the most recent first.
+    "**Music video passes 100 million views** · 433 days ago (D+433)",
+    "**V's discharge** · 534 days ago (D+534)",
+    "**Screening at the Muju Film Festival** · 538 days ago (D+538)",
+    '**V\'s "FRI(END)S" release** · 986 days ago (D+986)',
+    '**"The Winning" release** · 1010 days ago (D+1010)',
+    "**V's unit posting** · 1022 days ago (D+1022)",
+    '**"Love wins all" song release** · 1037 days ago (D+1037)',
+]
+
+
+# The `bot` fixture reads its clock from `bot_clock`; this pins it for this test alone.
+@pytest.mark.parametrize("bot_clock", [FakeClock(COUNTDOWN_NOW)], ids=["2026-11-26"])
 async def test_countdown_lists_every_event_and_one_in_detail(emu, world: DemoWorld, bot):
     result = await emu.slash(world.guild, "general", "uaena", "countdown")
     assert not result.ephemeral
-    text = result.message.text()
-    assert "V's discharge" in text
-    assert "days" in text
-    assert "anniversary" in text  # yearly events name their occurrence
+    lines = result.message.embeds[0]["description"].splitlines()
+    assert lines == COUNTDOWN_FIRST_PAGE
+    turned = await emu.click(result.message, result.message.buttons()[1]["custom_id"], "uaena")
+    assert turned.message.embeds[0]["description"].splitlines() == [
+        '**"Love wins all" music video release** · 1037 days ago (D+1037)',
+        '**"Love wins" becomes "Love wins all"** · 1042 days ago (D+1042)',
+        "**End of V's basic training** · 1045 days ago (D+1045)",
+        "**V's enlistment** · 1081 days ago (D+1081)",
+    ]
 
     one = await emu.slash(world.guild, "general", "uaena", "countdown", {"event": "V's discharge"})
-    assert "D+" in one.message.text()
+    assert one.message.embeds[0]["description"] == "**534 days ago (D+534)**"
     assert "Chuncheon" in one.message.text()
 
     choices = await emu.autocomplete(world.guild, "general", "uaena", "countdown", "event", "enl")

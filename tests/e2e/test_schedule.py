@@ -14,8 +14,9 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.database import Database
-from bot.devtools.emulator import DemoWorld, Emulator, demo_world, permissions
-from bot.scheduler import RunStatus
+from bot.devtools.emulator import DemoWorld, Emulator, demo_world, permissions, running_client
+from bot.scheduler import RunStatus, run_nonce
+from tests.e2e.conftest import make_bot
 
 pytestmark = pytest.mark.asyncio
 
@@ -225,3 +226,111 @@ async def test_killed_mid_post_posts_exactly_once_after_restart(
             _, stderr = await second.communicate()
         assert second.returncode == 0, stderr.decode()
         assert "Traceback" not in stderr.decode()
+
+
+# --- nonce and mark: what a restart relies on ---------------------------------------------
+
+MESSAGES = r"/channels/{}/messages$"
+
+
+async def last_message_id(db_path: Path) -> int:
+    db = await Database.open(db_path)
+    row = await db.fetchone("SELECT last_message_id FROM announcements")
+    await db.close()
+    return int(row["last_message_id"])
+
+
+async def test_a_post_carries_its_runs_nonce(emu: Emulator, world: DemoWorld, bot, bot_clock):
+    await schedule(emu, world, world.announcements)
+    bot_clock.advance(timedelta(minutes=5))
+    [outcome] = await bot.scheduler.run_due()
+    [post] = emu.requests_matching("POST", MESSAGES.format(world.announcements.id))
+    assert post.json["nonce"] == run_nonce(outcome.announcement_id, START + timedelta(minutes=5))
+    assert post.json["enforce_nonce"] is True
+
+
+async def test_a_post_resent_after_a_restart_is_one_message_when_the_channel_cannot_be_read(
+    emu: Emulator, world: DemoWorld, tmp_path: Path
+):
+    """Discord made the post but the bot stopped before hearing so; after the restart the
+    channel can't be searched for its mark, so only the run's nonce prevents a second one."""
+    path, clock = tmp_path / "bot.sqlite3", FakeClock(START)
+    messages = MESSAGES.format(world.announcements.id)
+    async with running_client(make_bot(emu, path, clock), emu) as first:
+        await schedule(emu, world, world.announcements)
+        hold = emu.hold("POST", messages, "after")
+        clock.advance(timedelta(minutes=5))
+        sending = asyncio.create_task(first.scheduler.run_due())
+        await hold.reached()
+        await first.scheduler.stop(grace=0)  # stopped before Discord's answer arrives
+        await asyncio.gather(sending, return_exceptions=True)
+        hold.release()
+    assert len(emu.channel_messages(world.announcements)) == 1
+
+    emu.fail_next("GET", messages, status=403)  # say, Read Message History was taken away
+    async with running_client(make_bot(emu, path, clock), emu) as second:
+        await second.scheduler.run_due()  # (its loop may have re-sent the claim already)
+        await confirmed(path)
+    posts = emu.requests_matching("POST", messages)
+    assert len(posts) == 2  # searching failed, so the post was sent again ...
+    assert len({post.json["nonce"] for post in posts}) == 1
+    [message] = emu.channel_messages(world.announcements)  # ... and Discord kept one
+    assert await last_message_id(path) == int(message.id)
+
+
+async def test_after_a_restart_only_the_bots_own_post_counts_as_the_run(
+    emu: Emulator, world: DemoWorld, tmp_path: Path
+):
+    """A claim left by a dead process is confirmed only by a post of the bot's own: another
+    bot's or a webhook's message with the same mark in its footer is not the announcement."""
+    path, clock = tmp_path / "bot.sqlite3", FakeClock(START)
+    messages = MESSAGES.format(world.announcements.id)
+    async with running_client(make_bot(emu, path, clock), emu) as first:
+        await schedule(emu, world, world.announcements)
+        hold = emu.hold("POST", messages, "before")
+        clock.advance(timedelta(minutes=5))
+        sending = asyncio.create_task(first.scheduler.run_due())
+        await hold.reached()
+        await first.scheduler.stop(grace=0)  # stopped before Discord made the post
+        await asyncio.gather(sending, return_exceptions=True)
+    hold.release()
+    assert emu.channel_messages(world.announcements) == []
+    impostor = emu.user_message(
+        world.announcements, "army", "", embeds=[{"title": "fake", "footer": {"text": "⏰ #1"}}]
+    )
+
+    async with running_client(make_bot(emu, path, clock), emu) as second:
+        await second.scheduler.run_due()  # (its loop may have re-sent the claim already)
+        await confirmed(path)
+    posted = await emu.wait_for_message(world.announcements)  # the bot's own post
+    assert "Attribution" in posted.text()
+    assert posted.id != impostor.id
+    assert await last_message_id(path) == int(posted.id)
+
+
+async def test_a_new_time_zone_moves_the_armed_run(emu: Emulator, world: DemoWorld, bot, bot_clock):
+    """17:05 in Seoul is 08:05 UTC; after /config timezone UTC the run is at 17:05 UTC."""
+    await schedule(emu, world, world.announcements)
+    moved = await emu.slash(world.guild, "general", "mod", "config timezone", {"zone": "UTC"})
+    assert moved.ephemeral
+    bot_clock.advance(timedelta(minutes=5))
+    assert await bot.scheduler.run_due() == []  # not at 17:05 in Seoul any more
+    assert emu.channel_messages(world.announcements) == []
+    bot_clock.set(datetime(2026, 11, 26, 17, 5, tzinfo=UTC))
+    [outcome] = await bot.scheduler.run_due()
+    assert outcome.status is RunStatus.POSTED
+    assert outcome.due_utc == datetime(2026, 11, 26, 17, 5, tzinfo=UTC)
+    assert len(emu.channel_messages(world.announcements)) == 1
+
+
+async def test_a_server_has_at_most_25_announcements(
+    emu: Emulator, world: DemoWorld, bot, bot_clock
+):
+    for minute in range(25):
+        added = await schedule(emu, world, world.announcements, time=f"18:{minute:02d}")
+        assert "every day at" in added.content, added.content
+    refused = await schedule(emu, world, world.announcements, time="19:00")
+    assert refused.ephemeral
+    assert "already has 25 sched" in refused.content
+    row = await bot.database.fetchone("SELECT COUNT(*) FROM announcements")
+    assert row[0] == 25

@@ -341,3 +341,19 @@ async def test_stats_show_accuracy_per_category_even_after_a_question_goes(
     assert "By category" in text
     assert "server: 2 answered, 1 correct (50%)" in text
     assert "video: 1 answered, 0 correct (0%)" in text
+
+
+async def test_a_file_over_256_kib_is_refused_and_nothing_stored(emu, world: DemoWorld, bot):
+    pack = '[[questions]]\nquestion = "Big?"\ncorrect = "a"\nwrong1 = "b"\nwrong2 = "c"\n'
+    pack += 'wrong3 = "d"\n'
+    padding = "#" * (256 * 1024 - len(pack) - 1) + "\n"
+    assert len((pack + padding).encode()) == 256 * 1024
+    stored = await import_pack(emu, world, "fits.toml", pack + padding)
+    assert "stored 1" in stored.content, stored.content
+    refused = await import_pack(
+        emu, world, "big.toml", pack.replace("Big", "Bigger") + padding + "#"
+    )
+    assert refused.ephemeral
+    assert "packs can be at most 256 KiB" in refused.content
+    rows = await bot.database.fetchall("SELECT question FROM trivia_questions")
+    assert [row["question"] for row in rows] == ["Big?"]

@@ -82,6 +82,14 @@ def test_yearly_event_counts_to_its_next_occurrence_and_names_it():
     assert item.days == 59
 
 
+def test_a_yearly_event_that_has_not_begun_counts_to_its_first_date():
+    first = CountdownEvent("f", "Festival", datetime(2030, 3, 1, tzinfo=KST), yearly=True)
+    item = countdown(first, datetime(2026, 11, 26, 8, 0, tzinfo=UTC), SEOUL)
+    assert item.target == datetime(2030, 3, 1, tzinfo=KST)
+    assert item.occurrence == 0
+    assert item.days == 1191
+
+
 def test_yearly_event_stays_on_today_during_its_day():
     now = datetime(2027, 1, 24, 12, 0, tzinfo=UTC)  # 21:00 KST, three hours after
     item = countdown(ANNIVERSARY, now, SEOUL)

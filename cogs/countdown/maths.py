@@ -95,6 +95,9 @@ def countdown(event: CountdownEvent, now: datetime, zone: ZoneInfo) -> Countdown
         target = occurrence_in(event, local_now.year)
         if target.date() < local_now.date():
             target = occurrence_in(event, local_now.year + 1)
+        # A yearly event that has not begun yet (a first date in a later year) counts to
+        # that first date, not to an occurrence before it.
+        target = max(target, event.at)
         occurrence = target.year - event.at.year
     count_in = event.at.tzinfo if event.date_only else zone
     days = (target.astimezone(count_in).date() - now.astimezone(count_in).date()).days

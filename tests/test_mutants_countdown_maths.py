@@ -88,6 +88,7 @@ def test_a_leap_day_falls_on_feb_28_in_a_common_year_only(year, day):
         (111, "111th"),
         (112, "112th"),
         (113, "113th"),
+        (121, "121st"),
     ],
 )
 def test_every_ordinal_suffix(n, text):

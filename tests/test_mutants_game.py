@@ -29,6 +29,7 @@ def make_round() -> TriviaRound:
 def test_a_dealt_round_keeps_its_ids():
     r = make_round()
     assert (r.round_id, r.guild_id, r.channel_id) == (7, 8, 9)
+    assert r.question.key == "k1"
 
 
 def test_every_choice_from_a_to_d_may_be_picked_and_no_other():
@@ -71,3 +72,10 @@ def test_bar_chart_scales_each_bar_to_the_total():
     chart = bar_chart([1, 3, 0, 0], correct_index=1, width=4)
     assert chart.splitlines() == ["A █░░░ 1", "B ███░ 3 ✓", "C ░░░░ 0", "D ░░░░ 0"]
     assert bar_chart([0, 0, 0, 0], correct_index=2, width=4).splitlines()[2] == "C ░░░░ 0 ✓"
+
+
+def test_bar_chart_bars_are_ten_blocks_wide_by_default():
+    assert bar_chart([1, 0, 0, 0], correct_index=0).splitlines()[:2] == [
+        "A ██████████ 1 ✓",
+        "B ░░░░░░░░░░ 0",
+    ]

@@ -25,6 +25,7 @@ from bot.content import (
 def refusal(text: str, fmt: str, source: str = "pack.toml") -> ContentError:
     with pytest.raises(ContentError) as caught:
         parse_document(text, fmt, source)
+    assert caught.value.source == source
     return caught.value
 
 
@@ -470,3 +471,60 @@ def test_multiline_fields_keep_their_line_breaks():
     clean, _ = validate_records(document, "item", FIELDS)
     assert clean[0]["body"] == "a\nb"
     assert "\n" not in clean[0]["question"]
+
+
+# Mutation survivors, second round
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        (nested_toml(NESTING_MAX + 1), "toml"),
+        (nested_json(NESTING_MAX + 1), "json"),
+        ("a = = 1", "toml"),
+        ('{"a" 1}', "json"),
+        ("[1]", "json"),
+        ("a = " + "1" * 5000, "toml"),
+        ('{"a": ' + "1" * 5000 + "}", "json"),
+    ],
+)
+def test_every_refusal_names_its_source(text: str, fmt: str):
+    refusal(text, fmt, f"uploaded.{fmt}")
+
+
+def test_multiline_strings_after_other_lines_add_their_lines():
+    text = 'x = 1\ny = 2\na = """\none\ntwo\n"""\n' + nested_toml(NESTING_MAX + 1)
+    assert shape_problem(text, "toml").place == "line 7"
+    text = "x = 1\ny = 2\na = '''\none\n'''\n" + dotted(KEY_PARTS_MAX + 1)
+    assert shape_problem(text, "toml").place == "line 6"
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_closing_one_level_takes_off_one_level(fmt: str):
+    text = "[" * NESTING_MAX + "]" + "[["
+    assert shape_problem(text, fmt) is not None
+    assert shape_problem(text, fmt).place == "line 1"
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_closing_every_level_leaves_the_full_depth_for_the_next_value(fmt: str):
+    text = "[][]" + "[" * NESTING_MAX + "]" * NESTING_MAX
+    assert shape_problem(text, fmt) is None
+    text = "a = [[], [], []]\nb = " + "[" * NESTING_MAX + "]" * NESTING_MAX + "\n"
+    assert shape_problem(text, "toml") is None
+
+
+def test_letters_neither_open_close_nor_separate():
+    assert shape_problem("X" * (NESTING_MAX + 1) + " = 1\n", "toml") is None
+    deep = "a = " + "[" * 8 + "{X = " + "[" * (NESTING_MAX - 8) + "1" + "]" * 8 + "}" + "]" * 8
+    assert shape_problem(deep, "toml") is not None
+    parts = ["k"] * (KEY_PARTS_MAX // 2) + ["X"] + ["k"] * (KEY_PARTS_MAX // 2)
+    assert shape_problem(".".join(parts) + " = 1\n", "toml") is not None
+
+
+def test_a_one_line_string_ends_at_its_first_closing_quote():
+    brackets = "[" * (NESTING_MAX + 1) + "]" * (NESTING_MAX + 1)
+    text = f'a = ["x", {brackets}, "y"]\n'
+    assert shape_problem(text, "toml") is not None
+    text = f"a = ['x', {brackets}, 'y']\n"
+    assert shape_problem(text, "toml") is not None

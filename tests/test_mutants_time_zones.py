@@ -195,3 +195,16 @@ def test_describe_offset():
 
 def test_the_module_keeps_its_fan_zones_in_the_database():
     assert set(FAN_ZONES) <= available_timezones()
+
+
+def test_names_that_start_with_it_come_before_an_abbreviations_zones():
+    # Istanbul starts with "ist"; Kolkata, a fan zone ranked before it, only shows IST.
+    ist = matching_zones("ist", NOW, limit=100)
+    assert ist[:3] == ("Europe/Istanbul", "Asia/Istanbul", "Asia/Kolkata")
+
+
+def test_an_abbreviations_zones_come_before_old_aliases_that_start_with_it():
+    # GMT shows "GMT"; Etc/GMT+1 (an alias, sorted before it) only starts with "gmt".
+    gmt = matching_zones("gmt", NOW, limit=1000)
+    assert gmt[0] == "Europe/London"
+    assert gmt.index("GMT") < gmt.index("Etc/GMT+1")

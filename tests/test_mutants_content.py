@@ -528,3 +528,18 @@ def test_a_one_line_string_ends_at_its_first_closing_quote():
     assert shape_problem(text, "toml") is not None
     text = f"a = ['x', {brackets}, 'y']\n"
     assert shape_problem(text, "toml") is not None
+
+
+def test_a_refusal_lists_each_problem_on_its_own_line():
+    error = ContentError("p.toml", [Problem("file", "one"), Problem("entry 2", "two")])
+    assert str(error) == "p.toml has 2 problem(s):\n  - file: one\n  - entry 2: two"
+
+
+def test_fields_after_a_too_long_or_failed_field_are_still_checked():
+    document = {"item": [{"question": "x" * 11, "mode": "medium", "body": "b"}]}
+    clean, problems = validate_records(document, "item", FIELDS)
+    assert problems == [
+        Problem("entry 1, field question", "is 11 characters; at most 10"),
+        Problem("entry 1, field mode", "must be one of: easy, hard"),
+    ]
+    assert clean == [{"body": "b"}]

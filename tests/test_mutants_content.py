@@ -14,6 +14,7 @@ from bot.content import (
     Problem,
     _string_end,
     format_of,
+    is_url,
     load_file,
     one_of,
     parse_document,
@@ -543,3 +544,10 @@ def test_fields_after_a_too_long_or_failed_field_are_still_checked():
         Problem("entry 1, field mode", "must be one of: easy, hard"),
     ]
     assert clean == [{"body": "b"}]
+
+
+def test_a_source_that_is_not_text_is_not_web_addresses():
+    message = "must be web addresses (https://...), separated by ' ; '"
+    assert is_url(5) == message
+    assert is_url("https://a.example ; http://b.example") is None
+    assert is_url("https://a.example ; ftp://b.example") == message

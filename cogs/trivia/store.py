@@ -224,66 +224,41 @@ class TriviaStore:
         look first (another process), and then nothing of this transaction is kept.
         """
         try:
-            return await self._open_round(
-                guild_id,
-                channel_id,
-                question,
-                choices,
-                correct_index,
-                opened_at,
-                closes_at,
-                start_afresh,
-                run_nonce,
-                run_mark,
-            )
+            async with self._db.transaction() as tx:
+                row = await tx.fetchone(
+                    "SELECT closes_at FROM trivia_rounds WHERE channel_id = ? AND closed = 0",
+                    (channel_id,),
+                )
+                if row is not None:
+                    raise RoundAlreadyOpenError(channel_id, from_db(row["closes_at"]))
+                if start_afresh:
+                    await tx.execute("DELETE FROM trivia_asked WHERE guild_id = ?", (guild_id,))
+                await tx.execute(
+                    "INSERT OR IGNORE INTO trivia_asked (guild_id, question_key) VALUES (?, ?)",
+                    (guild_id, question.key),
+                )
+                return await tx.insert(
+                    "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
+                    "correct_index, opened_at, closes_at, run_nonce, run_mark) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        guild_id,
+                        channel_id,
+                        question.key,
+                        json.dumps(choices),
+                        correct_index,
+                        to_db(opened_at),
+                        to_db(closes_at),
+                        run_nonce,
+                        run_mark,
+                    ),
+                )
         except sqlite3.IntegrityError as exc:
             if "trivia_rounds.channel_id" not in str(exc):
                 raise
+            # Outside the failed transaction: the database's lock is not reentrant.
             other = await self.open_round_in(channel_id)
             raise RoundAlreadyOpenError(channel_id, other.closes_at if other else None) from exc
-
-    async def _open_round(
-        self,
-        guild_id: int,
-        channel_id: int,
-        question: Question,
-        choices: list[str],
-        correct_index: int,
-        opened_at: datetime,
-        closes_at: datetime,
-        start_afresh: bool,
-        run_nonce: str | None,
-        run_mark: str | None,
-    ) -> int:
-        async with self._db.transaction() as tx:
-            row = await tx.fetchone(
-                "SELECT closes_at FROM trivia_rounds WHERE channel_id = ? AND closed = 0",
-                (channel_id,),
-            )
-            if row is not None:
-                raise RoundAlreadyOpenError(channel_id, from_db(row["closes_at"]))
-            if start_afresh:
-                await tx.execute("DELETE FROM trivia_asked WHERE guild_id = ?", (guild_id,))
-            await tx.execute(
-                "INSERT OR IGNORE INTO trivia_asked (guild_id, question_key) VALUES (?, ?)",
-                (guild_id, question.key),
-            )
-            return await tx.insert(
-                "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
-                "correct_index, opened_at, closes_at, run_nonce, run_mark) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    guild_id,
-                    channel_id,
-                    question.key,
-                    json.dumps(choices),
-                    correct_index,
-                    to_db(opened_at),
-                    to_db(closes_at),
-                    run_nonce,
-                    run_mark,
-                ),
-            )
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         await self._db.execute(

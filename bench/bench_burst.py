@@ -46,7 +46,7 @@ import discord
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.devtools.emulator import (  # noqa: E402
+from discord_emulator import (  # noqa: E402
     Emulator,
     Interaction,
     Member,
@@ -246,7 +246,7 @@ BARE_CHILD = """
 import asyncio, os, sys
 sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
 from bench_clicks import BareBot
-from bot.devtools.redirect import use_api_base
+from discord_emulator.redirect import use_api_base
 
 async def main():
     use_api_base(os.environ["DISCORD_API_BASE"])

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_clicks.py [--members 300] [--rounds 3] [--leaderboard 20]
 
 Everything runs in this one process and on one event loop: the local Discord emulator
-(`bot.devtools.emulator`, REST + gateway on 127.0.0.1), the driver playing the members, and
+(`discord_emulator`, REST + gateway on 127.0.0.1), the driver playing the members, and
 the bot under test (a real discord.py client connected to the emulator).
 
 Scenarios, each against a fresh emulator with `demo_world` plus `--members` extra members:
@@ -75,7 +75,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.client import FanBot
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.devtools.emulator import (
+from cogs.trivia.cog import TriviaCog
+from discord_emulator import (
     DemoWorld,
     Emulator,
     Interaction,
@@ -87,7 +88,6 @@ from bot.devtools.emulator import (
     eventually,
     running_client,
 )
-from cogs.trivia.cog import TriviaCog
 
 CALLBACK = re.compile(r"^/interactions/(?P<id>[0-9]+)/[^/]+/callback$")
 # Generous waits: a slow answer is measured, not cut off (Discord's own 3 s deadline is

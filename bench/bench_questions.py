@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_questions.py [--questions 50000] [--plays 10] [--bursts 3]
 
 Everything runs in this one process and on one event loop: the local Discord emulator
-(`bot.devtools.emulator`), the driver playing the members, and the real FanBot on a
+(`discord_emulator`), the driver playing the members, and the real FanBot on a
 temporary SQLite file. Before the bot starts, `--questions` questions of the server's own
 are written straight into the file (40 categories, the three difficulties), past the
 per-server limit on purpose: the point is what a play and a keystroke cost when a server
@@ -38,7 +38,7 @@ from bot.client import FanBot
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.database import Database
-from bot.devtools.emulator import Emulator, demo_world, running_client
+from discord_emulator import Emulator, demo_world, running_client
 
 DEADLINE = 3.0
 CATEGORIES = [f"topic-{n:02d}" for n in range(40)]

@@ -40,7 +40,7 @@ async def run(settings: Settings) -> None:
         await bot.close()
         raise
     if settings.api_base:
-        from bot.devtools.redirect import use_api_base
+        from discord_emulator.redirect import use_api_base
 
         use_api_base(settings.api_base)
     loop = asyncio.get_running_loop()

@@ -21,11 +21,12 @@ from bot.guild_settings import GuildSettingsStore
 from bot.i18n import CommandTranslator
 from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
+from bot.resources import package_folder
 from bot.scheduler import DiscordPoster, DueRun, Scheduler
 
 log = logging.getLogger(__name__)
 
-COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
+COGS_DIR = package_folder("cogs")
 
 
 def discover_cogs(folder: Path = COGS_DIR) -> list[str]:

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.resources import package_folder
 from bot.text import clean_text
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# The shipped content: data/ in the repository, installed as the package `bot.data`.
+DATA_DIR = package_folder("bot.data")
 _URL = re.compile(r"^https?://\S+$")
 # How deep a file's arrays and tables may nest, and how many parts a dotted key may have.
 # Packs need 2 levels and plain keys; the caps keep the parsers inside Python's recursion

@@ -21,11 +21,13 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.resources import package_folder
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATIONS_DIR = package_folder("bot") / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 

@@ -16,9 +16,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.resources import package_folder
+
 log = logging.getLogger(__name__)
 
-LOCALES_DIR = Path(__file__).with_name("locales")
+LOCALES_DIR = package_folder("bot") / "locales"
 FALLBACK = "en"
 
 

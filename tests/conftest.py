@@ -11,7 +11,7 @@ from hypothesis import Phase, settings
 
 from bot.clock import FakeClock
 from bot.database import Database
-from bot.devtools.emulator import DemoWorld, Emulator, demo_world
+from discord_emulator import DemoWorld, Emulator, demo_world
 
 # Property tests (tests/test_properties_*.py) are the same examples on every CI run, and
 # quick; `HYPOTHESIS_PROFILE=explore` searches afresh, with more examples, on a laptop.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cogs.about import load_release
+from cogs.about.cog import load_release
 from cogs.countdown.store import load_builtin_events
-from cogs.symbols import load_quotes, load_symbols
+from cogs.symbols.cog import load_quotes, load_symbols
 from cogs.trivia.schema import load_shipped_packs
 
 GUIDE = "interpretation guide EDAM Entertainment released on 2024-01-24"

@@ -12,7 +12,7 @@ from bot.checks import moderator_group
 from bot.database import Database, is_busy
 from bot.deadline import AnswerStyle, DeadlineGuard, command_style, ephemeral_answer
 from cogs.countdown.cog import PageButton
-from cogs.privacy import ForgetButton
+from cogs.privacy.cog import ForgetButton
 from cogs.trivia.cog import AnswerButton
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools.emulator import Emulator
 from bot.devtools.playground import (
     Console,
     PlaygroundError,
@@ -28,6 +27,7 @@ from bot.devtools.playground import (
     relative_time,
     split_words,
 )
+from discord_emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = re.compile(r"^(\w+)@#([\w-]+)> (.*)$")

@@ -1,7 +1,7 @@
 """Property tests of message sizes: every embed, button and autocomplete list the bot builds
 from content fits Discord's limits, for content at and past the limits the bot allows.
 
-The limits are the emulator's (`bot.devtools.emulator.validation`), so these tests and the
+The limits are the emulator's (`discord_emulator.validation`), so these tests and the
 end-to-end ones hold the bot to the same rules.
 """
 
@@ -25,17 +25,15 @@ from bot.choices import matching_choices
 from bot.clock import FakeClock
 from bot.content import DATA_DIR, ContentError
 from bot.database import Database
-from bot.devtools.emulator import validation
-from bot.devtools.emulator.errors import ApiError
 from bot.errors import MESSAGE_MAX
 from bot.guild_settings import GuildSettingsStore
 from bot.schedule_time import Repeat
 from bot.scheduler import Announcement
-from cogs.about import Credit, Fact, Release, about_embed, check_fits, load_release
+from cogs.about.cog import Credit, Fact, Release, about_embed, check_fits, load_release
 from cogs.countdown.cog import CountdownCog
 from cogs.countdown.maths import YEARLY_KINDS, CountdownEvent
-from cogs.schedule import describe_announcement
-from cogs.symbols import Quote, Symbol, SymbolsCog, load_quotes, load_symbols
+from cogs.schedule.cog import describe_announcement
+from cogs.symbols.cog import Quote, Symbol, SymbolsCog, load_quotes, load_symbols
 from cogs.trivia.admin import check_report
 from cogs.trivia.cog import TriviaCog, round_view
 from cogs.trivia.game import TriviaRound
@@ -48,6 +46,8 @@ from cogs.trivia.schema import (
     Question,
 )
 from cogs.trivia.store import CategoryLine, LeaderboardRow
+from discord_emulator import validation
+from discord_emulator.errors import ApiError
 
 LOCALES = st.sampled_from([discord.Locale.american_english, discord.Locale.korean, None])
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 
 from bot.content import DATA_DIR
 from bot.sources import site_label, source_links, split_sources
-from cogs.symbols import (
+from cogs.symbols.cog import (
     Quote,
     QuoteCycleStore,
     Symbol,

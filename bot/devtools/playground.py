@@ -42,7 +42,8 @@ import discord
 from bot.client import FanBot
 from bot.config import Settings
 from bot.database import DatabaseError
-from bot.devtools.emulator import (
+from bot.logs import setup_logging
+from discord_emulator import (
     DemoWorld,
     DriverError,
     Emulator,
@@ -52,8 +53,8 @@ from bot.devtools.emulator import (
     demo_world,
     running_client,
 )
-from bot.devtools.emulator import permissions as perms
-from bot.devtools.emulator.driver import (
+from discord_emulator import permissions as perms
+from discord_emulator.driver import (
     OPT_ATTACHMENT,
     OPT_BOOLEAN,
     OPT_CHANNEL,
@@ -66,8 +67,7 @@ from bot.devtools.emulator.driver import (
     OPT_SUB_COMMAND_GROUP,
     OPT_USER,
 )
-from bot.devtools.emulator.state import DISCORD_EPOCH_MS, Channel, Guild, Member, SnowflakeFactory
-from bot.logs import setup_logging
+from discord_emulator.state import DISCORD_EPOCH_MS, Channel, Guild, Member, SnowflakeFactory
 
 log = logging.getLogger(__name__)
 

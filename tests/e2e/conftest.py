@@ -12,8 +12,8 @@ import pytest
 from bot.client import FanBot
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.devtools.emulator import DemoWorld, Emulator, running_client
-from bot.devtools.emulator.faults import RequestRecord
+from discord_emulator import DemoWorld, Emulator, running_client
+from discord_emulator.faults import RequestRecord
 
 
 def make_bot(emu: Emulator, path: Path, clock=None) -> FanBot:

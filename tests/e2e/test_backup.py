@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator, eventually, running_client
+from discord_emulator import DemoWorld, Emulator, eventually, running_client
 from tests.e2e.conftest import make_bot
 
 pytestmark = pytest.mark.asyncio

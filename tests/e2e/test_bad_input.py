@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator, eventually
+from discord_emulator import DemoWorld, Emulator, eventually
 
 pytestmark = pytest.mark.asyncio
 

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock
-from bot.devtools.emulator import DemoWorld, Emulator, eventually
 from bot.guild_settings import COG_NAMES, DEFAULT_TIMEZONE, DEFAULT_TRIVIA_TIMEOUT
 from bot.schedule_time import Repeat, next_run_after, parse_hhmm
 from cogs.countdown.admin import GUILD_MAX_EVENTS
-from cogs.schedule import GUILD_MAX_ANNOUNCEMENTS
+from cogs.schedule.cog import GUILD_MAX_ANNOUNCEMENTS
 from cogs.trivia.admin import GUILD_MAX_QUESTIONS
+from discord_emulator import DemoWorld, Emulator, eventually
 
 pytestmark = pytest.mark.asyncio
 

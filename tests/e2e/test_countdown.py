@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.devtools.emulator import DemoWorld, Emulator, running_client
 from bot.scheduler import RunStatus
 from cogs.countdown.admin import DESCRIPTION_MAX, GUILD_MAX_EVENTS, NAME_MAX
 from cogs.countdown.store import load_builtin_events
+from discord_emulator import DemoWorld, Emulator, running_client
 from tests.e2e.conftest import make_bot
 
 pytestmark = pytest.mark.asyncio

@@ -21,8 +21,8 @@ from bot.client import FanBot
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.deadline import DEFER_AFTER
-from bot.devtools.emulator import DemoWorld, Emulator, eventually, running_client
-from bot.devtools.emulator.driver import InteractionResult
+from discord_emulator import DemoWorld, Emulator, eventually, running_client
+from discord_emulator.driver import InteractionResult
 
 pytestmark = pytest.mark.asyncio
 

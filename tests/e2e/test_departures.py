@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FakeClock, to_db
 from bot.database import Database
-from bot.devtools.emulator import DemoWorld, Emulator, eventually, running_client
+from discord_emulator import DemoWorld, Emulator, eventually, running_client
 from tests.conftest import T0
 from tests.e2e.conftest import make_bot
 from tests.e2e.test_privacy import play_a_round

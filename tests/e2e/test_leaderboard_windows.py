@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.devtools.emulator import DemoWorld, Emulator
 from cogs.trivia.game import TriviaRound
 from cogs.trivia.schema import Question
+from discord_emulator import DemoWorld, Emulator
 
 pytestmark = pytest.mark.asyncio
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator, demo_world, eventually
 from bot.logs import install_record_redaction
+from discord_emulator import DemoWorld, Emulator, demo_world, eventually
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,7 +10,7 @@ from bot.client import FanBot
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deadline import DEFER_AFTER
-from bot.devtools.emulator import DemoWorld, Emulator, eventually, running_client
+from discord_emulator import DemoWorld, Emulator, eventually, running_client
 from tests.e2e.conftest import bot_messages, unguarded_payloads
 
 pytestmark = pytest.mark.asyncio

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
 
 import discord
 import pytest
@@ -11,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import discover_cogs
-from bot.devtools.emulator import DemoWorld, DriverError, Emulator, permissions
+from discord_emulator import DemoWorld, DriverError, Emulator, permissions
 
 pytestmark = pytest.mark.asyncio
 
@@ -33,8 +34,18 @@ def moderator_commands() -> list[str]:
     declare them: a command added later is in this list without anyone adding it."""
     names = []
     for extension in discover_cogs():
-        module = importlib.import_module(extension)
-        for cog in vars(module).values():
+        package = importlib.import_module(extension)
+        modules = [package] + [
+            importlib.import_module(f"{extension}.{info.name}")
+            for info in pkgutil.iter_modules(getattr(package, "__path__", []))
+        ]
+        cogs = {
+            value
+            for module in modules
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, commands.Cog)
+        }
+        for cog in cogs:
             if not (isinstance(cog, type) and issubclass(cog, commands.Cog)):
                 continue
             for root in cog.__cog_app_commands__:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.devtools.emulator import DemoWorld, DriverError, Emulator, eventually
+from discord_emulator import DemoWorld, DriverError, Emulator, eventually
 from tests.conftest import T0
 
 pytestmark = pytest.mark.asyncio

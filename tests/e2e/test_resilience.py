@@ -7,7 +7,7 @@ import logging
 import discord
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator, eventually, running_client
+from discord_emulator import DemoWorld, Emulator, eventually, running_client
 from tests.e2e.conftest import make_bot
 
 pytestmark = pytest.mark.asyncio

@@ -13,8 +13,8 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.database import Database
-from bot.devtools.emulator import DemoWorld, Emulator, demo_world, eventually
 from bot.scheduler import RunStatus
+from discord_emulator import DemoWorld, Emulator, demo_world, eventually
 from tests.e2e.test_schedule import START, TOKEN, schedule, start_bot_process
 
 pytestmark = pytest.mark.asyncio

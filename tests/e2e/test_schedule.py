@@ -14,8 +14,8 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.database import Database
-from bot.devtools.emulator import DemoWorld, Emulator, demo_world, permissions, running_client
 from bot.scheduler import RunStatus, run_nonce
+from discord_emulator import DemoWorld, Emulator, demo_world, permissions, running_client
 from tests.e2e.conftest import make_bot
 
 pytestmark = pytest.mark.asyncio

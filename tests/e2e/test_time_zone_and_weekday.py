@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock
-from bot.devtools.emulator import DemoWorld, Emulator
 from bot.scheduler import RunStatus
+from discord_emulator import DemoWorld, Emulator
 
 pytestmark = pytest.mark.asyncio
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator, eventually
+from discord_emulator import DemoWorld, Emulator, eventually
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.devtools.emulator import DemoWorld, Emulator, add_fans, eventually
+from discord_emulator import DemoWorld, Emulator, add_fans, eventually
 
 pytestmark = pytest.mark.asyncio
 

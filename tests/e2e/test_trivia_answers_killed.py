@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools.emulator import Emulator, add_fans, demo_world, eventually
+from discord_emulator import Emulator, add_fans, demo_world, eventually
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.devtools.emulator import DemoWorld, Emulator, eventually
+from discord_emulator import DemoWorld, Emulator, eventually
 
 pytestmark = pytest.mark.asyncio
 

@@ -17,7 +17,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.devtools.emulator import (
+from discord_emulator import (
     DemoWorld,
     DriverError,
     Emulator,

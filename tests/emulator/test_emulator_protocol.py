@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator, demo_world
+from discord_emulator import DemoWorld, Emulator, demo_world
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,10 +8,10 @@ import zlib
 import discord
 import pytest
 
-from bot.devtools.emulator import ApiError
-from bot.devtools.emulator.gateway import make_encoder
-from bot.devtools.emulator.validation import check_message
-from bot.devtools.redirect import reset_api_base, use_api_base
+from discord_emulator import ApiError
+from discord_emulator.gateway import make_encoder
+from discord_emulator.redirect import reset_api_base, use_api_base
+from discord_emulator.validation import check_message
 
 # -- transport compression --------------------------------------------------------------------
 

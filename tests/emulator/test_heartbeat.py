@@ -18,7 +18,7 @@ import discord
 import pytest
 from discord import gateway as discord_gateway
 
-from bot.devtools.emulator import Emulator, demo_world, eventually, running_client
+from discord_emulator import Emulator, demo_world, eventually, running_client
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools.emulator import DemoWorld, Emulator
+from discord_emulator import DemoWorld, Emulator
 
 pytestmark = pytest.mark.asyncio
 
@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHILD_BOT = """
 import asyncio, os
 import discord
-from bot.devtools.redirect import use_api_base
+from discord_emulator.redirect import use_api_base
 
 async def main():
     use_api_base(os.environ["DISCORD_API_BASE"])

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import discord
 
-from ..redirect import reset_api_base, use_api_base
+from .redirect import reset_api_base, use_api_base
 from .server import Emulator
 
 ClientT = TypeVar("ClientT", bound=discord.Client)

@@ -1,0 +1,5 @@
+"""`/privacy forget`: a member removes what the bot stores about them in one server."""
+
+from cogs.privacy.cog import setup
+
+__all__ = ["setup"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 # open them up in Server Settings > Integrations; `moderator_only` checks the caller anyway.
 MANAGE_SERVER = discord.Permissions(manage_guild=True)
 
+# A command (or its callback) that a check decorates.
+T = TypeVar("T")
+
 
 def moderator_group(name: str, description: app_commands.locale_str) -> app_commands.Group:
     """A moderator command root: server-only, hidden from members by default, answering
@@ -32,7 +36,7 @@ def moderator_group(name: str, description: app_commands.locale_str) -> app_comm
     )
 
 
-def cog_enabled(name: str) -> app_commands.Check:
+def cog_enabled(name: str) -> Callable[[T], T]:
     """The command answers that its feature is off when a moderator switched `name` off."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
@@ -61,7 +65,7 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
     )
 
 
-def moderator_only() -> app_commands.Check:
+def moderator_only() -> Callable[[T], T]:
     """Refuse (ephemerally, via the error handler) anyone who is not a moderator here."""
 
     async def predicate(interaction: discord.Interaction) -> bool:

@@ -224,7 +224,7 @@ class DeadlineGuard:
         """Remember how these dynamic items answer (their class attribute `answer`)."""
         for item in items:
             style = getattr(item, "answer", AnswerStyle.EPHEMERAL)
-            pattern: re.Pattern[str] = item.__discord_ui_compiled_template__  # type: ignore[attr-defined]
+            pattern: re.Pattern[str] = item.__discord_ui_compiled_template__
             self._components = [(p, s) for p, s in self._components if p != pattern]
             self._components.append((pattern, style))
 

@@ -23,3 +23,50 @@ def test_ruff_check_is_clean():
 def test_ruff_format_is_clean():
     done = ruff("format", "--check", "--quiet", ".")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# (where the import is written, the import): each is refused by the import rules in
+# bot/ruff.toml, cogs/ruff.toml and discord_emulator/ruff.toml.
+BANNED = [
+    ("bot/weeks.py", "from cogs.trivia.game import Question"),
+    ("bot/weeks.py", "import cogs.trivia"),
+    ("bot/scheduler.py", "from discord_emulator import Emulator"),
+    ("bot/client.py", "from tests.support import FakeDiscord"),
+    ("bot/client.py", "import pytest"),
+    ("cogs/trivia/game.py", "from discord_emulator.driver import Driver"),
+    ("cogs/symbols/cog.py", "import hypothesis"),
+    ("discord_emulator/rest.py", "from bot.clock import Clock"),
+    ("discord_emulator/state.py", "import cogs.trivia.store"),
+    ("discord_emulator/rest.py", "from tests.support import FakeDiscord"),
+]
+ALLOWED = [
+    ("bot/client.py", "from bot.clock import Clock"),
+    ("cogs/trivia/game.py", "from bot.clock import Clock"),
+    ("cogs/trivia/game.py", "from cogs.trivia.store import TriviaStore"),
+    ("tests/test_x.py", "from discord_emulator import Emulator"),
+    ("tests/test_x.py", "from cogs.trivia.game import Question"),
+]
+
+
+def import_problems(path: str, line: str) -> str:
+    """What ruff says of `line` written in `path` (its configuration is found by the path)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "TID", "--stdin-filename", path, "-"],
+        cwd=ROOT,
+        input=f"{line}\n\n__all__ = ['x']\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def test_the_import_rules_refuse_what_crosses_a_boundary():
+    for path, line in BANNED:
+        assert "TID251" in import_problems(path, line), (path, line)
+    for path, line in ALLOWED:
+        assert "TID251" not in import_problems(path, line), (path, line)
+
+
+def test_relative_imports_of_a_parent_are_refused():
+    assert "TID252" in import_problems("discord_emulator/rest.py", "from ..bot import x")

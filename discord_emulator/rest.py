@@ -661,7 +661,7 @@ class RestApi:
             rec.late_callback = True
             self.world.changed()
             raise e.unknown("interaction", e.UNKNOWN_INTERACTION)
-        body = call.json or {}
+        body: dict[str, Any] = call.json or {}
         kind = body.get("type")
         data = body.get("data") or {}
         allowed = {
@@ -678,7 +678,7 @@ class RestApi:
             errors.add(
                 ["type"], "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
             )
-            errors.raise_if_any()
+            raise errors.error()
 
         message_type = (
             MESSAGE_CHAT_INPUT_COMMAND

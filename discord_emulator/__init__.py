@@ -1,17 +1,60 @@
-"""A local emulator of Discord's REST API v10 and gateway for end-to-end tests of a real
-discord.py client.
+"""A Discord test double for discord.py clients: REST API v10, the gateway and interactions,
+served on 127.0.0.1 by one in-process aiohttp server.
 
-    async with Emulator() as emu:
-        world = demo_world(emu)
-        async with running_client(MyBot(), emu) as bot:   # use_api_base + login + connect
-            await bot.tree.sync()
-            result = await emu.slash(world.guild, "trivia", world.uaena, "trivia play")
-            assert result.embed["title"] == ...
-            answer = await emu.click(result.message, "trivia:a", world.army)
-            assert answer.ephemeral
+A test builds a world (users, guilds, channels, roles, permission overwrites), connects a
+real discord.py client to it, and then acts as the members would: runs slash commands,
+clicks buttons, picks from selects, submits modals, asks for autocomplete. The emulator
+answers the client as Discord does (status codes, error codes, payload limits, the
+3-second interaction deadline, rate limits on demand) and records every request. It
+imports nothing of the bot it tests; it needs discord.py, aiohttp and yarl.
 
-A bot in another process connects the same way once `use_api_base(emu.base_url)` ran there
-(DISCORD_API_BASE) and it logs in with `emu.token`; then `await emu.wait_ready()`.
+What it offers (every name in `__all__`):
+
+- `Emulator`: the server and the handle a test drives: `slash`, `click`, `select`,
+  `submit_modal`, `autocomplete`, `wait_for_message`, `wait_until`; faults (`fail_next`,
+  `hold`, `drop_gateway`, `send_reconnect`, `invalidate_session`); records (`requests`,
+  `request_log`, `unknown_routes`, `internal_errors`).
+- `running_client` (log a client in, connect it, wait for its guild cache) and
+  `eventually` (poll client-side state); `use_api_base` and `reset_api_base` point
+  discord.py at the emulator, for a client in another process (`DISCORD_API_BASE`).
+- The world's records: `User`, `Guild`, `Member`, `Role`, `Channel`, `Overwrite`,
+  `Message`, `Attachment`, `Interaction`, `Pings`; `permissions` holds the bit flags.
+- `InteractionResult`: what the client did with one interaction (its answer, followups,
+  edits, whether it was ephemeral or deferred, how long it took).
+- `demo_world` and `add_fans`: a ready-made guild with members and channels (`DemoWorld`).
+- Faults and records: `FaultRule`, `Hold`, `RecordedRequest`, `RequestRecord`.
+- Errors: `ApiError` (an answer Discord would give), `DriverError` (something a Discord
+  client would not let a user do), `InteractionTimeout` (the client did not answer).
+
+A minimal use, in a pytest-asyncio test:
+
+    import discord
+    from discord import app_commands
+
+    from discord_emulator import Emulator, demo_world, running_client
+
+
+    class Greeter(discord.Client):
+        def __init__(self) -> None:
+            super().__init__(intents=discord.Intents.default())
+            self.tree = app_commands.CommandTree(self)
+
+            @self.tree.command(description="Say hello")
+            async def hello(interaction: discord.Interaction) -> None:
+                await interaction.response.send_message("Hello!", ephemeral=True)
+
+
+    async def test_hello() -> None:
+        async with Emulator() as emu:
+            world = demo_world(emu)
+            async with running_client(Greeter(), emu) as client:
+                await client.tree.sync()
+                result = await emu.slash(world.guild, world.general, world.uaena, "hello")
+                assert result.content == "Hello!"
+                assert result.ephemeral
+
+A client in another process connects the same way once `use_api_base(emu.base_url)` ran
+there and it logs in with `emu.token`; the test then awaits `emu.wait_ready()`.
 """
 
 from __future__ import annotations
@@ -22,6 +65,7 @@ from .driver import InteractionResult
 from .errors import ApiError, DriverError, InteractionTimeout
 from .faults import FaultRule, Hold, RecordedRequest, RequestRecord
 from .harness import eventually, running_client
+from .redirect import reset_api_base, use_api_base
 from .server import Emulator
 from .state import (
     Attachment,
@@ -61,5 +105,7 @@ __all__ = [
     "demo_world",
     "eventually",
     "permissions",
+    "reset_api_base",
     "running_client",
+    "use_api_base",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import uuid
@@ -160,7 +161,8 @@ class Connection:
     # Heartbeat ACKs on their way (see HEARTBEAT_ACK_DELAY), cancelled if the socket closes.
     pending_acks: set[asyncio.TimerHandle] = field(default_factory=set)
 
-    def send(self, frame: dict[str, Any]) -> None:
+    def send(self, frame: dict[str, Any] | None) -> None:
+        """Queue a frame for the writer; None stops the writer once the frames before it went."""
         self.queue.put_nowait(frame)
 
 
@@ -411,7 +413,10 @@ class Gateway:
             ready["shard"] = session.shard
         self.dispatch("READY", ready)
         for guild in self.world.guilds.values():
-            self.dispatch("GUILD_CREATE", lambda s, g=guild: self._guild_create(s, g, False))
+            self.dispatch(
+                "GUILD_CREATE",
+                functools.partial(self._guild_create, guild=guild, unavailable=False),
+            )
         self._online.set()
         self.world.changed()
 

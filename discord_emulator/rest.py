@@ -8,7 +8,7 @@ import mimetypes
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -16,7 +16,7 @@ from aiohttp import web
 from . import errors as e
 from . import permissions as perms
 from .errors import ApiError
-from .faults import RecordedRequest, RequestRecord
+from .faults import Faults, RecordedRequest, RequestRecord
 from .state import (
     FLAG_EPHEMERAL,
     FLAG_IS_COMPONENTS_V2,
@@ -39,9 +39,6 @@ from .state import (
     World,
 )
 from .validation import FormErrors, check_choices, check_commands, check_message
-
-if TYPE_CHECKING:
-    from .server import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +102,42 @@ def no_content() -> Reply:
 
 
 class RestApi:
-    """Routes Discord's REST API onto the shared World."""
+    """Routes Discord's REST API onto the shared World.
 
-    def __init__(self, emulator: Emulator) -> None:
-        self.emu = emulator
-        self.world: World = emulator.world
+    It is given exactly what it uses. The lists are the caller's: each request is appended to
+    `requests` and `request_log`, a path no route knows to `unknown_routes`, an exception of
+    the emulator's own to `internal_errors`. The callables are read at each request, since
+    the server's address is known only once it listens and a test may change the deadline.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        faults: Faults,
+        requests: list[RecordedRequest],
+        request_log: list[RequestRecord],
+        unknown_routes: list[tuple[str, str]],
+        internal_errors: list[Exception],
+        check_auth: Callable[[str | None], bool],
+        base_url: Callable[[], str],
+        gateway_url: Callable[[], str],
+        application_flags: Callable[[], int],
+        clock: Callable[[], float],
+        interaction_deadline: Callable[[], float],
+    ) -> None:
+        self.world = world
+        self._faults = faults
+        self._requests = requests
+        self._request_log = request_log
+        self._unknown_routes = unknown_routes
+        self._internal_errors = internal_errors
+        self._check_auth = check_auth
+        self._base_url = base_url
+        self._gateway_url = gateway_url
+        self._application_flags = application_flags
+        self._clock = clock
+        self._interaction_deadline = interaction_deadline
         self.routes: list[Route] = []
         # (channel id, nonce) -> (message, clock time) for enforce_nonce.
         self._nonces: dict[tuple[str, str], tuple[Message, float]] = {}
@@ -179,7 +207,7 @@ class RestApi:
         except Exception as exc:
             # An emulator bug. Not a 500: discord.py would retry those with back-off for ~25 s.
             log.exception("emulator: internal error on %s %s", request.method, request.path)
-            self.emu.internal_errors.append(exc)
+            self._internal_errors.append(exc)
             return _error_response(ApiError(400, 0, f"emulator internal error: {exc!r}"))
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -191,13 +219,13 @@ class RestApi:
         except ApiError as exc:
             return _error_response(exc)
         record = RequestRecord(method, path, body, query, [f.filename for f in files])
-        self.emu.requests.append(RecordedRequest(method, path, body))
-        self.emu.request_log.append(record)
-        # Tests may wait on the request log itself (emu.wait_until(...)).
+        self._requests.append(RecordedRequest(method, path, body))
+        self._request_log.append(record)
+        # Tests may wait on the request log itself (Emulator.wait_until).
         self.world.changed()
 
-        await self.emu.faults.pause(record, "before")
-        injected = self.emu.faults.injected_error(method, path)
+        await self._faults.pause(record, "before")
+        injected = self._faults.injected_error(method, path)
         if injected is not None:
             record.status = injected.status
             record.injected = True
@@ -208,10 +236,10 @@ class RestApi:
         except ApiError as exc:
             if exc.status >= 400 and exc.code:
                 log.info("emulator: %s %s -> %s %s", method, path, exc.status, exc.message)
-            await self.emu.faults.pause(record, "after")
+            await self._faults.pause(record, "after")
             record.status = exc.status
             return _error_response(exc)
-        await self.emu.faults.pause(record, "after")
+        await self._faults.pause(record, "after")
         record.status = reply.status
         if reply.status == 204:
             return web.Response(status=204)
@@ -234,15 +262,13 @@ class RestApi:
             if route.method != method:
                 allowed_elsewhere = True
                 continue
-            if route.needs_bot_auth and not self.emu.check_auth(
-                request.headers.get("Authorization")
-            ):
+            if route.needs_bot_auth and not self._check_auth(request.headers.get("Authorization")):
                 raise e.unauthorized()
             return await route.handler(Call(method, path, match.groupdict(), query, body, files))
         if allowed_elsewhere:
             raise ApiError(405, 0, "405: Method Not Allowed")
         log.warning("emulator: no route for %s %s (answering 404)", method, path)
-        self.emu.unknown_routes.append((method, path))
+        self._unknown_routes.append((method, path))
         raise e.not_found_route()
 
     # -- lookups ----------------------------------------------------------------------------------
@@ -306,12 +332,12 @@ class RestApi:
         return ok(self.world.dm_channel(user).to_dict())
 
     async def get_gateway(self, call: Call) -> Reply:
-        return ok({"url": self.emu.gateway_url})
+        return ok({"url": self._gateway_url()})
 
     async def get_gateway_bot(self, call: Call) -> Reply:
         return ok(
             {
-                "url": self.emu.gateway_url,
+                "url": self._gateway_url(),
                 "shards": 1,
                 "session_start_limit": {
                     "total": 1000,
@@ -337,7 +363,7 @@ class RestApi:
                 "verify_key": "0" * 64,
                 "owner": world.app_owner.to_dict(),
                 "team": None,
-                "flags": self.emu.gateway.application_flags,
+                "flags": self._application_flags(),
                 "bot": world.bot.to_dict(),
                 "approximate_guild_count": len(world.guilds),
                 "redirect_uris": [],
@@ -426,7 +452,7 @@ class RestApi:
         if nonce is not None and payload.get("enforce_nonce"):
             seen = self._nonces.get(key)
             # Discord: a repeated nonce within a few minutes returns the first message.
-            if seen is not None and self.emu.clock() - seen[1] <= NONCE_WINDOW_S:
+            if seen is not None and self._clock() - seen[1] <= NONCE_WINDOW_S:
                 return ok(seen[0].to_dict())
         fields = self._message_fields(payload, call.files, creating=True, existing=None)
         reference = payload.get("message_reference")
@@ -457,7 +483,7 @@ class RestApi:
             **fields,
         )
         if nonce is not None:
-            self._nonces[key] = (message, self.emu.clock())
+            self._nonces[key] = (message, self._clock())
         return ok(message.to_dict())
 
     async def patch_message(self, call: Call) -> Reply:
@@ -607,7 +633,7 @@ class RestApi:
             content_type = mimetypes.guess_type(filename)[0] or upload.content_type
             result.append(
                 self.world.add_attachment(
-                    self.emu.base_url,
+                    self._base_url(),
                     filename,
                     upload.data,
                     content_type=content_type,
@@ -630,12 +656,12 @@ class RestApi:
             raise ApiError(
                 400, e.ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."
             )
-        if self.emu.clock() - rec.created_at > self.emu.interaction_deadline:
+        if self._clock() - rec.created_at > self._interaction_deadline():
             # Discord forgets an interaction not acknowledged within 3 seconds.
             rec.late_callback = True
             self.world.changed()
             raise e.unknown("interaction", e.UNKNOWN_INTERACTION)
-        body = call.json or {}
+        body: dict[str, Any] = call.json or {}
         kind = body.get("type")
         data = body.get("data") or {}
         allowed = {
@@ -652,7 +678,7 @@ class RestApi:
             errors.add(
                 ["type"], "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
             )
-            errors.raise_if_any()
+            raise errors.error()
 
         message_type = (
             MESSAGE_CHAT_INPUT_COMMAND
@@ -689,7 +715,7 @@ class RestApi:
 
         rec.response_type = kind
         rec.response_data = data
-        rec.response_at = self.emu.clock()
+        rec.response_at = self._clock()
         if rec.original is not None and kind != 5:
             rec.response_revision = rec.original.revision
             rec.initial = rec.original.to_dict()
@@ -728,7 +754,7 @@ class RestApi:
         rec = self.world.interaction_by_token(call.params["token"])
         if rec is None:
             raise e.unknown("Webhook", e.UNKNOWN_WEBHOOK)
-        if self.emu.clock() - rec.created_at > INTERACTION_TOKEN_LIFETIME_S:
+        if self._clock() - rec.created_at > INTERACTION_TOKEN_LIFETIME_S:
             raise ApiError(401, e.INVALID_WEBHOOK_TOKEN, "Invalid Webhook Token")
         if rec.response_type is None:
             # No callback yet: Discord has no webhook for this interaction.

@@ -74,7 +74,20 @@ class Emulator(Driver):
         )
         self.world.on_event = self.gateway.model_event
         self.world.on_change = self._feed.notify
-        self.rest = RestApi(self)
+        self.rest = RestApi(
+            self.world,
+            faults=self.faults,
+            requests=self.requests,
+            request_log=self.request_log,
+            unknown_routes=self.unknown_routes,
+            internal_errors=self.internal_errors,
+            check_auth=self.check_auth,
+            base_url=lambda: self.base_url,
+            gateway_url=lambda: self.gateway_url,
+            application_flags=lambda: self.gateway.application_flags,
+            clock=self.clock,
+            interaction_deadline=lambda: self.interaction_deadline,
+        )
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
 

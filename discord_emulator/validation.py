@@ -45,9 +45,13 @@ class FormErrors:
     def too_long(self, path: Iterable[str | int], limit: int) -> None:
         self.add(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
 
+    def error(self) -> ApiError:
+        """The 400 Invalid Form Body carrying the errors collected so far."""
+        return ApiError(400, INVALID_FORM_BODY, "Invalid Form Body", errors=self.tree)
+
     def raise_if_any(self) -> None:
         if self.tree:
-            raise ApiError(400, INVALID_FORM_BODY, "Invalid Form Body", errors=self.tree)
+            raise self.error()
 
 
 def _text_len(value: Any) -> int:

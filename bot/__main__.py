@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if args.command == "playground":
-        from bot.devtools.playground import main as playground_main
+        from bot.playground import main as playground_main
 
         return playground_main(rest)
     if rest:

@@ -61,7 +61,17 @@ from __future__ import annotations
 
 from . import permissions
 from .demo import DemoWorld, add_fans, demo_world
-from .driver import InteractionResult
+from .driver import (
+    CommandIsGroup,
+    CommandPath,
+    InteractionResult,
+    UnknownCommand,
+    UnknownSubcommand,
+    can_see,
+    check_visible,
+    find_member,
+    find_role,
+)
 from .errors import ApiError, DriverError, InteractionTimeout
 from .faults import FaultRule, Hold, RecordedRequest, RequestRecord
 from .harness import eventually, running_client
@@ -84,6 +94,8 @@ __all__ = [
     "ApiError",
     "Attachment",
     "Channel",
+    "CommandIsGroup",
+    "CommandPath",
     "DemoWorld",
     "DriverError",
     "Emulator",
@@ -100,10 +112,16 @@ __all__ = [
     "RecordedRequest",
     "RequestRecord",
     "Role",
+    "UnknownCommand",
+    "UnknownSubcommand",
     "User",
     "add_fans",
+    "can_see",
+    "check_visible",
     "demo_world",
     "eventually",
+    "find_member",
+    "find_role",
     "permissions",
     "reset_api_base",
     "running_client",

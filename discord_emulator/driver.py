@@ -55,6 +55,110 @@ OPT_ROLE = 8
 OPT_MENTIONABLE = 9
 OPT_NUMBER = 10
 OPT_ATTACHMENT = 11
+SUBCOMMAND_TYPES = (OPT_SUB_COMMAND, OPT_SUB_COMMAND_GROUP)
+# What a member may type for a boolean option.
+TRUE_WORDS = {"true", "yes", "on", "1", "y"}
+FALSE_WORDS = {"false", "no", "off", "0", "n"}
+
+
+@dataclass(frozen=True)
+class CommandPath:
+    """A synced command and the subcommand group and subcommand nodes below it that a
+    command's name ("trivia play") leads to."""
+
+    root: dict[str, Any]
+    nodes: list[dict[str, Any]]
+
+    @property
+    def node(self) -> dict[str, Any]:
+        """The last node named: the command itself, a group or a subcommand."""
+        return self.nodes[-1] if self.nodes else self.root
+
+    @property
+    def names(self) -> list[str]:
+        return [self.root["name"], *(node["name"] for node in self.nodes)]
+
+    @property
+    def name(self) -> str:
+        """The full name by spaces, as `slash` takes it: "trivia play"."""
+        return " ".join(self.names)
+
+    @property
+    def subcommands(self) -> list[dict[str, Any]]:
+        """The node's subcommands or groups (none for a command that takes options)."""
+        return [o for o in self.node.get("options") or [] if o["type"] in SUBCOMMAND_TYPES]
+
+    @property
+    def options(self) -> list[dict[str, Any]]:
+        """The node's option definitions (of a command or subcommand, not of a group)."""
+        return list(self.node.get("options") or [])
+
+
+class UnknownCommand(DriverError):
+    """No command of this name was synced, to the guild or globally."""
+
+    def __init__(self, name: str, synced: list[str]) -> None:
+        super().__init__(
+            f"no synced command {name!r}; synced: {synced or 'none (did the bot sync?)'}"
+        )
+        self.name = name
+        self.synced = synced
+
+
+class UnknownSubcommand(DriverError):
+    """`word` names nothing below `found`, the part of `command` that does exist."""
+
+    def __init__(self, command: str, found: CommandPath, word: str) -> None:
+        names = [o["name"] for o in found.subcommands]
+        super().__init__(f"/{command}: no subcommand {word!r} (has {names})")
+        self.found = found
+        self.word = word
+
+
+class CommandIsGroup(DriverError):
+    """The command named is a group: a member must pick one of its subcommands."""
+
+    def __init__(self, command: str, found: CommandPath) -> None:
+        names = [o["name"] for o in found.options]
+        super().__init__(f"/{command} is a group; pick a subcommand from {names}")
+        self.found = found
+
+
+def can_see(
+    command: Mapping[str, Any],
+    member: Member | None,
+    channel: Channel,
+    *,
+    permissions: int | None = None,
+) -> bool:
+    """Whether Discord lists the synced root `command` for `member` in `channel`: its
+    `default_member_permissions` are all granted (or Administrator). `permissions` replaces
+    the member's own; outside a guild (no member) every command is listed."""
+    required = command.get("default_member_permissions")
+    if required is None or member is None:
+        return True
+    have = permissions if permissions is not None else member.permissions(channel)
+    needed = int(required)
+    return bool(have & perms.ADMINISTRATOR) or bool(needed and have & needed == needed)
+
+
+def check_visible(
+    command: Mapping[str, Any],
+    member: Member | None,
+    channel: Channel,
+    *,
+    permissions: int | None = None,
+    typed: str | None = None,
+) -> None:
+    """DriverError when Discord would not offer `command` to `member` (see `can_see`), as
+    its client would not let them send it; `typed` is the name to say (`trivia-admin add`)."""
+    if not can_see(command, member, channel, permissions=permissions):
+        assert member is not None  # every command is visible outside a guild
+        raise DriverError(
+            f"{member.user.name!r} cannot see /{typed or command['name']} "
+            f"(default_member_permissions={int(command['default_member_permissions'])}); "
+            "pass ignore_default_permissions=True to simulate a server override"
+        )
 
 
 class ChangeFeed:
@@ -405,64 +509,36 @@ class Driver:
                 if c.get("type", 1) == kind
             }
         )
-        raise DriverError(
-            f"no synced command {name!r}; synced: {known or 'none (did the bot sync?)'}"
-        )
+        raise UnknownCommand(name, known)
 
-    def _walk_command(
-        self, guild: Guild | None, command: str
-    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-        """The root command, the subcommand path nodes, and the leaf's option definitions."""
+    def walk_command(
+        self, guild: Guild | None, command: str, *, group: bool = False
+    ) -> CommandPath:
+        """The synced command `command` names ("trivia play": by spaces), looked up in
+        `guild` first and then globally, with the subcommand nodes leading to it.
+
+        A group ("trivia") is refused with `CommandIsGroup` unless `group` is true (to list
+        its subcommands, say). Raises `UnknownCommand` or `UnknownSubcommand` for a name
+        nothing synced has; both are DriverErrors carrying what was found.
+        """
         parts = command.split()
         if not parts:
             raise DriverError("empty command name")
-        root = self._find_command(guild, parts[0])
-        node = root
-        path: list[dict[str, Any]] = []
+        found = CommandPath(self._find_command(guild, parts[0]), [])
         for part in parts[1:]:
-            children = [
-                o
-                for o in node.get("options") or []
-                if o["type"] in (OPT_SUB_COMMAND, OPT_SUB_COMMAND_GROUP)
-            ]
-            node = next((o for o in children if o["name"] == part), None)  # type: ignore[assignment]
+            node = next((o for o in found.subcommands if o["name"] == part), None)
             if node is None:
-                names = [o["name"] for o in children]
-                raise DriverError(f"/{command}: no subcommand {part!r} (has {names})")
-            path.append(node)
-        leaf_options = node.get("options") or []
-        if any(o["type"] in (OPT_SUB_COMMAND, OPT_SUB_COMMAND_GROUP) for o in leaf_options):
-            names = [o["name"] for o in leaf_options]
-            raise DriverError(f"/{command} is a group; pick a subcommand from {names}")
-        return root, path, leaf_options
+                raise UnknownSubcommand(command, found, part)
+            found = CommandPath(found.root, [*found.nodes, node])
+        if found.subcommands and not group:
+            raise CommandIsGroup(command, found)
+        return found
 
     @staticmethod
     def _nest(path: list[dict[str, Any]], options: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for node in reversed(path):
             options = [{"name": node["name"], "type": node["type"], "options": options}]
         return options
-
-    def _check_visible(
-        self,
-        root: dict[str, Any],
-        member: Member | None,
-        channel: Channel,
-        permissions: int | None,
-        command: str,
-    ) -> None:
-        required = root.get("default_member_permissions")
-        if required is None or member is None:
-            return
-        have = permissions if permissions is not None else member.permissions(channel)
-        needed = int(required)
-        if have & perms.ADMINISTRATOR:
-            return
-        if needed == 0 or have & needed != needed:
-            raise DriverError(
-                f"{member.user.name!r} cannot see /{command} "
-                f"(default_member_permissions={needed}); pass ignore_default_permissions=True "
-                "to simulate a server override"
-            )
 
     async def slash(
         self,
@@ -487,18 +563,19 @@ class Driver:
         InteractionTimeout when the bot does not answer in time.
         """
         resolved_channel, resolved_user, member = self._context(guild, channel, user)
-        root, path, definitions = self._walk_command(resolved_channel.guild, command)
+        found = self.walk_command(resolved_channel.guild, command)
+        root = found.root
         if not ignore_default_permissions:
-            self._check_visible(root, member, resolved_channel, permissions, command)
+            check_visible(root, member, resolved_channel, permissions=permissions, typed=command)
         resolved = _Resolved(invoker=member)
         values = self._convert_options(
-            command, definitions, dict(options or {}), resolved_channel, resolved
+            command, found.options, dict(options or {}), resolved_channel, resolved
         )
         data: dict[str, Any] = {
             "id": root["id"],
             "name": root["name"],
             "type": 1,
-            "options": self._nest(path, values),
+            "options": self._nest(found.nodes, values),
         }
         if resolved.to_dict():
             data["resolved"] = resolved.to_dict()
@@ -531,7 +608,8 @@ class Driver:
     ) -> list[dict[str, Any]]:
         """Type `value` into option `focused` and return the bot's choices ([{name, value}])."""
         resolved_channel, resolved_user, member = self._context(guild, channel, user)
-        root, path, definitions = self._walk_command(resolved_channel.guild, command)
+        found = self.walk_command(resolved_channel.guild, command)
+        root, definitions = found.root, found.options
         definition = next((d for d in definitions if d["name"] == focused), None)
         if definition is None:
             raise DriverError(f"/{command} has no option {focused!r}")
@@ -549,7 +627,7 @@ class Driver:
             "id": root["id"],
             "name": root["name"],
             "type": 1,
-            "options": self._nest(path, values),
+            "options": self._nest(found.nodes, values),
         }
         if root.get("guild_id"):
             data["guild_id"] = root["guild_id"]
@@ -594,19 +672,29 @@ class Driver:
                 {
                     "name": name,
                     "type": definition["type"],
-                    "value": self._convert_value(command, definition, value, channel, resolved),
+                    "value": self.convert_value(command, definition, value, channel, resolved),
                 }
             )
         return result
 
-    def _convert_value(
+    def convert_value(
         self,
         command: str,
         definition: dict[str, Any],
         value: Any,
         channel: Channel,
-        resolved: _Resolved,
+        resolved: _Resolved | None = None,
     ) -> Any:
+        """`value` for the synced option `definition` as the interaction carries it: checked
+        against its type, length, range, choices and channel types, and a user, role,
+        channel or attachment as its id (added to `resolved`).
+
+        `value` is what a test passes (an int, a `Member`, an attachment dict) or the text a
+        member types into Discord's client: `"5"` for a number, `yes` for a boolean, a
+        choice by its shown name, a member by name, global name or nickname. Raises
+        DriverError for what the client would not send.
+        """
+        resolved = resolved if resolved is not None else _Resolved()
         kind = definition["type"]
         name = definition["name"]
         where = f"/{command} option {name!r}"
@@ -620,13 +708,19 @@ class Driver:
             ):
                 raise DriverError(f"{where}: length {len(value)} is outside the allowed range")
         elif kind == OPT_INTEGER:
+            if isinstance(value, str):
+                value = _typed_number(where, value, int)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise DriverError(f"{where} takes an integer, got {value!r}")
         elif kind == OPT_NUMBER:
+            if isinstance(value, str):
+                value = _typed_number(where, value, float)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise DriverError(f"{where} takes a number, got {value!r}")
             value = float(value)
         elif kind == OPT_BOOLEAN:
+            if isinstance(value, str):
+                value = _typed_bool(where, value)
             if not isinstance(value, bool):
                 raise DriverError(f"{where} takes a bool, got {value!r}")
         elif kind == OPT_USER:
@@ -635,7 +729,7 @@ class Driver:
             return self._resolve_role(where, value, guild, resolved)
         elif kind == OPT_MENTIONABLE:
             if isinstance(value, Role) or (
-                isinstance(value, str) and guild and _has_role(guild, value)
+                isinstance(value, str) and guild and find_role(guild, value) is not None
             ):
                 return self._resolve_role(where, value, guild, resolved)
             return self._resolve_user(where, value, channel, resolved)
@@ -652,8 +746,8 @@ class Driver:
             if (low is not None and value < low) or (high is not None and value > high):
                 raise DriverError(f"{where}: {value} is outside [{low}, {high}]")
         choices = definition.get("choices")
-        if choices and value not in [c["value"] for c in choices]:
-            raise DriverError(f"{where}: {value!r} is not one of {[c['value'] for c in choices]}")
+        if choices:
+            value = _pick_choice(where, choices, value)
         return value
 
     def _resolve_user(self, where: str, value: Any, channel: Channel, resolved: _Resolved) -> str:
@@ -664,8 +758,9 @@ class Driver:
         elif isinstance(value, User):
             user = value
         else:
+            member = find_member(guild, str(value)) if guild is not None else None
             try:
-                user = self.world.user(str(value))
+                user = member.user if member is not None else self.world.user(str(value))
             except KeyError:
                 raise DriverError(f"{where}: no user {value!r}") from None
         if guild is not None and member is None:
@@ -682,10 +777,9 @@ class Driver:
     ) -> str:
         if guild is None:
             raise DriverError(f"{where}: roles need a guild")
-        try:
-            role = value if isinstance(value, Role) else guild.role(str(value))
-        except KeyError as exc:
-            raise DriverError(f"{where}: {exc}") from None
+        role = value if isinstance(value, Role) else find_role(guild, str(value))
+        if role is None:
+            raise DriverError(f"{where}: no role {value!r} in guild {guild.name!r}")
         resolved.roles[role.id] = role.to_dict()
         return role.id
 
@@ -985,9 +1079,50 @@ class Driver:
         return await self._feed.wait_for(predicate, timeout)
 
 
-def _has_role(guild: Guild, name: str) -> bool:
+def find_member(guild: Guild, text: str) -> Member | None:
+    """The member `text` names as a person would: an id, or a user name, global name or
+    nickname in any case, with or without a leading `@`."""
+    if text in guild.members:
+        return guild.members[text]
+    wanted = text.strip().lstrip("@").casefold()
+    for member in guild.members.values():
+        names = (member.user.name, member.user.global_name, member.nick)
+        if wanted in {n.casefold() for n in names if n}:
+            return member
+    return None
+
+
+def find_role(guild: Guild, text: str) -> Role | None:
+    """The role `text` names: an id, or its name in any case, with or without `@`."""
+    if text in guild.roles:
+        return guild.roles[text]
+    wanted = text.strip().lstrip("@").casefold()
+    return next((r for r in guild.roles.values() if r.name.casefold() == wanted), None)
+
+
+def _typed_number(where: str, text: str, kind: type[int] | type[float]) -> int | float:
     try:
-        guild.role(name)
-    except KeyError:
+        return kind(text)
+    except ValueError:
+        wanted = "a whole number" if kind is int else "a number"
+        raise DriverError(f"{where} takes {wanted}, not {text!r}") from None
+
+
+def _typed_bool(where: str, text: str) -> bool:
+    word = text.strip().casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
         return False
-    return True
+    raise DriverError(f"{where} takes true or false, not {text!r}")
+
+
+def _pick_choice(where: str, choices: list[dict[str, Any]], value: Any) -> Any:
+    """A fixed choice by its value, or by the name Discord shows (`period:"this week"`)."""
+    for choice in choices:
+        if value == choice["value"]:
+            return value
+    for choice in choices:
+        if isinstance(value, str) and value.casefold() == str(choice["name"]).casefold():
+            return choice["value"]
+    raise DriverError(f"{where}: {value!r} is not one of {[c['value'] for c in choices]}")

@@ -21,10 +21,16 @@ What it offers (every name in `__all__`):
   `Message`, `Attachment`, `Interaction`, `Pings`; `permissions` holds the bit flags.
 - `InteractionResult`: what the client did with one interaction (its answer, followups,
   edits, whether it was ephemeral or deferred, how long it took).
+- What a Discord client does before it sends an interaction, for tools that type commands
+  (the bot's playground): `CommandPath` (a command found by name, with
+  `Emulator.walk_command`), `can_see` and `check_visible` (whether a member is shown a
+  command there), `find_member` and `find_role` (a member or role named as a user types
+  it; `Emulator.convert_value` converts option values so).
 - `demo_world` and `add_fans`: a ready-made guild with members and channels (`DemoWorld`).
 - Faults and records: `FaultRule`, `Hold`, `RecordedRequest`, `RequestRecord`.
 - Errors: `ApiError` (an answer Discord would give), `DriverError` (something a Discord
-  client would not let a user do), `InteractionTimeout` (the client did not answer).
+  client would not let a user do; `UnknownCommand`, `UnknownSubcommand` and
+  `CommandIsGroup` say which), `InteractionTimeout` (the client did not answer).
 
 A minimal use, in a pytest-asyncio test:
 

@@ -38,8 +38,12 @@ BANNED = [
     ("discord_emulator/rest.py", "from bot.clock import Clock"),
     ("discord_emulator/state.py", "import cogs.trivia.store"),
     ("discord_emulator/rest.py", "from tests.support import FakeDiscord"),
+    ("bot/playground/session.py", "from cogs.trivia.store import TriviaStore"),
+    ("bot/playground/session.py", "import pytest"),
 ]
 ALLOWED = [
+    ("bot/playground/session.py", "from discord_emulator import Emulator"),
+    ("bot/__main__.py", "from discord_emulator.redirect import use_api_base"),
     ("bot/client.py", "from bot.clock import Clock"),
     ("cogs/trivia/game.py", "from bot.clock import Clock"),
     ("cogs/trivia/game.py", "from cogs.trivia.store import TriviaStore"),

@@ -53,7 +53,7 @@ class NoOpPoster:
         return self.count
 
 
-async def render(run: object) -> OutgoingMessage:
+async def render(run: object, language: str) -> OutgoingMessage:
     return OutgoingMessage(content="x")
 
 

@@ -163,7 +163,7 @@ async def burst(folder: Path, label: str, cls: type, size: int) -> tuple[float, 
     return took, len(rows), stale, lost
 
 
-async def render(run: object) -> OutgoingMessage:
+async def render(run: object, language: str) -> OutgoingMessage:
     return OutgoingMessage(content="x")
 
 

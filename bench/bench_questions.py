@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.client import FanBot
-from bot.clock import SystemClock
+from bot.clock import SystemClock, to_db
 from bot.config import Settings
 from bot.database import Database
 from discord_emulator import Emulator, demo_world, running_client
@@ -47,7 +47,7 @@ LEVELS = ("easy", "medium", "hard")
 
 async def fill(path: Path, guild_id: int, count: int) -> None:
     db = await Database.open(path)
-    now = datetime.now(UTC).isoformat()
+    now = to_db(datetime.now(UTC))
     rows = [
         (
             guild_id,

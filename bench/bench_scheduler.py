@@ -3,7 +3,9 @@
     .venv/bin/python bench/bench_scheduler.py [--announcements 100000] [--guilds 10000]
                                               [--burst 1000]
 
-Builds a temporary database (rows inserted directly, in one transaction), then:
+Builds a temporary database (rows inserted directly, in one transaction) with the
+announcement kinds the bot's cogs register (every cog loaded offline, as the bot loads
+them), then:
 
 - load: `Scheduler.load()` (what `start()` does before its loop), timed without tracing;
 - memory: the same load again under tracemalloc (current = what the scheduler keeps, peak =
@@ -34,14 +36,15 @@ from zoneinfo import ZoneInfo
 # Run as a script from anywhere: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import FakeClock
+from bot.client import FanBot, discover_cogs
+from bot.clock import FakeClock, to_db
+from bot.config import Settings
 from bot.database import Database
 from bot.schedule_time import Repeat, format_hhmm, next_run_after
 from bot.scheduler import OutgoingMessage, RunStatus, Scheduler
 
 NOW = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)  # 09:00 in Seoul: the burst's due instant
 ZONES = ("Asia/Seoul", "America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC")
-KINDS = ("trivia", "quote", "symbol", "countdown")
 
 
 class NoOpPoster:
@@ -53,8 +56,20 @@ class NoOpPoster:
         return self.count
 
 
-async def render(run: object) -> OutgoingMessage:
+async def render(run: object, language: str) -> OutgoingMessage:
     return OutgoingMessage(content="x")
+
+
+async def registered_kinds(path: Path) -> list[str]:
+    """The kinds every cog registers with the scheduler, from a bot built offline on `path`."""
+    bot = FanBot(Settings(token="offline", database_path=path), clock=FakeClock(NOW))
+    try:
+        await bot.open_database()
+        for extension in discover_cogs():
+            await bot.load_extension(extension)
+        return bot.scheduler.kinds
+    finally:
+        await bot.close()
 
 
 def rss_bytes() -> int:
@@ -70,9 +85,9 @@ def mib(size: float) -> str:
     return f"{size / 2**20:8.1f} MiB"
 
 
-def rows(total: int, guilds: int, burst: int) -> list[tuple[object, ...]]:
+def rows(total: int, guilds: int, burst: int, kinds: list[str]) -> list[tuple[object, ...]]:
     rng = random.Random(2024)
-    created = NOW.isoformat()
+    created = to_db(NOW)
     out: list[tuple[object, ...]] = []
     for index in range(total):
         guild_id = 10**17 + index % guilds
@@ -89,12 +104,12 @@ def rows(total: int, guilds: int, burst: int) -> list[tuple[object, ...]]:
             (
                 guild_id,
                 2 * 10**17 + index,
-                KINDS[index % len(KINDS)],
+                kinds[index % len(kinds)],
                 format_hhmm(wall),
                 weekday,
                 repeat,
                 zone_name,
-                next_run.isoformat(),
+                to_db(next_run),
                 3 * 10**17,
                 created,
             )
@@ -110,18 +125,20 @@ async def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
+        kinds = await registered_kinds(Path(folder) / "cogs.sqlite3")
         path = Path(folder) / "bench.sqlite3"
         db = await Database.open(path)
         started = timer.perf_counter()
         await db.executemany(
             "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, repeat, "
             "zone, next_run_utc, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows(args.announcements, args.guilds, args.burst),
+            rows(args.announcements, args.guilds, args.burst, kinds),
         )
         built = timer.perf_counter() - started
         print(
             f"database: {args.announcements:,} announcements across {args.guilds:,} servers, "
-            f"built in {built:.2f} s, {path.stat().st_size / 2**20:.1f} MiB on disk"
+            f"built in {built:.2f} s, {path.stat().st_size / 2**20:.1f} MiB on disk "
+            f"(kinds: {', '.join(kinds)})"
         )
 
         clock = FakeClock(NOW)
@@ -131,7 +148,7 @@ async def main() -> None:
         gc.collect()
         rss_before = rss_bytes()
         scheduler = Scheduler(db, clock, poster)
-        for kind in KINDS:
+        for kind in kinds:
             scheduler.register_kind(kind, render)
         started = timer.perf_counter()
         armed = await scheduler.load()

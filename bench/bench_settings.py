@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 # Run as a script from anywhere: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, to_db
 from bot.database import Database
 from bot.guild_settings import COG_NAMES, GuildSettings, GuildSettingsStore
 from bot.schedule_time import Repeat
@@ -52,7 +52,7 @@ class FullRowStore(GuildSettingsStore):
     async def update(self, guild_id: int, user_id: int, **changes: Any) -> GuildSettings:  # type: ignore[override]
         old = await self.get(guild_id)
         new = replace(old, **changes)
-        now = self._clock.now().isoformat()
+        now = to_db(self._clock.now())
         async with self._db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO guild_settings (guild_id, timezone, trivia_timeout, "
@@ -163,7 +163,7 @@ async def burst(folder: Path, label: str, cls: type, size: int) -> tuple[float, 
     return took, len(rows), stale, lost
 
 
-async def render(run: object) -> OutgoingMessage:
+async def render(run: object, language: str) -> OutgoingMessage:
     return OutgoingMessage(content="x")
 
 

@@ -18,11 +18,11 @@ from bot.database import Database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
 from bot.guild_settings import GuildSettingsStore
-from bot.i18n import CommandTranslator
+from bot.i18n import CommandTranslator, language_of
 from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
 from bot.resources import package_folder
-from bot.scheduler import DiscordPoster, DueRun, Scheduler
+from bot.scheduler import DiscordPoster, Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +130,16 @@ class FanBot(commands.Bot):
             return True
         return (guild_id >> 22) % count in shard_ids
 
-    async def _announcements_enabled(self, run: DueRun) -> bool:
-        settings = await self.guild_settings.get(run.guild_id)
-        return settings.cog_enabled("announcements")
+    async def feature_enabled(self, guild_id: int, feature: str) -> bool:
+        """Whether `feature` (a `/config cog` name) is on in the server."""
+        settings = await self.guild_settings.get(guild_id)
+        return settings.cog_enabled(feature)
+
+    async def server_language(self, guild_id: int) -> str:
+        """The language ("en", "ko", ...) the bot writes in where no member's locale applies
+        (scheduled posts): the server's preferred locale. The one place that decides it."""
+        guild = self.get_guild(guild_id)
+        return language_of(guild.preferred_locale if guild else None)
 
     async def open_database(self) -> None:
         """Open and migrate the database (once). `python -m bot` calls it before connecting,
@@ -151,7 +158,8 @@ class FanBot(commands.Bot):
             self.clock,
             DiscordPoster(self),
             owns_guild=self.owns_guild,
-            gate=self._announcements_enabled,
+            feature_enabled=self.feature_enabled,
+            server_language=self.server_language,
             observe_lag=self.metrics.scheduler_lag,
         )
         self._member_data = MemberData(self.db)
@@ -208,8 +216,10 @@ class FanBot(commands.Bot):
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
+        translator = self.tree.translator
+        assert translator is not None, "setup_hook sets the translator before syncing"
         payload = [
-            await command.get_translated_payload(self.tree, self.tree.translator)
+            await command.get_translated_payload(self.tree, translator)
             for command in self.tree.get_commands(guild=guild)
         ]
         fingerprint = hashlib.sha256(

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
+from bot.clock import Clock, from_db, to_db
 from bot.database import Database, Transaction
 
 COG_NAMES = ("trivia", "symbols", "countdown", "announcements")
@@ -129,7 +129,7 @@ class GuildSettingsStore:
         compute: Callable[[GuildSettings], dict[str, Any]],
         also: AlsoInTransaction | None,
     ) -> GuildSettings:
-        now = self._clock.now().isoformat()
+        now = to_db(self._clock.now())
         async with self._db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO guild_settings (guild_id) VALUES (?) "
@@ -177,7 +177,7 @@ class GuildSettingsStore:
                 row["user_id"],
                 row["old_value"],
                 row["new_value"],
-                datetime.fromisoformat(row["changed_at"]),
+                from_db(row["changed_at"]),
             )
             for row in rows
         }

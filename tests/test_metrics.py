@@ -117,7 +117,7 @@ class Poster:
         return None
 
 
-async def render(run: DueRun) -> OutgoingMessage:
+async def render(run: DueRun, language: str) -> OutgoingMessage:
     return OutgoingMessage(content="hello")
 
 

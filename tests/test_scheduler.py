@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, to_db
 from bot.database import Database
 from bot.schedule_time import Repeat
 from bot.scheduler import (
@@ -105,7 +105,7 @@ class ForgetfulPoster(FakePoster):
         return None
 
 
-async def render_quote(run: DueRun) -> OutgoingMessage:
+async def render_quote(run: DueRun, language: str) -> OutgoingMessage:
     return OutgoingMessage(content=f"quote #{run.announcement_id}")
 
 
@@ -225,7 +225,7 @@ async def test_renderer_sees_the_run(bot: Bot) -> None:
     seen: list[DueRun] = []
     posted_ids: list[int] = []
 
-    async def render(run: DueRun) -> OutgoingMessage:
+    async def render(run: DueRun, language: str) -> OutgoingMessage:
         seen.append(run)
 
         async def remember(message_id: int) -> None:
@@ -315,7 +315,7 @@ async def test_a_renderer_may_post_nothing(bot: Bot) -> None:
     scheduler = bot.scheduler
     assert scheduler is not None
 
-    async def nothing(run: DueRun) -> OutgoingMessage | None:
+    async def nothing(run: DueRun, language: str) -> OutgoingMessage | None:
         return None
 
     scheduler.register_kind("quote", nothing)
@@ -371,7 +371,7 @@ async def test_claimed_but_unsent_is_resent_with_the_same_nonce(bot: Bot) -> Non
         await bot.scheduler.run_due()
     claimed = await bot.row(announcement_id)
     assert claimed["pending_nonce"] == run_nonce(announcement_id, DUE)
-    assert claimed["next_run_utc"] == (DUE + timedelta(days=1)).isoformat()
+    assert claimed["next_run_utc"] == to_db(DUE + timedelta(days=1))
     assert bot.poster.posts == []
 
     bot.poster.fail.clear()
@@ -409,7 +409,7 @@ async def test_a_crash_anywhere_yields_exactly_one_post(bot: Bot, where: str) ->
     assert scheduler is not None
     crash = {"on": True}
 
-    async def render(run: DueRun) -> OutgoingMessage:
+    async def render(run: DueRun, language: str) -> OutgoingMessage:
         if where == "render" and crash["on"]:
             raise SimulatedCrash
 
@@ -540,7 +540,7 @@ _CHILD = textwrap.dedent(
                 await super().post(channel_id, message, nonce)
             os.kill(os.getpid(), signal.SIGKILL)
 
-    async def render(run):
+    async def render(run, language):
         return OutgoingMessage(content="quote")
 
     async def main():
@@ -579,7 +579,7 @@ async def test_a_run_missed_while_down_is_posted_only_if_less_than_an_hour_late(
     assert statuses(await scheduler.run_due()) == [expected]
     assert len(bot.poster.posts) == (1 if expected is RunStatus.POSTED else 0)
     row = await bot.row(announcement_id)
-    assert row["next_run_utc"] == (DUE + timedelta(days=1)).isoformat()
+    assert row["next_run_utc"] == to_db(DUE + timedelta(days=1))
     if expected is RunStatus.SKIPPED:
         assert "late" in row["last_error"]
 
@@ -595,7 +595,7 @@ async def test_a_repeating_one_moves_on_without_a_burst(bot: Bot) -> None:
     assert statuses(await scheduler.run_due()) == [RunStatus.SKIPPED]
     assert bot.poster.posts == []
     row = await bot.row(announcement_id)
-    assert row["next_run_utc"] == (DUE + timedelta(days=4)).isoformat()
+    assert row["next_run_utc"] == to_db(DUE + timedelta(days=4))
     assert "late" in row["last_error"]
     assert await scheduler.run_due() == []
 
@@ -619,7 +619,7 @@ async def test_after_a_long_outage_only_the_latest_recent_run_is_posted(bot: Bot
         run_nonce(announcement_id, DUE + timedelta(days=3))
     ]
     row = await bot.row(announcement_id)
-    assert row["next_run_utc"] == (DUE + timedelta(days=4)).isoformat()
+    assert row["next_run_utc"] == to_db(DUE + timedelta(days=4))
     assert await scheduler.run_due() == []
 
 
@@ -943,10 +943,10 @@ async def test_a_closed_gate_posts_nothing_and_moves_on(
 ) -> None:
     open_servers = {OTHER_GUILD}
 
-    async def gate(run: DueRun) -> bool:
-        return run.guild_id in open_servers
+    async def announcements_on(guild_id: int, feature: str) -> bool:
+        return guild_id in open_servers
 
-    harness = Bot(tmp_path / "g.sqlite3", clock, poster, gate=gate)
+    harness = Bot(tmp_path / "g.sqlite3", clock, poster, feature_enabled=announcements_on)
     scheduler = await harness.open()
     try:
         await add(scheduler, guild_id=GUILD)
@@ -962,12 +962,56 @@ async def test_a_closed_gate_posts_nothing_and_moves_on(
         await harness.close()
 
 
+async def test_a_kind_whose_feature_is_off_posts_nothing_and_renderers_get_the_language(
+    tmp_path: Path, clock: FakeClock, poster: FakePoster
+) -> None:
+    """The dispatcher, not each cog, asks whether the kind's feature is on in the server and
+    which language the server's posts are in."""
+    off = {(GUILD, "symbols")}
+
+    async def feature_enabled(guild_id: int, feature: str) -> bool:
+        return (guild_id, feature) not in off
+
+    async def server_language(guild_id: int) -> str:
+        return "ko" if guild_id == OTHER_GUILD else "en"
+
+    rendered: list[tuple[int, str]] = []
+
+    async def render(run: DueRun, language: str) -> OutgoingMessage:
+        rendered.append((run.guild_id, language))
+        return OutgoingMessage(content=f"quote in {language}")
+
+    harness = Bot(
+        tmp_path / "k.sqlite3",
+        clock,
+        poster,
+        feature_enabled=feature_enabled,
+        server_language=server_language,
+    )
+    scheduler = await harness.open()
+    try:
+        scheduler.register_kind("quote", render, feature="symbols")
+        await add(scheduler, guild_id=GUILD)
+        await add(scheduler, guild_id=OTHER_GUILD)
+        clock.set(DUE)
+        outcomes = await scheduler.run_due()
+        assert sorted(s.value for s in statuses(outcomes)) == ["nothing", "posted"]
+        assert rendered == [(OTHER_GUILD, "ko")]
+        assert [post.content for post in poster.posts] == ["quote in ko"]
+        [skipped] = await scheduler.list(GUILD)
+        assert skipped.next_run_utc == DUE + timedelta(days=1)
+        assert skipped.pending_due_utc is None
+        assert skipped.last_error is None
+    finally:
+        await harness.close()
+
+
 async def test_a_restart_after_discord_forgot_the_nonce_finds_the_post_by_its_mark(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     import discord
 
-    async def render_embed(run: DueRun) -> OutgoingMessage:
+    async def render_embed(run: DueRun, language: str) -> OutgoingMessage:
         return OutgoingMessage(embed=discord.Embed(title="quote").set_footer(text="Source: x"))
 
     poster = ForgetfulPoster(crash_after_post=True)

@@ -134,19 +134,14 @@ class CountdownCog(commands.Cog, name="Countdown"):
     async def cog_load(self) -> None:
         self.builtin = load_builtin_events()
         self.bot.add_dynamic_items(PageButton)
-        self.bot.scheduler.register_kind("countdown", self.render_announcement)
+        self.bot.scheduler.register_kind("countdown", self.render_announcement, feature="countdown")
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(PageButton)
         self.bot.scheduler.unregister_kind("countdown")
 
-    async def render_announcement(self, run: DueRun) -> OutgoingMessage | None:
+    async def render_announcement(self, run: DueRun, language: str) -> OutgoingMessage | None:
         """The scheduled countdown: the list's first page (the soonest events), with buttons."""
-        settings = await self.bot.guild_settings.get(run.guild_id)
-        if not settings.cog_enabled("countdown"):
-            return None
-        guild = self.bot.get_guild(run.guild_id)
-        language = language_of(guild.preferred_locale if guild else None)
         embed, view = await self.list_page(run.guild_id, 0, language)
         return OutgoingMessage(embed=embed, view=view)
 

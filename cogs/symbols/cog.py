@@ -282,22 +282,14 @@ class SymbolsCog(commands.Cog, name="Symbols"):
     async def cog_load(self) -> None:
         self.symbols = load_symbols()
         self.quotes = load_quotes() + [symbol.as_quote() for symbol in self.symbols]
-        self.bot.scheduler.register_kind("quote", self.render_quote)
-        self.bot.scheduler.register_kind("symbol", self.render_symbol)
+        self.bot.scheduler.register_kind("quote", self.render_quote, feature="symbols")
+        self.bot.scheduler.register_kind("symbol", self.render_symbol, feature="symbols")
 
     async def cog_unload(self) -> None:
         self.bot.scheduler.unregister_kind("quote")
         self.bot.scheduler.unregister_kind("symbol")
 
-    async def _locale_if_enabled(self, run: DueRun) -> tuple[bool, Any]:
-        settings = await self.bot.guild_settings.get(run.guild_id)
-        guild = self.bot.get_guild(run.guild_id)
-        return settings.cog_enabled("symbols"), guild.preferred_locale if guild else None
-
-    async def render_quote(self, run: DueRun) -> OutgoingMessage | None:
-        enabled, locale = await self._locale_if_enabled(run)
-        if not enabled:
-            return None
+    async def render_quote(self, run: DueRun, language: str) -> OutgoingMessage | None:
         # The channel's cycle, seeded by the run; a re-sent run renders the same quote.
         chosen = await self.cycles.take(
             run.guild_id,
@@ -306,14 +298,11 @@ class SymbolsCog(commands.Cog, name="Symbols"):
             random.Random(run.nonce),
             run_nonce=run.nonce,
         )
-        return OutgoingMessage(embed=self.quote_embed(chosen, locale))
+        return OutgoingMessage(embed=self.quote_embed(chosen, language))
 
-    async def render_symbol(self, run: DueRun) -> OutgoingMessage | None:
-        enabled, locale = await self._locale_if_enabled(run)
-        if not enabled:
-            return None
+    async def render_symbol(self, run: DueRun, language: str) -> OutgoingMessage | None:
         chosen = random.Random(run.nonce).choice(self.symbols)
-        return OutgoingMessage(embed=self.symbol_embed(chosen, locale))
+        return OutgoingMessage(embed=self.symbol_embed(chosen, language))
 
     @app_commands.command(
         name="symbol", description=_("The director's explanation of a symbol in the video")

@@ -181,7 +181,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         self.builtin = load_shipped_packs()
         self.by_key = {question.key: question for question in self.builtin}
         self.bot.add_dynamic_items(AnswerButton)
-        self.bot.scheduler.register_kind("trivia", self.render_announcement)
+        self.bot.scheduler.register_kind("trivia", self.render_announcement, feature="trivia")
         await self._restore_open_rounds()
 
     async def cog_unload(self) -> None:
@@ -683,11 +683,8 @@ class TriviaCog(commands.Cog, name="Trivia"):
 
     # --- scheduled announcements ---------------------------------------------------------
 
-    async def render_announcement(self, run: DueRun) -> OutgoingMessage | None:
+    async def render_announcement(self, run: DueRun, language: str) -> OutgoingMessage | None:
         """A trivia round for a scheduled run; a re-sent run gets the round it dealt before."""
-        settings = await self.bot.guild_settings.get(run.guild_id)
-        if not settings.cog_enabled("trivia"):
-            return None
         stored = await self.store.round_for_run(run.nonce)
         if stored is not None:
             trivia_round = self.rounds.get(stored.round_id) or await self._rebuild(stored)
@@ -713,15 +710,13 @@ class TriviaCog(commands.Cog, name="Trivia"):
                 return None
         # Armed now, so early clicks count and a post that never happens still closes it.
         await self.arm_round(trivia_round)
-        guild = self.bot.get_guild(run.guild_id)
-        locale = guild.preferred_locale if guild else None
         dealt = trivia_round
 
         async def arm(message_id: int) -> None:
             await self.arm_round(dealt, message_id)
 
         return OutgoingMessage(
-            embed=self.question_embed(trivia_round, locale),
+            embed=self.question_embed(trivia_round, language),
             view=round_view(trivia_round),
             after_post=arm,
         )

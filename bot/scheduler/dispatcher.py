@@ -1,0 +1,680 @@
+"""The dispatch loop: a heap of next runs, then claim, send and confirm each due run.
+
+See the package's docstring for the three durable steps and what a restart does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import heapq
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.database import Database, Transaction
+from bot.i18n import FALLBACK
+from bot.schedule_time import Repeat, first_run, next_run_after, parse_hhmm
+from bot.scheduler.kinds import KindRegistry
+from bot.scheduler.marks import run_marker, run_nonce, with_marker
+from bot.scheduler.poster import HISTORY_SLACK, ChannelGone, Poster, PostFailed, PostForbidden
+from bot.scheduler.records import (
+    Announcement,
+    DueRun,
+    Renderer,
+    Rescheduled,
+    RunOutcome,
+    RunStatus,
+)
+from bot.scheduler.store import AnnouncementStore, ClaimRow
+
+log = logging.getLogger("bot.scheduler")
+
+DEFAULT_CATCH_UP = timedelta(hours=1)
+DEFAULT_MAX_SLEEP = timedelta(minutes=1)
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)
+DEFAULT_MAX_CONCURRENT_POSTS = 8
+# The `/config cog` switch every scheduled post obeys, whatever its kind.
+ANNOUNCEMENTS_FEATURE = "announcements"
+# After a pass fails (the database, say), wait this long before the next one.
+_ERROR_PAUSE_SECONDS = 5.0
+
+# Reads a zone inside the caller's transaction (see `Scheduler.add`).
+ZoneReader = Callable[[Transaction], Awaitable[ZoneInfo]]
+# (next run as epoch seconds, announcement id): an entry of the dispatcher's heap.
+HeapEntry = tuple[int, int]
+# Whether a feature (`/config cog`) is on in a server.
+FeatureCheck = Callable[[int, str], Awaitable[bool]]
+# The language a server's scheduled posts are written in ("en", "ko").
+ServerLanguage = Callable[[int], Awaitable[str]]
+
+
+async def _every_feature_on(guild_id: int, feature: str) -> bool:
+    return True
+
+
+async def _fallback_language(guild_id: int) -> str:
+    return FALLBACK
+
+
+class Scheduler:
+    """Posts every scheduled announcement of the servers this process owns, exactly once.
+
+    `owns_guild` says which servers belong to this process (its shards); only their rows are
+    loaded and posted. `catch_up`: a run found due later than this (the bot was down) is
+    skipped, logged and recorded as the row's last error instead of posted; a repeating one
+    posts only its latest run if that one is within `catch_up`, then moves on to its next
+    future run (never a burst of the missed ones).
+
+    Before a run is rendered, `feature_enabled` is asked whether announcements and the kind's
+    feature are on in its server (a run whose feature is off posts nothing), and
+    `server_language` which language to render it in; the renderer gets that language.
+
+    A claim found unconfirmed at start is first looked for in its channel (scheduled posts
+    carry `run_marker` in their embed footer): Discord remembers a nonce for only a few
+    minutes, and a restart may come later than that. Only if it is not there is it sent
+    again, with its nonce.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        poster: Poster,
+        *,
+        owns_guild: Callable[[int], bool] = lambda guild_id: True,
+        catch_up: timedelta = DEFAULT_CATCH_UP,
+        max_sleep: timedelta = DEFAULT_MAX_SLEEP,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        max_concurrent_posts: int = DEFAULT_MAX_CONCURRENT_POSTS,
+        feature_enabled: FeatureCheck = _every_feature_on,
+        server_language: ServerLanguage = _fallback_language,
+        observe_lag: Callable[[float], None] | None = None,
+    ) -> None:
+        self._store = AnnouncementStore(db)
+        self._db = db
+        self._clock = clock
+        self._poster = poster
+        self._owns_guild = owns_guild
+        self._catch_up = catch_up
+        self._max_sleep = max_sleep.total_seconds()
+        self._retry_delays = tuple(retry_delays)
+        self._kinds = KindRegistry()
+        self._feature_enabled = feature_enabled
+        self._server_language = server_language
+        # Told how many seconds after its due time each run starts (the lag metric).
+        self._observe_lag = observe_lag
+        # (next run as epoch seconds, announcement id), smallest first. An entry is only a
+        # hint: the claim re-reads the row, so entries left behind by a remove or a
+        # reschedule are dropped when they surface instead of being searched for.
+        self._heap: list[tuple[int, int]] = []
+        # Claims found in the table at load: sent again (same nonce) on the next pass.
+        self._resume: list[DueRun] = []
+        self._wake = asyncio.Event()
+        self._send_slots = asyncio.Semaphore(max_concurrent_posts)
+        self._sends: set[asyncio.Task[RunOutcome]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._loaded = False
+        self.armed_for: datetime | None = None
+        """When the dispatch loop next wakes on its own (None: not sleeping); for diagnostics."""
+
+    # --- Kinds --------------------------------------------------------------------------
+
+    def register_kind(self, kind: str, render: Renderer, *, feature: str | None = None) -> None:
+        """Let a cog render announcements of `kind`; registering again replaces the renderer.
+
+        With `feature`, runs of this kind post nothing in a server where that feature is off.
+        """
+        self._kinds.register(kind, render, feature=feature)
+
+    def unregister_kind(self, kind: str) -> None:
+        """Forget `kind` (its cog was unloaded); its runs then fail with a recorded error."""
+        self._kinds.unregister(kind)
+
+    @property
+    def kinds(self) -> list[str]:
+        return self._kinds.names
+
+    # --- Announcements ------------------------------------------------------------------
+
+    async def add(
+        self,
+        guild_id: int,
+        channel_id: int,
+        kind: str,
+        time_local: time,
+        repeat: Repeat,
+        zone: ZoneInfo | ZoneReader,
+        created_by: int,
+        weekday: int | None = None,
+        *,
+        limit: int | None = None,
+    ) -> Announcement:
+        """Schedule an announcement; its first run is the next `time_local` in `zone`.
+
+        `zone` may be a function that reads it inside the inserting transaction (the
+        server's stored zone), so a time zone change committed meanwhile can't leave this
+        one in the old zone. A weekly one runs on `weekday` (0 = Monday), or without one on
+        the weekday of its first run. Wakes the loop if this run is sooner than everything
+        armed. Raises `UnknownKind` if no cog renders `kind`, `ValueError` for a zone with no
+        IANA key or a weekday that is not 0..6 or not for a weekly one (see `first_run`), and
+        `TooManyAnnouncements` when the server already has `limit` unfinished ones (counted
+        in the inserting transaction, so concurrent adds can't pass it).
+        """
+        self._kinds.require(kind)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            if not isinstance(zone, ZoneInfo):
+                zone = await zone(tx)
+            if zone.key is None:
+                raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
+            first, weekday = first_run(now, time_local, repeat, weekday, zone)
+            announcement = await self._store.insert(
+                tx,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                kind=kind,
+                time_local=time_local,
+                weekday=weekday,
+                repeat=repeat,
+                zone=zone.key,
+                first_run=first,
+                created_by=created_by,
+                created_at=now,
+                limit=limit,
+            )
+        self._arm(guild_id, announcement.id, first)
+        return announcement
+
+    async def list(self, guild_id: int) -> list[Announcement]:
+        """The server's announcements (not removed ones), soonest first, finished ones last."""
+        return await self._store.of_guild(guild_id)
+
+    async def get(self, guild_id: int, announcement_id: int) -> Announcement | None:
+        """One of the server's announcements, or None (another server's, removed, unknown)."""
+        return await self._store.get(guild_id, announcement_id)
+
+    async def remove(self, guild_id: int, announcement_id: int) -> bool:
+        """Remove one of the server's announcements; False if it has none with that id.
+
+        A post already being sent is not recalled; it just is not retried or confirmed.
+        """
+        # Its heap entry stays and is dropped when it surfaces (the row no longer matches).
+        return await self._store.remove(guild_id, announcement_id)
+
+    async def reschedule_guild(self, guild_id: int, zone: ZoneInfo) -> int:
+        """Recompute the server's next runs in `zone` (it changed time zone); returns how many.
+
+        `reschedule_in` and `arm_rescheduled` in a transaction of their own; see there.
+        """
+        async with self._db.transaction() as tx:
+            moved = await self.reschedule_in(tx, guild_id, zone)
+        self.arm_rescheduled(moved)
+        return moved.count
+
+    async def reschedule_in(self, tx: Transaction, guild_id: int, zone: ZoneInfo) -> Rescheduled:
+        """Recompute the server's next runs in `zone`, inside the caller's transaction (the
+        one that stores the server's new zone), and return the runs to arm.
+
+        Nothing is armed: once the transaction has committed, pass the result to
+        `arm_rescheduled` (a rolled-back one is just dropped). The wall times and weekdays
+        stay; a finished once-only one stays finished. A run being sent right now is not
+        affected. Raises `ValueError` for a zone with no IANA key.
+        """
+        if zone.key is None:
+            raise ValueError("the zone needs an IANA name (ZoneInfo(key))")
+        now = self._clock.now()
+        runs: list[tuple[datetime, int]] = []
+        timings = await self._store.timings(tx, guild_id)
+        for timing in timings:
+            if timing.finished:
+                await self._store.move_to_zone(tx, timing.id, zone.key, None)
+                continue
+            run = next_run_after(now, timing.time_local, timing.repeat, timing.weekday, zone)
+            await self._store.move_to_zone(tx, timing.id, zone.key, run)
+            runs.append((run, timing.id))
+        return Rescheduled(guild_id, tuple(runs), len(timings))
+
+    def arm_rescheduled(self, moved: Rescheduled) -> None:
+        """Arm the runs `reschedule_in` computed, after its transaction committed.
+
+        Entries for the runs they replace stay in the heap and are dropped when they surface
+        (the row no longer matches), so arming the results of two reschedules in either
+        order leaves the runs the table holds armed.
+        """
+        for run, announcement_id in moved.runs:
+            self._arm(moved.guild_id, announcement_id, run)
+
+    async def forget_guild(self, tx: Transaction, guild_id: int) -> int:
+        """Erase every announcement of the server, removed ones too (a `MemberData` guild
+        eraser). Heap entries left behind are dropped when they surface, as after a remove.
+        """
+        return await self._store.forget_guild(tx, guild_id)
+
+    # --- Running ------------------------------------------------------------------------
+
+    async def load(self) -> int:
+        """Read the owned rows' next runs and unconfirmed claims into memory; returns the count.
+
+        Replaces whatever was armed, so it is for before the loop runs: `start()` calls it;
+        tests that drive `run_due` by hand call it instead. Raises `RuntimeError` once started.
+        """
+        if self._loop_task is not None:
+            raise RuntimeError("load() replaces the armed runs; call it before start()")
+        heap: list[tuple[int, int]] = []
+        resume: list[DueRun] = []
+        last_id = 0
+        owns = self._owns_guild
+        while rows := await self._store.armed_page(last_id):
+            last_id = rows[-1].id
+            for row in rows:
+                if not owns(row.guild_id):
+                    continue
+                if row.next_run_utc is not None:
+                    heap.append((_epoch(row.next_run_utc), row.id))
+                if row.pending_nonce is not None and row.pending_due_utc is not None:
+                    resume.append(
+                        DueRun(
+                            row.id,
+                            row.guild_id,
+                            row.channel_id,
+                            row.kind,
+                            row.pending_due_utc,
+                            row.pending_nonce,
+                            resumed=True,
+                        )
+                    )
+        heapq.heapify(heap)
+        self._heap = heap
+        self._resume = resume
+        self._loaded = True
+        self._wake.set()
+        if resume:
+            log.info(
+                "%d announcement posts were claimed but not confirmed; re-sending", len(resume)
+            )
+        return len(heap)
+
+    async def start(self) -> None:
+        """Load (if not yet loaded) and start the dispatch loop. Raises if already started."""
+        if self._loop_task is not None:
+            raise RuntimeError("the scheduler is already running")
+        if not self._loaded:
+            await self.load()
+        self._loop_task = asyncio.create_task(self._dispatch_forever(), name="scheduler")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop the loop and wait up to `grace` seconds for posts being sent.
+
+        Posts still unfinished then are cancelled; their claims stay in the table and the next
+        start re-sends them with the same nonce.
+        """
+        task, self._loop_task = self._loop_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self.armed_for = None
+        sends = set(self._sends)
+        if not sends:
+            return
+        _done, unfinished = await asyncio.wait(sends, timeout=grace)
+        for send in unfinished:
+            send.cancel()
+        await asyncio.gather(*sends, return_exceptions=True)
+
+    def wake(self) -> None:
+        """Make the loop look at the clock now (it also wakes by itself, at least every
+        `max_sleep`)."""
+        self._wake.set()
+
+    @property
+    def armed_count(self) -> int:
+        """Heap entries held (including ones left behind by removes, until they surface)."""
+        return len(self._heap)
+
+    async def run_due(self, *, wait: bool = True) -> builtins.list[RunOutcome]:
+        """Claim and send everything due at `clock.now()`, and re-send unconfirmed claims.
+
+        With `wait`, returns every outcome once all sends have finished; without (the loop),
+        the sends continue as tasks and only the runs settled at once (skipped) are returned.
+        Raises what the database raises while claiming; nothing is claimed then, and the next
+        pass tries again.
+        """
+        now = self._clock.now()
+        resumed, self._resume = self._resume, []
+        due = self._pop_due(now)
+        if not due and not resumed:
+            return []
+        try:
+            outcomes, claims, rearm = await self._claim(now, due, resumed)
+        except BaseException:
+            for entry in due:
+                heapq.heappush(self._heap, entry)
+            self._resume = resumed + self._resume
+            raise
+        for entry in rearm:
+            heapq.heappush(self._heap, entry)
+        sends = [self._spawn_send(claim) for claim in claims]
+        if wait and sends:
+            outcomes.extend(await asyncio.gather(*sends))
+        return outcomes
+
+    # --- Claiming -----------------------------------------------------------------------
+
+    def _arm(self, guild_id: int, announcement_id: int, run: datetime) -> None:
+        if not self._owns_guild(guild_id):
+            return
+        entry = (_epoch(run), announcement_id)
+        sooner = not self._heap or entry[0] < self._heap[0][0]
+        heapq.heappush(self._heap, entry)
+        if sooner:
+            self._wake.set()
+
+    def _pop_due(self, now: datetime) -> builtins.list[HeapEntry]:
+        now_epoch = now.timestamp()
+        due: list[tuple[int, int]] = []
+        while self._heap and self._heap[0][0] <= now_epoch:
+            due.append(heapq.heappop(self._heap))
+        return due
+
+    async def _claim(
+        self, now: datetime, due: Sequence[HeapEntry], resumed: Sequence[DueRun]
+    ) -> tuple[builtins.list[RunOutcome], builtins.list[DueRun], builtins.list[HeapEntry]]:
+        """One transaction: settle resumed claims, then claim or skip each due run."""
+        outcomes: list[RunOutcome] = []
+        claims: list[DueRun] = []
+        rearm: list[tuple[int, int]] = []
+        ids = {announcement_id for _, announcement_id in due}
+        ids.update(claim.announcement_id for claim in resumed)
+        async with self._db.transaction() as tx:
+            rows = await self._store.rows_to_claim(tx, ids)
+
+            for claim in resumed:
+                found = rows.get(claim.announcement_id)
+                if found is None or not found.active or found.pending_nonce != claim.nonce:
+                    continue
+                late = now - claim.due_utc
+                if late < self._catch_up:
+                    claims.append(claim)
+                    continue
+                error = (
+                    f"the post due {_shown(claim.due_utc)} was not confirmed before a restart "
+                    f"{_minutes(late)} later; not sent again"
+                )
+                log.warning("announcement %d: %s", claim.announcement_id, error)
+                await self._store.drop_claim(tx, claim.announcement_id, error, now)
+                found.pending_nonce = None
+                outcomes.append(
+                    RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.SKIPPED, error=error)
+                )
+
+            for due_epoch, announcement_id in due:
+                row = rows.get(announcement_id)
+                if row is None or not row.active or row.next_run_utc is None:
+                    continue  # removed, or a once-only one already claimed
+                due_utc = row.next_run_utc
+                if _epoch(due_utc) != due_epoch:
+                    continue  # an entry left behind by a reschedule; the row has its own
+                try:
+                    outcome, claimed, following = await self._claim_one(tx, row, due_utc, now)
+                except Exception as exc:
+                    # A broken row (an unknown zone, say) must not hold up the others.
+                    log.exception("announcement %d could not be claimed", announcement_id)
+                    row.next_run_utc = None
+                    await self._store.mark_unclaimable(
+                        tx, announcement_id, f"could not compute its next run: {exc!r}", now
+                    )
+                    continue
+                if outcome is not None:
+                    outcomes.append(outcome)
+                if claimed is not None:
+                    claims.append(claimed)
+                # Keep the row as written, in case the heap held this id twice.
+                row.next_run_utc = following
+                if following is not None:
+                    rearm.append((_epoch(following), announcement_id))
+        return outcomes, claims, rearm
+
+    async def _claim_one(
+        self, tx: Transaction, row: ClaimRow, due_utc: datetime, now: datetime
+    ) -> tuple[RunOutcome | None, DueRun | None, datetime | None]:
+        announcement_id = row.id
+        repeat = Repeat(row.repeat)
+        following: datetime | None = None
+        if repeat is not Repeat.ONCE:
+            wall, weekday, zone = parse_hhmm(row.time_local), row.weekday, ZoneInfo(row.zone)
+            if now - due_utc >= self._catch_up:
+                # Down for longer than a repeat: the stored run is long gone, but the latest
+                # one may still be recent enough to post. The runs in between are dropped.
+                recent = next_run_after(now - self._catch_up, wall, repeat, weekday, zone)
+                if recent <= now:
+                    log.warning(
+                        "announcement %d (guild %d): runs from %s to before %s were missed while "
+                        "the bot was offline; posting the latest only",
+                        announcement_id,
+                        row.guild_id,
+                        _shown(due_utc),
+                        _shown(recent),
+                    )
+                    due_utc = recent
+            # From now, not from due_utc: a late run is followed by the next *future* run,
+            # never by a burst of the ones missed.
+            following = next_run_after(now, wall, repeat, weekday, zone)
+        late = now - due_utc
+        skip_reason: str | None = None
+        if late >= self._catch_up:
+            skip_reason = (
+                f"the post due {_shown(due_utc)} was {_minutes(late)} late (the bot was "
+                "offline); skipped"
+            )
+        elif row.pending_nonce is not None:
+            skip_reason = (
+                f"the post due {_shown(due_utc)} was skipped: the previous one was still being sent"
+            )
+        if skip_reason is not None:
+            log.warning(
+                "announcement %d (guild %d): %s", announcement_id, row.guild_id, skip_reason
+            )
+            await self._store.skip(tx, announcement_id, following, skip_reason, now)
+            outcome = RunOutcome(announcement_id, due_utc, RunStatus.SKIPPED, error=skip_reason)
+            return outcome, None, following
+
+        claim = DueRun(
+            announcement_id,
+            row.guild_id,
+            row.channel_id,
+            row.kind,
+            due_utc,
+            run_nonce(announcement_id, due_utc),
+        )
+        await self._store.claim(tx, claim, following)
+        row.pending_nonce = claim.nonce
+        return None, claim, following
+
+    # --- Sending ------------------------------------------------------------------------
+
+    def _spawn_send(self, claim: DueRun) -> asyncio.Task[RunOutcome]:
+        task = asyncio.create_task(self._send(claim), name=f"announcement-{claim.nonce}")
+        self._sends.add(task)
+        task.add_done_callback(self._send_finished)
+        return task
+
+    def _send_finished(self, task: asyncio.Task[RunOutcome]) -> None:
+        self._sends.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Only a BaseException gets here (`_send` catches the rest); say so, once.
+            log.error("announcement send ended abruptly", exc_info=task.exception())
+
+    async def _send(self, claim: DueRun) -> RunOutcome:
+        try:
+            return await self._deliver(claim)
+        except Exception as exc:
+            # The claim stays; the next start re-sends it with the same nonce.
+            log.exception("announcement %d: sending failed unexpectedly", claim.announcement_id)
+            return RunOutcome(
+                claim.announcement_id, claim.due_utc, RunStatus.FAILED, error=repr(exc)
+            )
+
+    async def _already_posted(self, claim: DueRun) -> int | None:
+        """For a claim left by a dead process: the post it made, if Discord has it.
+
+        The nonce alone is not enough: Discord forgets it after a few minutes, and a restart
+        may come later than that, so the channel is searched for the run's marker first.
+        """
+        since = claim.due_utc - HISTORY_SLACK
+        try:
+            return await self._poster.find_posted(
+                claim.channel_id, run_marker(claim.announcement_id), since
+            )
+        except Exception as exc:
+            log.info(
+                "announcement %d: could not search its channel (%r); re-sending with its nonce",
+                claim.announcement_id,
+                exc,
+            )
+            return None
+
+    async def _may_post(self, run: DueRun, feature: str | None) -> bool:
+        """Whether announcements, and the kind's feature, are on in the run's server."""
+        if not await self._feature_enabled(run.guild_id, ANNOUNCEMENTS_FEATURE):
+            return False
+        return feature is None or await self._feature_enabled(run.guild_id, feature)
+
+    async def _deliver(self, claim: DueRun) -> RunOutcome:
+        if claim.resumed and (found := await self._already_posted(claim)) is not None:
+            log.info(
+                "announcement %d: its post %d reached Discord before the restart; confirmed",
+                claim.announcement_id,
+                found,
+            )
+            await self._confirm(claim, found)
+            return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.POSTED, found)
+        if self._observe_lag is not None:
+            self._observe_lag((self._clock.now() - claim.due_utc).total_seconds())
+        kind = self._kinds.get(claim.kind)
+        if kind is None:
+            return await self._give_up(
+                claim,
+                RunStatus.FAILED,
+                f"nothing renders announcements of kind {claim.kind!r} (is its cog loaded?)",
+            )
+        try:
+            if not await self._may_post(claim, kind.feature):
+                await self._confirm(claim, None)
+                return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.NOTHING)
+            language = await self._server_language(claim.guild_id)
+            async with self._send_slots:
+                message = await kind.render(claim, language)
+        except Exception as exc:
+            log.exception("announcement %d: rendering %r failed", claim.announcement_id, claim.kind)
+            return await self._give_up(claim, RunStatus.FAILED, f"could not prepare it: {exc!r}")
+        if message is None:
+            await self._confirm(claim, None)
+            return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.NOTHING)
+        message = with_marker(message, run_marker(claim.announcement_id))
+
+        delays = iter(self._retry_delays)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                # A slot per attempt, not per run: a run waiting to retry holds none.
+                async with self._send_slots:
+                    message_id = await self._poster.post(claim.channel_id, message, claim.nonce)
+                break
+            except PostForbidden as exc:
+                return await self._give_up(claim, RunStatus.FORBIDDEN, _reason(exc))
+            except ChannelGone as exc:
+                return await self._give_up(claim, RunStatus.CHANNEL_GONE, _reason(exc))
+            except PostFailed as exc:
+                return await self._give_up(claim, RunStatus.FAILED, _reason(exc))
+            except Exception as exc:
+                delay = next(delays, None)
+                deadline = claim.due_utc + self._catch_up
+                if delay is None or self._clock.now() + timedelta(seconds=delay) >= deadline:
+                    return await self._give_up(
+                        claim,
+                        RunStatus.FAILED,
+                        f"could not reach Discord after {attempt} attempts: {exc!r}",
+                    )
+                log.info(
+                    "announcement %d: post attempt %d failed (%r); retrying in %.0fs",
+                    claim.announcement_id,
+                    attempt,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                if not await self._store.still_claimed(claim):
+                    return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.CANCELLED)
+
+        if message.after_post is not None:
+            try:
+                await message.after_post(message_id)
+            except Exception:
+                log.exception("announcement %d: after_post failed", claim.announcement_id)
+        await self._confirm(claim, message_id)
+        return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.POSTED, message_id)
+
+    async def _confirm(self, claim: DueRun, message_id: int | None) -> None:
+        """Step 3: the run is done. `message_id` None: there was nothing to post."""
+        await self._store.confirm(claim, message_id, self._clock.now())
+
+    async def _give_up(self, claim: DueRun, status: RunStatus, error: str) -> RunOutcome:
+        log.warning(
+            "announcement %d (guild %d, channel %d) not posted: %s",
+            claim.announcement_id,
+            claim.guild_id,
+            claim.channel_id,
+            error,
+        )
+        await self._store.give_up(claim, error, self._clock.now())
+        return RunOutcome(claim.announcement_id, claim.due_utc, status, error=error)
+
+    # --- The loop -----------------------------------------------------------------------
+
+    async def _dispatch_forever(self) -> None:
+        """The loop: a pass, then sleep until the earliest run, a wake-up, or `max_sleep`."""
+        while True:
+            # Cleared before the pass, so an add() during the pass still wakes the wait below.
+            self._wake.clear()
+            try:
+                await self.run_due(wait=False)
+                timeout = self._seconds_until_next()
+            except Exception:
+                log.exception("scheduler pass failed; trying again in %.0fs", _ERROR_PAUSE_SECONDS)
+                timeout = _ERROR_PAUSE_SECONDS
+            self.armed_for = self._clock.now() + timedelta(seconds=timeout)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _seconds_until_next(self) -> float:
+        # Capped so that a wall clock that jumps (or drifts from the monotonic clock asyncio
+        # sleeps by) delays a post by at most `max_sleep`.
+        if self._resume:
+            return 0.0
+        if not self._heap:
+            return self._max_sleep
+        delay = self._heap[0][0] - self._clock.now().timestamp()
+        return min(max(delay, 0.0), self._max_sleep)
+
+
+def _epoch(when: datetime) -> int:
+    return int(when.timestamp())
+
+
+def _shown(when: datetime) -> str:
+    """An instant as a recorded error shows it to moderators: UTC, to the second."""
+    return when.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

@@ -139,8 +139,8 @@ def test_the_largest_check_report_and_category_list_fit_discord():
     import discord
 
     from cogs.trivia.admin import check_report
-    from cogs.trivia.cog import TriviaCog
     from cogs.trivia.store import CategoryLine
+    from cogs.trivia.views import category_text
 
     questions = [
         Question(f"k{n}", "Q" * 240, "a" * 80, ("b" * 80,) * 3, f"{n:03d}" + "c" * 29, None)
@@ -150,5 +150,5 @@ def test_the_largest_check_report_and_category_list_fit_discord():
         report = check_report("p" * 80 + ".toml", questions, questions, locale)
         assert len(report) <= 2000
         lines = [CategoryLine(f"{n:03d}" + "c" * 29, 10**6, 10**6 - 1) for n in range(500)]
-        assert len(TriviaCog._category_text(lines, locale)) <= 1024
-        assert "…" not in TriviaCog._category_text(lines, locale)  # fits by design, not cut
+        assert len(category_text(lines, locale)) <= 1024
+        assert "…" not in category_text(lines, locale)  # fits by design, not cut

@@ -117,6 +117,21 @@ async def test_a_deleted_or_forbidden_message_closes_the_round_with_a_log_line(
     assert not again.ephemeral
 
 
+async def test_a_round_is_revealed_even_when_its_message_may_not_be_read(
+    emu: Emulator, world: DemoWorld, bot
+):
+    """The reveal reads the posted message for its footer first; refused that (Read Message
+    History taken away, say), it still edits its own message."""
+    cog = bot.get_cog("Trivia")
+    started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
+    [trivia_round] = await eventually(lambda: [r for r in cog.rounds.values() if r.message_id])
+    reads = emu.fail_next("GET", EDITS, status=403, code=50001)
+    await cog.close_round(trivia_round.round_id)
+    assert reads.hits == 1
+    assert "Time's up!" in emu.message(started.message.id).text()
+    assert (await round_row(bot, trivia_round.round_id))["closed"] == 1
+
+
 # --- one round per channel, scheduled rounds too ---------------------------------------------
 
 

@@ -13,7 +13,7 @@ from bot.database import Database, is_busy
 from bot.deadline import AnswerStyle, DeadlineGuard, command_style, ephemeral_answer
 from cogs.countdown.cog import PageButton
 from cogs.privacy.cog import ForgetButton
-from cogs.trivia.cog import AnswerButton
+from cogs.trivia.views import AnswerButton
 
 
 async def _noop(interaction: discord.Interaction) -> None:

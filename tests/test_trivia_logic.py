@@ -19,6 +19,7 @@ from cogs.trivia.game import (
     medal_for,
     month_start,
     points_for,
+    shuffled_answers,
 )
 from cogs.trivia.schema import Question
 
@@ -61,6 +62,18 @@ def test_round_takes_one_answer_per_member_until_it_closes():
         r.answer(102, 0, "c", NOW + timedelta(seconds=20))
     assert r.winners() == [100]
     assert sum(r.tally()) == 2
+
+
+def test_the_answers_are_shuffled_before_the_round_exists_as_a_deal_shuffles_them():
+    # The cog draws the order first, stores the round, then builds it with its real id.
+    question = make_question(1)
+    for seed in range(10):
+        choices, correct_index = shuffled_answers(question, random.Random(seed))
+        dealt = TriviaRound.deal(5, 1, 1, question, NOW, random.Random(seed))
+        assert (choices, correct_index) == (dealt.choices, dealt.correct_index)
+        assert isinstance(choices, tuple)
+        assert sorted(choices) == sorted(question.answers)
+        assert choices[correct_index] == "right"
 
 
 def test_shuffle_moves_the_right_answer():
@@ -139,8 +152,8 @@ def test_the_largest_check_report_and_category_list_fit_discord():
     import discord
 
     from cogs.trivia.admin import check_report
-    from cogs.trivia.cog import TriviaCog
     from cogs.trivia.store import CategoryLine
+    from cogs.trivia.views import category_text
 
     questions = [
         Question(f"k{n}", "Q" * 240, "a" * 80, ("b" * 80,) * 3, f"{n:03d}" + "c" * 29, None)
@@ -150,5 +163,5 @@ def test_the_largest_check_report_and_category_list_fit_discord():
         report = check_report("p" * 80 + ".toml", questions, questions, locale)
         assert len(report) <= 2000
         lines = [CategoryLine(f"{n:03d}" + "c" * 29, 10**6, 10**6 - 1) for n in range(500)]
-        assert len(TriviaCog._category_text(lines, locale)) <= 1024
-        assert "…" not in TriviaCog._category_text(lines, locale)  # fits by design, not cut
+        assert len(category_text(lines, locale)) <= 1024
+        assert "…" not in category_text(lines, locale)  # fits by design, not cut

@@ -11,9 +11,11 @@ import aiohttp
 import discord
 import pytest
 
+from bot.clock import FakeClock
 from bot.database import Database, discover_migrations
 from bot.errors import NotFound
-from cogs.trivia.cog import TriviaCog, backoff_delays, is_transient
+from cogs.trivia.cog import TriviaCog
+from cogs.trivia.rounds import backoff_delays, is_transient
 from cogs.trivia.schema import Question
 from cogs.trivia.store import QuestionFilter, RoundAlreadyOpenError, TriviaStore
 
@@ -158,7 +160,8 @@ async def test_own_questions_are_counted_fetched_and_listed_without_loading_them
 
 
 def picker(db: Database, builtin: list[Question], seed: int = 0) -> TriviaCog:
-    cog = TriviaCog(SimpleNamespace(database=db), rng=random.Random(seed))  # type: ignore[arg-type]
+    bot = SimpleNamespace(database=db, clock=FakeClock(NOW))
+    cog = TriviaCog(bot, rng=random.Random(seed))  # type: ignore[arg-type]
     cog.builtin = builtin
     return cog
 

@@ -67,6 +67,16 @@ class ScoreLine:
         )
 
 
+def shuffled_answers(question: Question, rng: random.Random) -> tuple[tuple[str, ...], int]:
+    """The question's answers in the order a round shows them, and where the right one is.
+
+    Drawn before the round is stored, so the round is built once, with its stored id.
+    """
+    choices = list(question.answers)
+    rng.shuffle(choices)
+    return tuple(choices), choices.index(question.correct)
+
+
 @dataclass
 class TriviaRound:
     """One posted question: its shuffled answers and who picked what."""
@@ -82,7 +92,6 @@ class TriviaRound:
     answers: dict[int, int] = field(default_factory=dict)  # user id -> choice index
     names: dict[int, str] = field(default_factory=dict)
     closed: bool = False
-    footer_mark: str | None = None  # a scheduled post's mark, kept through the reveal
     pending: set[int] = field(default_factory=set)  # members whose answer is being stored
 
     @classmethod
@@ -95,15 +104,15 @@ class TriviaRound:
         closes_at: datetime,
         rng: random.Random,
     ) -> TriviaRound:
-        choices = list(question.answers)
-        rng.shuffle(choices)
+        """A new round of `question` with its answers shuffled (see `shuffled_answers`)."""
+        choices, correct_index = shuffled_answers(question, rng)
         return cls(
             round_id=round_id,
             guild_id=guild_id,
             channel_id=channel_id,
             question=question,
-            choices=tuple(choices),
-            correct_index=choices.index(question.correct),
+            choices=choices,
+            correct_index=correct_index,
             closes_at=closes_at,
         )
 

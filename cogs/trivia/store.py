@@ -28,7 +28,6 @@ class StoredRound:
     correct_index: int
     closes_at: datetime
     closed: bool = False
-    run_mark: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,8 +148,7 @@ SELECT category FROM seen WHERE category IS NOT NULL
 """
 
 _ROUND_COLUMNS = (
-    "id, guild_id, channel_id, message_id, question_key, choices, correct_index, closes_at, "
-    "closed, run_mark"
+    "id, guild_id, channel_id, message_id, question_key, choices, correct_index, closes_at, closed"
 )
 
 
@@ -165,7 +163,6 @@ def _stored_round(row: Any) -> StoredRound:
         row["correct_index"],
         from_db(row["closes_at"]),
         bool(row["closed"]),
-        row["run_mark"],
     )
 
 
@@ -215,9 +212,9 @@ class TriviaStore:
         closes_at: datetime,
         start_afresh: bool,
         run_nonce: str | None = None,
-        run_mark: str | None = None,
     ) -> int:
-        """Insert the round and mark its question asked (forgetting the rest when afresh).
+        """Insert the round and mark its question asked (forgetting the rest when afresh);
+        returns the round's id. `run_nonce` ties it to the scheduled run that dealt it.
 
         Raises `RoundAlreadyOpenError` when the channel has a round that is not closed; the
         partial unique index `trivia_rounds_one_open` holds that even for writers that don't
@@ -239,8 +236,8 @@ class TriviaStore:
                 )
                 return await tx.insert(
                     "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
-                    "correct_index, opened_at, closes_at, run_nonce, run_mark) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "correct_index, opened_at, closes_at, run_nonce) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         guild_id,
                         channel_id,
@@ -250,7 +247,6 @@ class TriviaStore:
                         to_db(opened_at),
                         to_db(closes_at),
                         run_nonce,
-                        run_mark,
                     ),
                 )
         except sqlite3.IntegrityError as exc:

@@ -98,7 +98,7 @@ async def test_a_write_that_outlasts_the_lock_wait_is_deferred_then_told_busy(
         assert played.message.deleted
         # Nothing was half done: no round is open, and the channel can play now.
         cog = bot.get_cog("Trivia")
-        assert cog.open_in_channel == {}
+        assert cog.rounds.open_channels == frozenset()
         assert await bot.database.fetchone("SELECT id FROM trivia_rounds") is None
         again = in_time(await emu.slash(world.guild, "trivia", "uaena", "trivia play"))
         assert again.type == 4

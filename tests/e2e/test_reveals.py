@@ -23,7 +23,7 @@ EDITS = r"/channels/\d+/messages/\d+$"
 
 
 class HeldSleep:
-    """Stands in for the cog's `sleep`: records each wait and holds it until released."""
+    """Stands in for the rounds' `sleep`: records each wait and holds it until released."""
 
     def __init__(self) -> None:
         self.delays: list[float] = []
@@ -51,7 +51,7 @@ async def test_a_refused_reveal_is_retried_and_the_round_stays_taken_meanwhile(
     await bot.guild_settings.update(int(world.guild.id), 0, trivia_timeout=1)
     cog = bot.get_cog("Trivia")
     held = HeldSleep()
-    cog.sleep = held
+    cog.rounds.sleep = held
     started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
     [trivia_round] = await eventually(lambda: list(cog.rounds.values()))
     right = started.message.buttons()[trivia_round.correct_index]["custom_id"]
@@ -91,7 +91,7 @@ async def test_each_retry_waits_twice_as_long(emu: Emulator, world: DemoWorld, b
     async def no_wait(delay: float) -> None:
         delays.append(delay)
 
-    cog.sleep = no_wait
+    cog.rounds.sleep = no_wait
     started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
     [trivia_round] = await eventually(lambda: [r for r in cog.rounds.values() if r.message_id])
     emu.fail_next("PATCH", EDITS, status=503, times=4)
@@ -109,12 +109,27 @@ async def test_a_deleted_or_forbidden_message_closes_the_round_with_a_log_line(
     await emu.slash(world.guild, "trivia", "uaena", "trivia play")
     [trivia_round] = await eventually(lambda: [r for r in cog.rounds.values() if r.message_id])
     emu.fail_next("PATCH", EDITS, status=status, code=code)
-    with caplog.at_level(logging.INFO, logger="cogs.trivia.cog"):
+    with caplog.at_level(logging.INFO, logger="cogs.trivia.rounds"):
         await cog.close_round(trivia_round.round_id)
     assert any("closed unrevealed" in record.getMessage() for record in caplog.records)
     assert (await round_row(bot, trivia_round.round_id))["closed"] == 1
     again = await emu.slash(world.guild, "trivia", "army", "trivia play")
     assert not again.ephemeral
+
+
+async def test_a_round_is_revealed_even_when_its_message_may_not_be_read(
+    emu: Emulator, world: DemoWorld, bot
+):
+    """The reveal reads the posted message for its footer first; refused that (Read Message
+    History taken away, say), it still edits its own message."""
+    cog = bot.get_cog("Trivia")
+    started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
+    [trivia_round] = await eventually(lambda: [r for r in cog.rounds.values() if r.message_id])
+    reads = emu.fail_next("GET", EDITS, status=403, code=50001)
+    await cog.close_round(trivia_round.round_id)
+    assert reads.hits == 1
+    assert "Time's up!" in emu.message(started.message.id).text()
+    assert (await round_row(bot, trivia_round.round_id))["closed"] == 1
 
 
 # --- one round per channel, scheduled rounds too ---------------------------------------------

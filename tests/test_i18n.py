@@ -31,6 +31,14 @@ def test_every_english_message_has_korean_with_the_same_blanks():
         assert blanks(raw(cat, key, "en")) == blanks(raw(cat, key, "ko")), key
 
 
+def test_each_catalog_folder_translates_its_own_messages():
+    """A feature's Korean is beside its English, so the feature's folder is whole on its own."""
+    for folder in catalog_folders():
+        cat = Catalog.load([folder])
+        korean = {key for key in cat.keys("ko") if not key.startswith("commands.")}
+        assert cat.keys("en") == korean, folder
+
+
 def raw(cat: Catalog, key: str, language: str) -> str:
     return cat.template(key, language) or ""
 

@@ -216,7 +216,7 @@ class Database:
             shown = "; ".join(problems[:3]) + (
                 f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
             )
-            versions = ", ".join(f"{t.name} {t.latest}" for t in tracks if t.latest) or "0"
+            versions = _described({track.name: track.latest for track in tracks})
             raise DatabaseFileError(
                 f"{self.path} is not this bot's database at schema version {versions} "
                 f"({shown}): set DATABASE_PATH to the bot's own file, or move this one away to "
@@ -296,7 +296,11 @@ class Database:
                 )
                 await tx.execute(f"PRAGMA user_version = {TRACKED:d}")
             if kept:
-                log.info("database at schema version %d recorded per feature: %s", kept, versions)
+                log.info(
+                    "database from before per-feature migrations (version %d) recorded as %s",
+                    kept,
+                    _described(versions),
+                )
         applied = 0
         for track in tracks:
             for migration in track.migrations:
@@ -461,6 +465,11 @@ def explain_sqlite_error(path: str, exc: sqlite3.Error) -> DatabaseError:
             f"{Path(path).name}-wal and -shm"
         )
     return DatabaseFileError(f"can't use {path} as the database: {text}")
+
+
+def _described(versions: Mapping[str, int]) -> str:
+    """`core 3, trivia 3`: the tracks a file has, or `0` for none."""
+    return ", ".join(f"{name} {version}" for name, version in versions.items() if version) or "0"
 
 
 def _columns(columns: tuple[tuple[str, str], ...]) -> str:

@@ -1,5 +1,10 @@
 """The SQLite database: one connection, WAL mode, numbered migrations applied on start.
 
+The migrations come in tracks (`bot.schema_tracks`): the core's and one per feature, each
+with its own version, kept in the table `schema_versions`. `PRAGMA user_version` says how the
+versions are kept: 0 for a new file, 1 to 7 for a file from before the tracks (its single
+version), `TRACKED` once they are in `schema_versions`.
+
 Feature stores (`cogs/*/store.py`, `bot/guild_settings.py`, ...) own their SQL and talk to
 the database only through `Database`, so a PostgreSQL backend later replaces this module
 and the stores' SQL, not the features.
@@ -8,27 +13,43 @@ and the stores' SQL, not the features.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.resources import package_folder
+from bot.schema_tracks import (
+    LEGACY_LATEST,
+    LEGACY_VERSIONS,
+    Migration,
+    Schema,
+    Track,
+    discover_tracks,
+    expected_schema,
+    read_schema,
+    split_statements,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MIGRATIONS_DIR = package_folder("bot") / "migrations"
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# PRAGMA user_version of a file whose versions are per track, in `schema_versions`: above
+# the single track's last (7), so a bot from before the tracks refuses the file as one from
+# a newer version instead of mistaking it for its own.
+TRACKED = LEGACY_LATEST + 1
+_VERSIONS_TABLE = """CREATE TABLE schema_versions (
+    track   TEXT    PRIMARY KEY,
+    version INTEGER NOT NULL
+);"""
+# The bookkeeping's table, checked with the tracks' own as if a migration had made it.
+_BOOKKEEPING = Track("schema_versions", (Migration(1, "schema_versions", _VERSIONS_TABLE),))
+_NEWER = "it was written by a newer version. Run that version, or restore a backup."
 
 
 # How long a statement waits for another connection's write lock before it fails with
@@ -65,27 +86,6 @@ def is_busy(error: BaseException) -> bool:
     return "database is locked" in str(error)
 
 
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def discover_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The numbered `NNNN_name.sql` files in `folder`, in order, with no gaps."""
-    found: list[Migration] = []
-    for path in sorted(folder.glob("*.sql")):
-        match = _MIGRATION_NAME.match(path.name)
-        if not match:
-            raise DatabaseError(f"migration file {path.name} is not named NNNN_name.sql")
-        found.append(Migration(int(match.group(1)), path.stem, path.read_text("utf-8")))
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise DatabaseError(f"migration {expected:04d} is missing before {migration.name}")
-    return found
-
-
 class Database:
     """One aiosqlite connection shared by the whole bot.
 
@@ -103,23 +103,23 @@ class Database:
     async def open(
         cls,
         path: str | Path,
-        migrations: Sequence[Migration] | None = None,
+        tracks: Sequence[Track] | None = None,
         *,
         busy_timeout: float = BUSY_TIMEOUT,
     ) -> Database:
         """Open (creating the file and its folder if needed), check and migrate the file.
 
         Before anything is written the file is checked: it must pass SQLite's integrity
-        check, be writable, and hold exactly the tables and columns that its schema version's
-        migrations make (checked again after migrating). Raises `DatabaseFileError` when it
-        fails one, can't be opened or comes from a newer bot; `DatabaseError` when another
-        process holds it locked past `busy_timeout`.
+        check, be writable, and hold exactly the tables and columns that its versions of the
+        `tracks` (default: every shipped one) make (checked again after migrating). Raises
+        `DatabaseFileError` when it fails one, can't be opened or comes from a newer bot;
+        `DatabaseError` when another process holds it locked past `busy_timeout`.
 
         A statement that waits longer than `busy_timeout` seconds for another process's lock
         raises `sqlite3.OperationalError` ("database is locked"; see `is_busy`).
         """
         path_str = str(path)
-        migrations = discover_migrations() if migrations is None else migrations
+        tracks = discover_tracks() if tracks is None else tracks
         try:
             if path_str != ":memory:":
                 Path(path_str).parent.mkdir(parents=True, exist_ok=True)
@@ -144,12 +144,15 @@ class Database:
             # was, not even switched to WAL.
             await db.check_integrity()
             await db.check_writable()
-            current = await db.schema_version()
-            if current <= (migrations[-1].version if migrations else 0):
-                await db.check_schema([m for m in migrations if m.version <= current])
+            versions = await db.schema_versions()
+            db.refuse_newer(tracks, versions)
+            await db.check_schema(
+                [track.until(versions.get(track.name, 0)) for track in tracks],
+                versions_table=await db._user_version() == TRACKED,
+            )
             await conn.execute("PRAGMA journal_mode=WAL")
-            await db.migrate(migrations)
-            await db.check_schema(migrations)
+            await db.migrate(tracks)
+            await db.check_schema(tracks)
         except sqlite3.Error as exc:
             await conn.close()
             raise explain_sqlite_error(path_str, exc) from exc
@@ -192,10 +195,11 @@ class Database:
             finally:
                 await self._conn.execute("ROLLBACK")
 
-    async def check_schema(self, migrations: Sequence[Migration]) -> None:
-        """The file's tables and columns are the ones `migrations` make from nothing (as a
-        fresh in-memory database shows). Raises `DatabaseFileError` naming the differences."""
-        expected = expected_schema(tuple(migrations))
+    async def check_schema(self, tracks: Sequence[Track], *, versions_table: bool = True) -> None:
+        """The file's tables and columns are the ones `tracks` make from nothing (as a fresh
+        in-memory database shows), with `schema_versions` unless the file is from before the
+        tracks or new. Raises `DatabaseFileError` naming the differences."""
+        expected = expected_schema([_BOOKKEEPING, *tracks] if versions_table else tracks)
         actual = await self._schema()
         problems: list[str] = []
         for table in sorted(actual.keys() - expected.keys()):
@@ -212,56 +216,107 @@ class Database:
             shown = "; ".join(problems[:3]) + (
                 f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
             )
+            versions = _described({track.name: track.latest for track in tracks})
             raise DatabaseFileError(
-                f"{self.path} is not this bot's database at schema version "
-                f"{migrations[-1].version if migrations else 0} ({shown}): set DATABASE_PATH "
-                "to the bot's own file, or move this one away to start with an empty one"
+                f"{self.path} is not this bot's database at schema version {versions} "
+                f"({shown}): set DATABASE_PATH to the bot's own file, or move this one away to "
+                "start with an empty one"
             )
 
-    async def _schema(self) -> dict[str, tuple[tuple[str, str], ...]]:
-        tables = await self.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-            "ESCAPE '\\'"
-        )
-        schema: dict[str, tuple[tuple[str, str], ...]] = {}
-        for (name,) in tables:
-            columns = await self.fetchall("SELECT name, type FROM pragma_table_info(?)", (name,))
-            schema[name] = tuple((column, kind.upper()) for column, kind in columns)
-        return schema
+    async def _schema(self) -> Schema:
+        async with self._lock:
+            return await self._on_connection_thread(read_schema)
 
     async def close(self) -> None:
         async with self._lock:
             await self._conn.close()
 
-    async def schema_version(self) -> int:
+    async def _user_version(self) -> int:
         async with self._conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def migrate(self, migrations: Sequence[Migration]) -> int:
-        """Apply every migration newer than the stored version, each in its own transaction.
+    async def schema_versions(self) -> dict[str, int]:
+        """The version of each track in the file (none for a new file). A file from before
+        the tracks is at what its single version had made (`LEGACY_VERSIONS`).
+
+        Raises `DatabaseFileError` for a file whose versions are kept in a way newer than
+        this bot's, or that says it has `schema_versions` and has not.
+        """
+        kept = await self._user_version()
+        if kept == 0:
+            return {}
+        if kept <= LEGACY_LATEST:
+            return dict(LEGACY_VERSIONS[kept])
+        if kept > TRACKED:
+            raise DatabaseFileError(
+                f"{self.path} has schema version {kept}, but this bot knows only up to "
+                f"{TRACKED}: {_NEWER}"
+            )
+        if await self.fetchone("SELECT 1 FROM sqlite_master WHERE name = 'schema_versions'"):
+            rows = await self.fetchall("SELECT track, version FROM schema_versions")
+            return {str(track): int(version) for track, version in rows}
+        raise DatabaseFileError(
+            f"{self.path} is not this bot's database (its table schema_versions is missing): "
+            "set DATABASE_PATH to the bot's own file, or move this one away to start with an "
+            "empty one"
+        )
+
+    def refuse_newer(self, tracks: Sequence[Track], versions: Mapping[str, int]) -> None:
+        """Raises `DatabaseFileError` when `versions` has a track further on than `tracks`,
+        or one they don't have at all: a newer bot wrote the file."""
+        latest = {track.name: track.latest for track in tracks}
+        for name, version in sorted(versions.items()):
+            if name not in latest:
+                raise DatabaseFileError(
+                    f"{self.path} has tables of {name} (schema version {version}), which this "
+                    f"bot does not have: {_NEWER}"
+                )
+            if version > latest[name]:
+                raise DatabaseFileError(
+                    f"{self.path} has schema version {version} of {name}, but this bot knows "
+                    f"only up to {latest[name]}: {_NEWER}"
+                )
+
+    async def migrate(self, tracks: Sequence[Track]) -> int:
+        """Apply every migration newer than its track's stored version, each in its own
+        transaction, the tracks in their order. A file from before the tracks first gets
+        `schema_versions` with what it had (one transaction of its own, changing no row).
 
         Returns the number applied. Refuses a database written by a newer version of the bot.
         """
-        latest = migrations[-1].version if migrations else 0
-        current = await self.schema_version()
-        if current > latest:
-            raise DatabaseFileError(
-                f"{self.path} has schema version {current}, but this bot knows only up to "
-                f"{latest}: it was written by a newer version. Run that version, or restore "
-                "a backup."
-            )
-        applied = 0
-        for migration in migrations:
-            if migration.version <= current:
-                continue
+        versions = await self.schema_versions()
+        self.refuse_newer(tracks, versions)
+        if (kept := await self._user_version()) != TRACKED:
             async with self.transaction() as tx:
-                # executescript would COMMIT on its own; run the statements one by one instead.
-                for statement in _split_statements(migration.sql):
-                    await tx.execute(statement)
-                await tx.execute(f"PRAGMA user_version = {migration.version:d}")
-            log.info("database migrated to %s", migration.name)
-            applied += 1
+                await tx.execute(_VERSIONS_TABLE)
+                await tx.executemany(
+                    "INSERT INTO schema_versions (track, version) VALUES (?, ?)",
+                    sorted(versions.items()),
+                )
+                await tx.execute(f"PRAGMA user_version = {TRACKED:d}")
+            if kept:
+                log.info(
+                    "database from before per-feature migrations (version %d) recorded as %s",
+                    kept,
+                    _described(versions),
+                )
+        applied = 0
+        for track in tracks:
+            for migration in track.migrations:
+                if migration.version <= versions.get(track.name, 0):
+                    continue
+                async with self.transaction() as tx:
+                    # executescript would COMMIT on its own; run the statements one by one.
+                    for statement in split_statements(migration.sql):
+                        await tx.execute(statement)
+                    await tx.execute(
+                        "INSERT INTO schema_versions (track, version) VALUES (?, ?) "
+                        "ON CONFLICT (track) DO UPDATE SET version = excluded.version",
+                        (track.name, migration.version),
+                    )
+                log.info("database migrated to %s %s", track.name, migration.name)
+                applied += 1
         return applied
 
     @asynccontextmanager
@@ -298,9 +353,16 @@ class Database:
             return result
 
         async with self._lock:
-            # aiosqlite runs every call on its own thread through `_execute`; there is no
-            # public way to run several statements there in one go.
-            return await self._conn._execute(run, self._conn._conn)
+            return await self._on_connection_thread(run)
+
+    async def _on_connection_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` on aiosqlite's own thread, in one trip (call it holding the lock).
+
+        aiosqlite runs every call on that thread through `_execute`; there is no public way to
+        run several statements there in one go.
+        """
+        result: T = await self._conn._execute(work, self._conn._conn)  # type: ignore[no-untyped-call]
+        return result
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement on its own (autocommit); returns the affected row count."""
@@ -405,53 +467,10 @@ def explain_sqlite_error(path: str, exc: sqlite3.Error) -> DatabaseError:
     return DatabaseFileError(f"can't use {path} as the database: {text}")
 
 
-def expected_schema(migrations: tuple[Migration, ...]) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Tables and their (column, type) as `migrations` make them in a fresh database."""
-    return _expected_schema(tuple((m.version, m.sql) for m in migrations))
-
-
-@functools.cache
-def _expected_schema(
-    scripts: tuple[tuple[int, str], ...],
-) -> dict[str, tuple[tuple[str, str], ...]]:
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        for _, sql in scripts:
-            for statement in _split_statements(sql):
-                conn.execute(statement)
-        names = conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-            "ESCAPE '\\'"
-        ).fetchall()
-        return {
-            name: tuple(
-                (column, kind.upper())
-                for column, kind in conn.execute(
-                    "SELECT name, type FROM pragma_table_info(?)", (name,)
-                )
-            )
-            for (name,) in names
-        }
-    finally:
-        conn.close()
+def _described(versions: Mapping[str, int]) -> str:
+    """`core 3, trivia 3`: the tracks a file has, or `0` for none."""
+    return ", ".join(f"{name} {version}" for name, version in versions.items() if version) or "0"
 
 
 def _columns(columns: tuple[tuple[str, str], ...]) -> str:
     return ", ".join(name for name, _ in columns)
-
-
-def _split_statements(script: str) -> list[str]:
-    """Split a migration into statements; `sqlite3.complete_statement` handles quoted `;`."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        if not buffer and line.strip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        raise DatabaseError(f"migration ends with an unfinished statement: {buffer.strip()[:60]}")
-    return statements

@@ -1,27 +1,39 @@
 """One small translation layer for every user-facing string.
 
-Replies are looked up by key in `bot/locales/<lang>.toml` for the interaction's locale, falling
-back to English. Command names and descriptions go through `CommandTranslator`, which
-discord.py calls when it syncs, so adding Korean is adding data, not code.
+Replies are looked up by key for the interaction's locale, falling back to English. The keys
+come from the core's catalogs (`bot/locales/<lang>.toml`: errors and words several features
+share) and from each feature's own (`cogs/<feature>/locales/<lang>.toml`), merged into one
+lookup; a key may live in one file only. Command names and descriptions go through
+`CommandTranslator`, which discord.py calls when it syncs, so adding Korean is adding data,
+not code.
 """
 
 from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.resources import package_folder
+from bot.resources import feature_folders, package_folder
 
 log = logging.getLogger(__name__)
 
 LOCALES_DIR = package_folder("bot") / "locales"
 FALLBACK = "en"
+
+
+class CatalogError(ValueError):
+    """Two catalog files hold the same key: which one wins would depend on the load order."""
+
+
+def catalog_folders() -> list[Path]:
+    """The core's `locales/` folder, then every feature's."""
+    return [LOCALES_DIR, *feature_folders("locales")]
 
 
 class Catalog:
@@ -33,11 +45,22 @@ class Catalog:
             raise ValueError("the English catalog is required")
 
     @classmethod
-    def load(cls, folder: Path = LOCALES_DIR) -> Catalog:
+    def load(cls, folders: Iterable[Path] | None = None) -> Catalog:
+        """Every `<lang>.toml` in `folders` (default: `catalog_folders()`), merged per language.
+
+        Raises `CatalogError` naming both files when a key is in two of them.
+        """
         messages: dict[str, dict[str, str]] = {}
-        for path in sorted(folder.glob("*.toml")):
-            with path.open("rb") as fh:
-                messages[path.stem] = _flatten(tomllib.load(fh))
+        found_in: dict[tuple[str, str], Path] = {}
+        for folder in catalog_folders() if folders is None else folders:
+            for path in sorted(folder.glob("*.toml")):
+                with path.open("rb") as fh:
+                    flat = _flatten(tomllib.load(fh))
+                language = messages.setdefault(path.stem, {})
+                for key in flat:
+                    if (first := found_in.setdefault((path.stem, key), path)) != path:
+                        raise CatalogError(f"the message {key} is in both {first} and {path}")
+                language.update(flat)
         return cls(messages)
 
     @property

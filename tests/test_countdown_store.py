@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.content import ContentError
-from bot.database import Database, discover_migrations
+from bot.database import Database
+from bot.schema_tracks import discover_tracks
 from cogs.countdown.maths import parse_event_date
 from cogs.countdown.store import (
     CountdownStore,
@@ -69,10 +70,10 @@ async def test_the_limit_is_counted_where_the_event_is_inserted(db):
 
 
 async def test_the_migration_turns_older_midnight_events_into_dates(tmp_path):
-    migrations = discover_migrations()
-    ours = next(i for i, m in enumerate(migrations) if m.name.endswith("_countdown"))
+    track = next(track for track in discover_tracks() if track.name == "countdown")
+    ours = next(m.version for m in track.migrations if m.name.endswith("_kinds_and_dates"))
     path = tmp_path / "old.sqlite3"
-    old = await Database.open(path, migrations[:ours])
+    old = await Database.open(path, [track.until(ours - 1)])
     for name, starts_at in (
         ("Date", "2027-03-01T00:00:00+09:00"),
         ("Time", "2027-03-01T20:00:00+09:00"),

@@ -6,20 +6,18 @@ import sqlite3
 import pytest
 
 from bot import database
-from bot.database import (
-    Database,
-    DatabaseError,
-    DatabaseFileError,
-    Migration,
-    discover_migrations,
-    expected_schema,
-)
+from bot.database import Database, DatabaseError, DatabaseFileError
+from bot.schema_tracks import Migration, Track, discover_tracks, expected_schema
+
+
+def latest_versions() -> dict[str, int]:
+    return {track.name: track.latest for track in discover_tracks()}
 
 
 async def test_fresh_database_gets_every_migration(tmp_path):
     db = await Database.open(tmp_path / "a.sqlite3")
     try:
-        assert await db.schema_version() == discover_migrations()[-1].version
+        assert await db.schema_versions() == latest_versions()
         row = await db.fetchone("PRAGMA journal_mode")
         assert row[0] == "wal"
     finally:
@@ -30,13 +28,13 @@ async def test_second_start_changes_nothing_and_keeps_data(tmp_path):
     path = tmp_path / "a.sqlite3"
     db = await Database.open(path)
     await db.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (1, 'Europe/Berlin')")
-    version = await db.schema_version()
+    versions = await db.schema_versions()
     await db.close()
 
     db = await Database.open(path)
     try:
-        assert await db.schema_version() == version
-        assert await db.migrate(discover_migrations()) == 0
+        assert await db.schema_versions() == versions
+        assert await db.migrate(discover_tracks()) == 0
         row = await db.fetchone("SELECT timezone FROM guild_settings WHERE guild_id = 1")
         assert row["timezone"] == "Europe/Berlin"
     finally:
@@ -56,10 +54,10 @@ async def test_a_failing_migration_leaves_nothing_behind(tmp_path):
     good = Migration(1, "0001_ok", "CREATE TABLE a (x INTEGER);")
     bad = Migration(2, "0002_bad", "CREATE TABLE b (x INTEGER);\nINSERT INTO missing VALUES (1);")
     with pytest.raises(Exception, match="missing"):
-        await Database.open(tmp_path / "m.sqlite3", migrations=[good, bad])
-    db = await Database.open(tmp_path / "m.sqlite3", migrations=[good])
+        await Database.open(tmp_path / "m.sqlite3", [Track("core", (good, bad))])
+    db = await Database.open(tmp_path / "m.sqlite3", [Track("core", (good,))])
     try:
-        assert await db.schema_version() == 1
+        assert await db.schema_versions() == {"core": 1}
         tables = {row[0] for row in await db.fetchall("SELECT name FROM sqlite_master")}
         assert "b" not in tables
     finally:
@@ -116,9 +114,9 @@ async def test_the_schema_is_compared_with_the_files_own_version_before_migratin
     first = Migration(1, "0001_a", "CREATE TABLE a (x INTEGER);")
     second = Migration(2, "0002_b", "ALTER TABLE a ADD COLUMN y TEXT;")
     path = tmp_path / "m.sqlite3"
-    db = await Database.open(path, migrations=[first])
+    db = await Database.open(path, [Track("core", (first,))])
     await db.close()
-    db = await Database.open(path, migrations=[first, second])  # a version 1 file migrates
+    db = await Database.open(path, [Track("core", (first, second))])  # a version 1 file migrates
     columns = [row["name"] for row in await db.fetchall("SELECT name FROM pragma_table_info('a')")]
     await db.close()
     assert columns == ["x", "y"]
@@ -131,7 +129,7 @@ async def test_a_fresh_file_and_an_in_memory_database_pass(tmp_path):
 
 
 def test_the_expected_schema_is_what_the_migrations_make():
-    schema = expected_schema(tuple(discover_migrations()))
+    schema = expected_schema(discover_tracks())
     assert ("timezone", "TEXT") in schema["guild_settings"]
     assert not any(name.startswith("sqlite_") for name in schema)
     assert expected_schema(()) == {}

@@ -12,8 +12,9 @@ import discord
 import pytest
 
 from bot.clock import FakeClock
-from bot.database import Database, discover_migrations
+from bot.database import Database
 from bot.errors import NotFound
+from bot.schema_tracks import discover_tracks
 from cogs.trivia.cog import TriviaCog
 from cogs.trivia.rounds import backoff_delays, is_transient
 from cogs.trivia.schema import Question
@@ -67,10 +68,10 @@ async def test_the_database_itself_refuses_a_second_open_round(db):
 
 
 async def test_the_migration_keeps_only_the_newest_of_rounds_open_side_by_side(tmp_path):
-    migrations = discover_migrations()
-    ours = next(i for i, m in enumerate(migrations) if m.name.endswith("_rounds"))
+    track = next(track for track in discover_tracks() if track.name == "trivia")
+    ours = next(m.version for m in track.migrations if m.name.endswith("_one_open_round"))
     path = tmp_path / "old.sqlite3"
-    old = await Database.open(path, migrations[:ours])
+    old = await Database.open(path, [track.until(ours - 1)])
     for round_id, channel in ((1, 10), (2, 10), (3, 11), (4, 10)):
         await old.execute(
             "INSERT INTO trivia_rounds (id, guild_id, channel_id, question_key, choices, "

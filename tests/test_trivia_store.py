@@ -114,11 +114,13 @@ async def test_category_lines_keep_the_category_each_answer_had(db):
 
 
 async def test_migration_gives_earlier_answers_to_own_questions_their_category(tmp_path):
-    from bot.database import Database, discover_migrations
+    from bot.database import Database
+    from bot.schema_tracks import discover_tracks
 
     path = tmp_path / "old.sqlite3"
-    migrations = discover_migrations()
-    old = await Database.open(path, migrations[:2])
+    track = next(track for track in discover_tracks() if track.name == "trivia")
+    ours = next(m.version for m in track.migrations if m.name.endswith("_packs"))
+    old = await Database.open(path, [track.until(ours - 1)])
     await old.execute(
         "INSERT INTO trivia_questions (id, guild_id, question, correct, wrong1, wrong2, wrong3, "
         "category, created_by, created_at) VALUES (5, 1, 'Q?', 'a', 'b', 'c', 'd', 'ours', 0, '')"

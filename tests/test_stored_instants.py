@@ -8,9 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock, from_db, to_db
-from bot.database import Database, Migration, discover_migrations
+from bot.database import Database
 from bot.guild_settings import GuildSettingsStore
 from bot.schedule_time import Repeat
+from bot.schema_tracks import CORE, Track, discover_tracks
 from bot.scheduler import OutgoingMessage, Scheduler
 
 GUILD = 100
@@ -39,10 +40,12 @@ def old_settings_form(when: datetime) -> str:
     return when.isoformat()
 
 
-def before_this_migration() -> list[Migration]:
-    migrations = discover_migrations()
-    [ours] = [m for m in migrations if m.name.endswith("_one_datetime_format")]
-    return [m for m in migrations if m.version < ours.version]
+def before_this_migration() -> list[Track]:
+    """Every track, the core's cut just before the migration under test."""
+    tracks = discover_tracks()
+    [core] = [track for track in tracks if track.name == CORE]
+    [ours] = [m for m in core.migrations if m.name.endswith("_one_datetime_format")]
+    return [track.until(ours.version - 1) if track is core else track for track in tracks]
 
 
 async def nothing_to_post(run: object, language: str) -> OutgoingMessage | None:
@@ -58,7 +61,7 @@ class NoPoster:
 
 
 async def write_old_rows(path: Path) -> None:
-    db = await Database.open(path, migrations=before_this_migration())
+    db = await Database.open(path, before_this_migration())
     await db.executemany(
         "INSERT INTO announcements (guild_id, channel_id, kind, time_local, repeat, zone, "
         "next_run_utc, created_by, created_at, pending_nonce, pending_due_utc, "

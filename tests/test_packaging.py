@@ -7,6 +7,7 @@ installed into a folder of its own, started from a folder that is not the clone.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -42,6 +43,18 @@ def tracked_files() -> list[str]:
     return listed.stdout.split()
 
 
+def clone_files() -> list[str]:
+    """What a fresh clone of the working tree holds (tracked files, and new ones not ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [path for path in listed.stdout.split() if (ROOT / path).is_file()]
+
+
 def in_wheel(path: str) -> str:
     top, _, rest = path.partition("/")
     return f"{INSTALLED_AS[top]}/{rest}"
@@ -51,9 +64,15 @@ def in_wheel(path: str) -> str:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (ROOT / ".git").exists():
         pytest.skip("needs the clone (git ls-files) to know what should be shipped")
+    # Built from a copy of the clone's files, as a fresh clone would be: setuptools reuses a
+    # build/ folder left in the clone, so files removed since would still be in the wheel.
+    source = tmp_path_factory.mktemp("source")
+    for path in clone_files():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, source / path)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
         timeout=300,

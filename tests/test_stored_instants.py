@@ -11,8 +11,8 @@ from bot.clock import FakeClock, from_db, to_db
 from bot.database import Database
 from bot.guild_settings import GuildSettingsStore
 from bot.schedule_time import Repeat
-from bot.schema_tracks import CORE, Track, discover_tracks
 from bot.scheduler import OutgoingMessage, Scheduler
+from bot.schema_tracks import CORE, Track, discover_tracks
 
 GUILD = 100
 DUE = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)

@@ -6,10 +6,15 @@ import asyncio
 
 import pytest
 
+from bot.client import installed_features
 from bot.database import Database, Transaction
 from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettings, GuildSettingsStore
 
 GUILD, MOD = 10, 99
+FEATURES = installed_features()
+SET_TIMEOUT_90 = (
+    "UPDATE feature_settings SET value = 90 WHERE guild_id = ? AND name = 'trivia_timeout'"
+)
 
 
 async def behind_the_cache(db: Database, sql: str) -> None:
@@ -23,16 +28,19 @@ async def history(db: Database) -> list[tuple[str, str | None, str | None]]:
 
 
 async def test_a_change_writes_only_its_column_and_starts_from_the_stored_value(db, clock):
-    store = GuildSettingsStore(db, clock)
+    store = GuildSettingsStore(db, clock, FEATURES)
     await store.update(GUILD, MOD, trivia_timeout=30)
     await behind_the_cache(db, "UPDATE guild_settings SET timezone = 'UTC' WHERE guild_id = ?")
 
     # The cache still says Seoul; the change must neither write Seoul back nor start from
     # a stale old value.
     settings = await store.update(GUILD, MOD, trivia_timeout=40)
-    assert (settings.timezone, settings.trivia_timeout) == ("UTC", 40)
+    assert (settings.timezone, settings.value("trivia_timeout")) == ("UTC", 40)
     await store.update(GUILD, MOD, timezone="Europe/Paris")
-    row = await db.fetchone("SELECT timezone, trivia_timeout FROM guild_settings")
+    row = await db.fetchone(
+        "SELECT timezone, value FROM guild_settings JOIN feature_settings USING (guild_id) "
+        "WHERE name = 'trivia_timeout'"
+    )
     assert tuple(row) == ("Europe/Paris", 40)
     assert await history(db) == [
         ("trivia_timeout", "20", "30"),
@@ -40,18 +48,18 @@ async def test_a_change_writes_only_its_column_and_starts_from_the_stored_value(
         ("timezone", "UTC", "Europe/Paris"),
     ]
     assert await store.get(GUILD) == GuildSettings(
-        GUILD, timezone="Europe/Paris", trivia_timeout=40
+        GUILD, timezone="Europe/Paris", values={"trivia_timeout": 40}
     )
 
 
 async def test_setting_a_value_it_already_has_records_nothing(db, clock):
-    store = GuildSettingsStore(db, clock)
+    store = GuildSettingsStore(db, clock, FEATURES)
     await store.update(GUILD, MOD, timezone=DEFAULT_TIMEZONE)
     assert await history(db) == []
 
 
 async def test_one_cog_is_switched_in_the_stored_set_not_the_cached_one(db, clock):
-    store = GuildSettingsStore(db, clock)
+    store = GuildSettingsStore(db, clock, FEATURES)
     assert (await store.get(GUILD)).disabled_cogs == frozenset()
     await behind_the_cache(
         db, "INSERT INTO guild_settings (guild_id, disabled_cogs) VALUES (?, 'trivia')"
@@ -69,7 +77,7 @@ async def test_one_cog_is_switched_in_the_stored_set_not_the_cached_one(db, cloc
 
 
 async def test_work_in_the_same_transaction_that_fails_undoes_the_change(db, clock):
-    store = GuildSettingsStore(db, clock)
+    store = GuildSettingsStore(db, clock, FEATURES)
     seen: list[GuildSettings] = []
 
     async def fails(tx: Transaction, settings: GuildSettings) -> None:
@@ -85,12 +93,12 @@ async def test_work_in_the_same_transaction_that_fails_undoes_the_change(db, clo
 
 
 async def test_invalidate_makes_the_next_read_go_to_the_database(db, clock):
-    store = GuildSettingsStore(db, clock)
+    store = GuildSettingsStore(db, clock, FEATURES)
     await store.update(GUILD, MOD, trivia_timeout=30)
-    await behind_the_cache(db, "UPDATE guild_settings SET trivia_timeout = 90 WHERE guild_id = ?")
-    assert (await store.get(GUILD)).trivia_timeout == 30
+    await behind_the_cache(db, SET_TIMEOUT_90)
+    assert (await store.get(GUILD)).value("trivia_timeout") == 30
     store.invalidate(GUILD)
-    assert (await store.get(GUILD)).trivia_timeout == 90
+    assert (await store.get(GUILD)).value("trivia_timeout") == 90
 
 
 class SlowReads:
@@ -109,20 +117,20 @@ class SlowReads:
 
 
 async def test_a_read_in_flight_does_not_undo_an_invalidate(db, clock):
-    await GuildSettingsStore(db, clock).update(GUILD, MOD, trivia_timeout=30)
+    await GuildSettingsStore(db, clock, FEATURES).update(GUILD, MOD, trivia_timeout=30)
     slow = SlowReads(db)
-    store = GuildSettingsStore(slow, clock)  # type: ignore[arg-type]
+    store = GuildSettingsStore(slow, clock, FEATURES)  # type: ignore[arg-type]
     reading = asyncio.create_task(store.get(GUILD))
     await slow.has_read.wait()  # it has read 30 and not yet returned
-    await behind_the_cache(db, "UPDATE guild_settings SET trivia_timeout = 90 WHERE guild_id = ?")
+    await behind_the_cache(db, SET_TIMEOUT_90)
     store.invalidate(GUILD)
     slow.answer.set()
-    assert (await reading).trivia_timeout == 30  # read before the change: that's fine
+    assert (await reading).value("trivia_timeout") == 30  # read before the change: that's fine
     # ...but what it read must not stay cached past the invalidate that came after it.
-    assert (await store.get(GUILD)).trivia_timeout == 90
+    assert (await store.get(GUILD)).value("trivia_timeout") == 90
 
 
 async def test_unknown_settings_are_refused(db, clock):
-    store = GuildSettingsStore(db, clock)
+    store = GuildSettingsStore(db, clock, FEATURES)
     with pytest.raises(ValueError, match="unknown settings"):
         await store.update(GUILD, MOD, colour="lilac")

@@ -28,6 +28,7 @@ from bot.scheduler import DueRun, OutgoingMessage, run_marker
 from bot.sources import source_links
 from bot.text import as_text
 from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
+from cogs.trivia.feature import TRIVIA_TIMEOUT
 from cogs.trivia.game import (
     CHOICE_LABELS,
     AlreadyAnsweredError,
@@ -289,7 +290,7 @@ class TriviaCog(commands.Cog, name="Trivia"):
         question, afresh = await self._pick_question(guild_id, category, difficulty)
         settings = await self.bot.guild_settings.get(guild_id)
         now = self.bot.clock.now()
-        closes_at = now + timedelta(seconds=settings.trivia_timeout)
+        closes_at = now + timedelta(seconds=settings.value(TRIVIA_TIMEOUT.name))
         trivia_round = TriviaRound.deal(0, guild_id, channel_id, question, closes_at, self.rng)
         trivia_round.round_id = await self.store.open_round(
             guild_id,

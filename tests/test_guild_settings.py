@@ -7,8 +7,10 @@ import asyncio
 import pytest
 
 from bot.client import installed_features
-from bot.database import Database, Transaction
+from bot.database import Database, Transaction, discover_migrations
+from bot.features import OutOfBounds
 from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettings, GuildSettingsStore
+from tests.lyrics_feature import LYRICS
 
 GUILD, MOD = 10, 99
 FEATURES = installed_features()
@@ -134,3 +136,93 @@ async def test_unknown_settings_are_refused(db, clock):
     store = GuildSettingsStore(db, clock, FEATURES)
     with pytest.raises(ValueError, match="unknown settings"):
         await store.update(GUILD, MOD, colour="lilac")
+
+
+async def test_a_value_outside_its_declared_bounds_is_refused_and_nothing_is_stored(db, clock):
+    store = GuildSettingsStore(db, clock, FEATURES)
+    for seconds in (4, 121):
+        with pytest.raises(OutOfBounds):
+            await store.set_value(GUILD, MOD, "trivia_timeout", seconds)
+    assert await db.fetchone("SELECT 1 FROM feature_settings") is None
+    assert await history(db) == []
+    settings = await store.set_value(GUILD, MOD, "trivia_timeout", 120)
+    assert settings.value("trivia_timeout") == 120
+    with pytest.raises(KeyError):
+        await store.set_value(GUILD, MOD, "colour", 1)
+
+
+async def test_a_new_features_setting_is_stored_and_recorded_like_the_core_ones(db, clock):
+    store = GuildSettingsStore(db, clock, FEATURES.with_feature(LYRICS))
+    assert (await store.get(GUILD)).value("lyrics_lines") == 4  # its default
+    await store.update(GUILD, MOD, trivia_timeout=30)
+    await store.set_value(GUILD, MOD, "lyrics_lines", 7)
+    await store.update(GUILD, MOD, timezone="UTC", lyrics_lines=7)  # only the zone changes
+    with pytest.raises(OutOfBounds):
+        await store.set_value(GUILD, MOD, "lyrics_lines", 13)
+    settings = await store.set_cog_enabled(GUILD, MOD, "lyrics", False)
+    assert settings.values == {"trivia_timeout": 30, "lyrics_lines": 7}
+    assert not settings.cog_enabled("lyrics")
+    rows = await db.fetchall("SELECT name, value FROM feature_settings ORDER BY name")
+    assert [tuple(row) for row in rows] == [("lyrics_lines", 7), ("trivia_timeout", 30)]
+    assert await history(db) == [
+        ("trivia_timeout", "20", "30"),
+        ("lyrics_lines", "4", "7"),
+        ("timezone", DEFAULT_TIMEZONE, "UTC"),
+        ("disabled_cogs", "", "lyrics"),
+    ]
+    store.invalidate(GUILD)
+    assert await store.get(GUILD) == settings
+    # A bot without the feature ignores what it stored, and can't be asked to set it.
+    without = GuildSettingsStore(db, clock, FEATURES)
+    assert (await without.get(GUILD)).values == {"trivia_timeout": 30}
+    with pytest.raises(ValueError, match="unknown settings"):
+        await without.update(GUILD, MOD, lyrics_lines=5)
+    with pytest.raises(ValueError, match="unknown cog"):
+        await without.set_cog_enabled(GUILD, MOD, "lyrics", True)
+
+
+async def test_a_feature_setting_changed_behind_the_cache_is_changed_from_the_stored_value(
+    db, clock
+):
+    store = GuildSettingsStore(db, clock, FEATURES)
+    await store.update(GUILD, MOD, trivia_timeout=30)
+    await behind_the_cache(db, SET_TIMEOUT_90)
+    settings = await store.update(GUILD, MOD, trivia_timeout=40)
+    assert settings.value("trivia_timeout") == 40
+    assert (await history(db))[-1] == ("trivia_timeout", "90", "40")
+
+
+async def test_forgetting_a_server_erases_its_feature_settings(db, clock):
+    store = GuildSettingsStore(db, clock, FEATURES)
+    await store.update(GUILD, MOD, trivia_timeout=30)
+    await store.update(GUILD + 1, MOD, trivia_timeout=50)
+    async with db.transaction() as tx:
+        assert await store.forget_guild(tx, GUILD) == 3  # the row, the setting, one change
+    rows = await db.fetchall("SELECT guild_id, value FROM feature_settings")
+    assert [tuple(row) for row in rows] == [(GUILD + 1, 50)]
+    assert (await store.get(GUILD)).value("trivia_timeout") == 20
+
+
+async def test_the_migration_moves_the_trivia_timeout_to_feature_settings(tmp_path, clock):
+    migrations = discover_migrations()
+    ours = next(i for i, m in enumerate(migrations) if m.name.endswith("_feature_settings"))
+    path = tmp_path / "old.sqlite3"
+    old = await Database.open(path, migrations=migrations[:ours])
+    await old.execute("INSERT INTO guild_settings (guild_id, trivia_timeout) VALUES (1, 45)")
+    await old.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (2, 'UTC')")
+    await old.close()
+
+    db = await Database.open(path)
+    try:
+        rows = await db.fetchall("SELECT guild_id, name, value FROM feature_settings")
+        assert sorted(tuple(row) for row in rows) == [
+            (1, "trivia_timeout", 45),
+            (2, "trivia_timeout", 20),
+        ]
+        columns = await db.fetchall("SELECT name FROM pragma_table_info('guild_settings')")
+        assert "trivia_timeout" not in {row["name"] for row in columns}
+        store = GuildSettingsStore(db, clock, FEATURES)
+        assert (await store.get(1)).value("trivia_timeout") == 45
+        assert (await store.get(2)).timezone == "UTC"
+    finally:
+        await db.close()

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 # Run as a script from anywhere: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.client import installed_features
 from bot.clock import FakeClock
 from bot.database import Database
 from bot.schedule_time import Repeat, format_hhmm, next_run_after
@@ -41,7 +42,7 @@ from bot.scheduler import OutgoingMessage, RunStatus, Scheduler
 
 NOW = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)  # 09:00 in Seoul: the burst's due instant
 ZONES = ("Asia/Seoul", "America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC")
-KINDS = ("trivia", "quote", "symbol", "countdown")
+KINDS = installed_features().kinds  # what the features declare, as /schedule add offers
 
 
 class NoOpPoster:

@@ -39,7 +39,7 @@ def setting_command(setting: Setting) -> app_commands.Command[Any, ..., None]:
             ) from error
         await send_ephemeral(interaction, t(setting.done_key, interaction.locale, **said))
 
-    command = app_commands.Command(
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=setting.command, description=_(setting.description), callback=set_value
     )
     # The callback's parameter is `value`; moderators see the option the setting names.

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.database import Database, Transaction
-from bot.features import Features
+from bot.features import FeatureError, Features
 
 DEFAULT_TIMEZONE = "Asia/Seoul"
 
@@ -79,7 +79,8 @@ AlsoInTransaction = Callable[[Transaction, GuildSettings], Awaitable[None]]
 
 class GuildSettingsStore:
     """Reads and changes `guild_settings` and the `features`' settings; every change is
-    recorded in `settings_changes`.
+    recorded in `settings_changes`. Raises `FeatureError` when a feature's setting has the
+    name of a core one.
 
     A change is computed from the rows as the database holds them inside the change's
     transaction, never from the cache, so concurrent changes all land; the cache is then set
@@ -93,6 +94,10 @@ class GuildSettingsStore:
         self._clock = clock
         self._features = features
         self._defaults = {setting.name: setting.default for setting in features.settings}
+        # One name, one setting: the history and `update` know a setting by its name alone.
+        taken = sorted(set(self._defaults) & set(_COLUMNS))
+        if taken:
+            raise FeatureError(f"settings {taken} have the names of the core's own settings")
         self._cache: dict[int, GuildSettings] = {}
         self._cache_size = cache_size
         # Counts changes and invalidations: a read that started before one must not put

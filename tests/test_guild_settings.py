@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from bot.client import installed_features
 from bot.database import Database, Transaction, discover_migrations
-from bot.features import OutOfBounds
+from bot.features import FeatureError, OutOfBounds
 from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettings, GuildSettingsStore
-from tests.lyrics_feature import LYRICS
+from tests.lyrics_feature import LINES, LYRICS
 
 GUILD, MOD = 10, 99
 FEATURES = installed_features()
@@ -226,3 +227,9 @@ async def test_the_migration_moves_the_trivia_timeout_to_feature_settings(tmp_pa
         assert (await store.get(2)).timezone == "UTC"
     finally:
         await db.close()
+
+
+def test_a_feature_setting_may_not_take_the_name_of_a_core_setting(db, clock):
+    clashing = replace(LYRICS, settings=(replace(LINES, name="timezone"),))
+    with pytest.raises(FeatureError, match="'timezone'"):
+        GuildSettingsStore(db, clock, FEATURES.with_feature(clashing))

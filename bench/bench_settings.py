@@ -36,42 +36,50 @@ from zoneinfo import ZoneInfo
 # Run as a script from anywhere: make the project importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.client import installed_features
 from bot.clock import FakeClock, to_db
 from bot.database import Database
-from bot.guild_settings import COG_NAMES, GuildSettings, GuildSettingsStore
+from bot.guild_settings import GuildSettings, GuildSettingsStore
 from bot.schedule_time import Repeat
 from bot.scheduler import OutgoingMessage, Scheduler
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Asia/Seoul")
+FEATURES = installed_features()
+COG_NAMES = FEATURES.switchable
 
 
 class FullRowStore(GuildSettingsStore):
-    """The update as it was before issue 8: every column from the cached row."""
+    """The update as it was before issue 8: every column from the cached row (and, since
+    the trivia timeout became a feature setting, every feature setting too)."""
 
     async def update(self, guild_id: int, user_id: int, **changes: Any) -> GuildSettings:  # type: ignore[override]
         old = await self.get(guild_id)
-        new = replace(old, **changes)
+        values = {name: changes.pop(name) for name in list(changes) if name in old.values}
+        new = replace(old, **changes, values={**old.values, **values})
         now = to_db(self._clock.now())
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO guild_settings (guild_id, timezone, trivia_timeout, "
-                "announce_channel_id, mod_role_id, disabled_cogs) VALUES (?, ?, ?, ?, ?, ?) "
+                "INSERT INTO guild_settings (guild_id, timezone, "
+                "announce_channel_id, mod_role_id, disabled_cogs) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone, "
-                "trivia_timeout = excluded.trivia_timeout, "
                 "announce_channel_id = excluded.announce_channel_id, "
                 "mod_role_id = excluded.mod_role_id, disabled_cogs = excluded.disabled_cogs",
                 (
                     guild_id,
                     new.timezone,
-                    new.trivia_timeout,
                     new.announce_channel_id,
                     new.mod_role_id,
                     ",".join(sorted(new.disabled_cogs)),
                 ),
             )
-            for name in changes:
-                before, after = _text(getattr(old, name)), _text(getattr(new, name))
+            await tx.executemany(
+                "INSERT INTO feature_settings (guild_id, name, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (guild_id, name) DO UPDATE SET value = excluded.value",
+                [(guild_id, name, value) for name, value in new.values.items()],
+            )
+            for name in [*changes, *values]:
+                before, after = _text(_field(old, name)), _text(_field(new, name))
                 if before != after:
                     await tx.execute(
                         "INSERT INTO settings_changes (guild_id, user_id, setting, old_value, "
@@ -87,6 +95,10 @@ class FullRowStore(GuildSettingsStore):
         current = await self.get(guild_id)
         disabled = current.disabled_cogs - {name} if enabled else current.disabled_cogs | {name}
         return await self.update(guild_id, user_id, disabled_cogs=disabled)
+
+
+def _field(settings: GuildSettings, name: str) -> Any:
+    return settings.values[name] if name in settings.values else getattr(settings, name)
 
 
 def _text(value: Any) -> str | None:
@@ -118,7 +130,7 @@ async def fresh(folder: Path, label: str) -> Database:
 
 async def sequential(folder: Path, label: str, cls: type, changes: int, guilds: int) -> list[float]:
     db = await fresh(folder, f"seq-{label}")
-    store = cls(db, FakeClock(NOW))
+    store = cls(db, FakeClock(NOW), FEATURES)
     for guild in range(guilds):  # warm: every server has its row and cache entry
         await store.get(guild)
     took: list[float] = []
@@ -135,7 +147,7 @@ async def burst(folder: Path, label: str, cls: type, size: int) -> tuple[float, 
     from a value another change had already replaced, settings whose table value is not
     their last recorded change)."""
     db = await fresh(folder, f"burst-{label}")
-    store = cls(db, FakeClock(NOW))
+    store = cls(db, FakeClock(NOW), FEATURES)
     await store.get(1)
     start = timer.perf_counter()
     await asyncio.gather(*(change(store, 1, n) for n in range(size)))
@@ -143,9 +155,9 @@ async def burst(folder: Path, label: str, cls: type, size: int) -> tuple[float, 
     rows = await db.fetchall(
         "SELECT setting, old_value, new_value FROM settings_changes ORDER BY id"
     )
-    defaults = GuildSettings(1)
+    defaults = GuildSettings(1, values={s.name: s.default for s in FEATURES.settings})
     last: dict[str, str | None] = {
-        name: _text(getattr(defaults, name))
+        name: _text(_field(defaults, name))
         for name in ("timezone", "trivia_timeout", "announce_channel_id", "mod_role_id")
     }
     last["disabled_cogs"] = ""
@@ -154,8 +166,9 @@ async def burst(folder: Path, label: str, cls: type, size: int) -> tuple[float, 
         stale += row["old_value"] != last[row["setting"]]
         last[row["setting"]] = row["new_value"]
     row = await db.fetchone(
-        "SELECT timezone, trivia_timeout, announce_channel_id, mod_role_id, disabled_cogs "
-        "FROM guild_settings WHERE guild_id = 1"
+        "SELECT timezone, value AS trivia_timeout, announce_channel_id, mod_role_id, "
+        "disabled_cogs FROM guild_settings JOIN feature_settings USING (guild_id) "
+        "WHERE guild_id = 1 AND name = 'trivia_timeout'"
     )
     table = {key: None if row[key] is None else str(row[key]) for key in last}
     lost = sum(table[key] != value for key, value in last.items())
@@ -184,7 +197,7 @@ async def zone_changes(folder: Path, label: str, announcements: int, rounds: int
         await scheduler.add(1, 5, "quote", time(n % 24, 0), Repeat.DAILY, ZoneInfo("Asia/Seoul"), 1)
     took: list[float] = []
     if label.startswith("before"):
-        store: GuildSettingsStore = FullRowStore(db, clock)
+        store: GuildSettingsStore = FullRowStore(db, clock, FEATURES)
         for n in range(rounds):
             zone = ZONES[n % len(ZONES)]
             start = timer.perf_counter()
@@ -192,7 +205,7 @@ async def zone_changes(folder: Path, label: str, announcements: int, rounds: int
             await scheduler.reschedule_guild(1, ZoneInfo(zone))
             took.append(timer.perf_counter() - start)
     else:
-        store = GuildSettingsStore(db, clock)
+        store = GuildSettingsStore(db, clock, FEATURES)
         for n in range(rounds):
             zone = ZONES[n % len(ZONES)]
             moved = []

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.database import Database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
+from bot.features import Features, discover_features
 from bot.guild_settings import GuildSettingsStore
 from bot.i18n import CommandTranslator, language_of
 from bot.member_data import GuildDepartures, MemberData
@@ -40,6 +41,11 @@ def discover_cogs(folder: Path = COGS_DIR) -> list[str]:
     return names
 
 
+def installed_features(folder: Path = COGS_DIR) -> Features:
+    """What the cogs in `cogs/` declare (their `feature.py`): the features this bot serves."""
+    return discover_features(discover_cogs(folder))
+
+
 class FanBot(commands.Bot):
     """The Love wins all bot. Needs no privileged intents."""
 
@@ -50,6 +56,7 @@ class FanBot(commands.Bot):
         clock: Clock | None = None,
         guild_ready_timeout: float = 2.0,
         defer_after: float = DEFER_AFTER,
+        features: Features | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles for /config and the scheduler
@@ -63,6 +70,9 @@ class FanBot(commands.Bot):
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        # Known before any cog is loaded: `/config` and `/schedule` build their choices and
+        # the per-setting subcommands from it.
+        self.features = features if features is not None else installed_features()
         self.db: Database | None = None
         self._guild_settings: GuildSettingsStore | None = None
         self._scheduler: Scheduler | None = None
@@ -152,7 +162,7 @@ class FanBot(commands.Bot):
         self.db = await Database.open(
             self.settings.database_path, busy_timeout=self.settings.database_busy_timeout
         )
-        self._guild_settings = GuildSettingsStore(self.db, self.clock)
+        self._guild_settings = GuildSettingsStore(self.db, self.clock, self.features)
         self._scheduler = Scheduler(
             self.db,
             self.clock,
@@ -199,8 +209,10 @@ class FanBot(commands.Bot):
         await self.tree.set_translator(CommandTranslator())
         for extension in discover_cogs():
             await self.load_extension(extension)
+        # Cogs registered their announcement kinds while loading: each must be a declared one,
+        # and each declared one rendered, or `/schedule add` would offer what nothing posts.
+        self.features.check_kinds(self.scheduler.kinds)
         await self.sync_commands()
-        # Cogs registered their announcement kinds while loading; now runs can be rendered.
         await self.scheduler.start()
         self._departures_task = asyncio.create_task(
             self._erase_departed_forever(), name="departed-servers"
@@ -216,10 +228,12 @@ class FanBot(commands.Bot):
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
+        # What `tree.sync` sends: translated when a translator is set (setup_hook sets one).
         translator = self.tree.translator
-        assert translator is not None, "setup_hook sets the translator before syncing"
         payload = [
             await command.get_translated_payload(self.tree, translator)
+            if translator is not None
+            else command.to_dict(self.tree)
             for command in self.tree.get_commands(guild=guild)
         ]
         fingerprint = hashlib.sha256(

@@ -1,12 +1,15 @@
 """Per-server settings, read through a small write-through cache.
 
 Every interaction reads its server's settings (is the cog on? which zone?), so they are
-served from memory; only a change goes to the database.
+served from memory; only a change goes to the database. The core's own settings are columns
+of `guild_settings`; the ones features declare (`bot.features.Setting`) are rows of
+`feature_settings`, so a feature adds a setting without a migration of the core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -14,21 +17,22 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_db, to_db
 from bot.database import Database, Transaction
+from bot.features import FeatureError, Features
 
-COG_NAMES = ("trivia", "symbols", "countdown", "announcements")
 DEFAULT_TIMEZONE = "Asia/Seoul"
-DEFAULT_TRIVIA_TIMEOUT = 20
-TRIVIA_TIMEOUT_RANGE = (5, 120)
 
 
 @dataclass(frozen=True)
 class GuildSettings:
+    """One server's settings. `values` holds every declared feature setting (its default
+    when the server never changed it); read one with `value(name)`."""
+
     guild_id: int
     timezone: str = DEFAULT_TIMEZONE
-    trivia_timeout: int = DEFAULT_TRIVIA_TIMEOUT
     announce_channel_id: int | None = None
     mod_role_id: int | None = None
     disabled_cogs: frozenset[str] = field(default_factory=frozenset)
+    values: Mapping[str, int] = field(default_factory=dict, hash=False)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -36,6 +40,10 @@ class GuildSettings:
 
     def cog_enabled(self, name: str) -> bool:
         return name not in self.disabled_cogs
+
+    def value(self, name: str) -> int:
+        """The feature setting `name`; `KeyError` when no feature declares it."""
+        return self.values[name]
 
 
 @dataclass(frozen=True)
@@ -47,13 +55,22 @@ class SettingChange:
     changed_at: datetime
 
 
-_COLUMNS = ("timezone", "trivia_timeout", "announce_channel_id", "mod_role_id", "disabled_cogs")
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM guild_settings WHERE guild_id = ?"
+_COLUMNS = ("timezone", "announce_channel_id", "mod_role_id", "disabled_cogs")
+# One statement reads the row and its feature settings (as a JSON object): one snapshot.
+_SELECT = (
+    f"SELECT {', '.join(_COLUMNS)}, (SELECT json_group_object(name, value) FROM "
+    "feature_settings AS f WHERE f.guild_id = g.guild_id) AS feature_values "
+    "FROM guild_settings AS g WHERE guild_id = ?"
+)
 # One statement per column: a change writes only the columns it changes, so two changes of
 # different settings at once both land (the names come from `_COLUMNS`, never from users).
 _SET_COLUMN = {
     name: f"UPDATE guild_settings SET {name} = ? WHERE guild_id = ?" for name in _COLUMNS
 }
+_SET_FEATURE_VALUE = (
+    "INSERT INTO feature_settings (guild_id, name, value) VALUES (?, ?, ?) "
+    "ON CONFLICT (guild_id, name) DO UPDATE SET value = excluded.value"
+)
 
 # Runs inside a settings change's transaction, after the columns are written, with the new
 # settings: work that must commit (or roll back) together with the change.
@@ -61,16 +78,26 @@ AlsoInTransaction = Callable[[Transaction, GuildSettings], Awaitable[None]]
 
 
 class GuildSettingsStore:
-    """Reads and changes `guild_settings`; every change is recorded in `settings_changes`.
+    """Reads and changes `guild_settings` and the `features`' settings; every change is
+    recorded in `settings_changes`. Raises `FeatureError` when a feature's setting has the
+    name of a core one.
 
-    A change is computed from the row as the database holds it inside the change's
+    A change is computed from the rows as the database holds them inside the change's
     transaction, never from the cache, so concurrent changes all land; the cache is then set
     to what was committed.
     """
 
-    def __init__(self, db: Database, clock: Clock, *, cache_size: int = 50_000) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, features: Features, *, cache_size: int = 50_000
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._features = features
+        self._defaults = {setting.name: setting.default for setting in features.settings}
+        # One name, one setting: the history and `update` know a setting by its name alone.
+        taken = sorted(set(self._defaults) & set(_COLUMNS))
+        if taken:
+            raise FeatureError(f"settings {taken} have the names of the core's own settings")
         self._cache: dict[int, GuildSettings] = {}
         self._cache_size = cache_size
         # Counts changes and invalidations: a read that started before one must not put
@@ -83,7 +110,7 @@ class GuildSettingsStore:
             return cached
         writes = self._writes
         row = await self._db.fetchone(_SELECT, (guild_id,))
-        settings = _from_row(guild_id, row) if row else GuildSettings(guild_id)
+        settings = self._from_row(guild_id, row)
         if writes == self._writes:
             self._remember(settings)
         return settings
@@ -96,24 +123,36 @@ class GuildSettingsStore:
         also: AlsoInTransaction | None = None,
         **changes: Any,
     ) -> GuildSettings:
-        """Set the given fields, record who changed what, and return the new settings.
+        """Set the given fields (core columns or declared feature settings, by name), record
+        who changed what, and return the new settings.
 
-        Only the given columns are written, each from its stored old value (read in the same
+        Only the given fields are written, each from its stored old value (read in the same
         transaction) to its new one; a field set to the value it has is not recorded. `also`
         runs in that transaction (re-arming announcements for a new zone, say): if it raises,
-        nothing is changed. Raises `ValueError` for a field that is not a setting.
+        nothing is changed. Raises `ValueError` for a field that is not a setting. Feature
+        settings are written as given (tests shorten the trivia timeout below its bounds);
+        `set_value` is the checked way.
         """
-        unknown = set(changes) - set(_COLUMNS)
+        unknown = set(changes) - set(_COLUMNS) - set(self._defaults)
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
         return await self._change(guild_id, user_id, lambda current: changes, also)
+
+    async def set_value(self, guild_id: int, user_id: int, name: str, value: int) -> GuildSettings:
+        """Set the declared feature setting `name` (`/config <its command>`).
+
+        Raises `KeyError` when no feature declares `name`, and `bot.features.OutOfBounds`
+        (storing nothing) when `value` is outside the setting's bounds.
+        """
+        self._features.setting(name).check(value)
+        return await self._change(guild_id, user_id, lambda current: {name: value}, None)
 
     async def set_cog_enabled(
         self, guild_id: int, user_id: int, name: str, enabled: bool
     ) -> GuildSettings:
         """Turn one cog on or off, leaving the others as the database has them (not as the
-        cache had them). Raises `ValueError` for a name not in `COG_NAMES`."""
-        if name not in COG_NAMES:
+        cache had them). Raises `ValueError` for a name no switchable feature declares."""
+        if name not in self._features.switchable:
             raise ValueError(f"unknown cog: {name!r}")
 
         def toggle(current: GuildSettings) -> dict[str, Any]:
@@ -136,13 +175,22 @@ class GuildSettingsStore:
                 "ON CONFLICT (guild_id) DO NOTHING",
                 (guild_id,),
             )
-            old = _from_row(guild_id, await tx.fetchone(_SELECT, (guild_id,)))
-            new = replace(old, **compute(old))
+            old = self._from_row(guild_id, await tx.fetchone(_SELECT, (guild_id,)))
+            changes = dict(compute(old))
+            values = {name: changes.pop(name) for name in list(changes) if name in self._defaults}
+            new = replace(old, **changes, values={**old.values, **values})
+            changed: list[tuple[str, Any, Any]] = []
             for name in _COLUMNS:
                 before, after = getattr(old, name), getattr(new, name)
-                if before == after:
-                    continue
-                await tx.execute(_SET_COLUMN[name], (_stored(after), guild_id))
+                if before != after:
+                    await tx.execute(_SET_COLUMN[name], (_stored(after), guild_id))
+                    changed.append((name, before, after))
+            for name in self._defaults:
+                before, after = old.value(name), new.value(name)
+                if before != after:
+                    await tx.execute(_SET_FEATURE_VALUE, (guild_id, name, after))
+                    changed.append((name, before, after))
+            for name, before, after in changed:
                 await tx.execute(
                     "INSERT INTO settings_changes (guild_id, user_id, setting, old_value, "
                     "new_value, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -195,6 +243,7 @@ class GuildSettingsStore:
         """Erase the server's settings and their history (a `MemberData` guild eraser)."""
         self.invalidate(guild_id)
         removed = await tx.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        removed += await tx.execute("DELETE FROM feature_settings WHERE guild_id = ?", (guild_id,))
         removed += await tx.execute("DELETE FROM settings_changes WHERE guild_id = ?", (guild_id,))
         return removed
 
@@ -204,17 +253,21 @@ class GuildSettingsStore:
             self._cache.pop(next(iter(self._cache)))
         self._cache[settings.guild_id] = settings
 
-
-def _from_row(guild_id: int, row: Any) -> GuildSettings:
-    disabled = frozenset(name for name in row["disabled_cogs"].split(",") if name)
-    return GuildSettings(
-        guild_id=guild_id,
-        timezone=row["timezone"],
-        trivia_timeout=row["trivia_timeout"],
-        announce_channel_id=row["announce_channel_id"],
-        mod_role_id=row["mod_role_id"],
-        disabled_cogs=disabled,
-    )
+    def _from_row(self, guild_id: int, row: Any) -> GuildSettings:
+        """The settings a `_SELECT` row holds (the defaults when there is no row); stored
+        values of settings no feature declares any more are left out."""
+        if row is None:
+            return GuildSettings(guild_id, values=dict(self._defaults))
+        stored = json.loads(row["feature_values"])
+        values = {name: stored.get(name, default) for name, default in self._defaults.items()}
+        return GuildSettings(
+            guild_id=guild_id,
+            timezone=row["timezone"],
+            announce_channel_id=row["announce_channel_id"],
+            mod_role_id=row["mod_role_id"],
+            disabled_cogs=frozenset(name for name in row["disabled_cogs"].split(",") if name),
+            values=values,
+        )
 
 
 def _stored(value: Any) -> Any:

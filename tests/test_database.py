@@ -151,7 +151,7 @@ async def test_an_integrity_problem_is_named_in_one_line(tmp_path):
     conn.execute("PRAGMA writable_schema = ON")
     conn.execute(
         "UPDATE sqlite_master SET sql = 'CREATE INDEX guild_settings_tz ON guild_settings "
-        "(trivia_timeout)' WHERE name = 'guild_settings_tz'"
+        "(disabled_cogs)' WHERE name = 'guild_settings_tz'"
     )
     conn.commit()
     conn.close()

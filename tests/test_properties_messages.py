@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.choices import matching_choices
+from bot.client import installed_features
 from bot.clock import FakeClock
 from bot.content import DATA_DIR, ContentError
 from bot.database import Database
@@ -346,7 +347,9 @@ def countdown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, C
     database = runner.run(Database.open(tmp_path_factory.mktemp("props") / "db.sqlite3"))
     clock = FakeClock(NOW)
     bot = types.SimpleNamespace(
-        database=database, clock=clock, guild_settings=GuildSettingsStore(database, clock)
+        database=database,
+        clock=clock,
+        guild_settings=GuildSettingsStore(database, clock, installed_features()),
     )
     yield runner, CountdownCog(bot)  # type: ignore[arg-type]
     runner.run(database.close())

@@ -1,4 +1,5 @@
-"""`/config`: moderators choose features, channel, time zone, trivia timeout, moderator role."""
+"""`/config`: moderators choose features, channel, time zone, moderator role, and the
+settings the features declare (the trivia timeout)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,12 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
-from bot.choices import MAX_CHOICES, NAME_MAX
+from bot.choices import MAX_CHOICES, NAME_MAX, offer_choices
 from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, send_ephemeral
-from bot.guild_settings import (
-    COG_NAMES,
-    TRIVIA_TIMEOUT_RANGE,
-    AlsoInTransaction,
-    GuildSettings,
-)
+from bot.guild_settings import AlsoInTransaction, GuildSettings
 from bot.i18n import t
 from bot.scheduler import Rescheduled
 from bot.time_zones import (
@@ -31,6 +27,7 @@ from bot.time_zones import (
     matching_zones,
     resolve_zone,
 )
+from cogs.config.setting_commands import setting_command, setting_line
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -53,6 +50,18 @@ class ConfigCog(commands.Cog, name="Config"):
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
+        self.features = bot.features
+        offer_choices(
+            self.cog,
+            "name",
+            [app_commands.Choice(name=name, value=name) for name in self.features.switchable],
+        )
+        # The declared settings' subcommands, where `/config trivia-timeout` always was:
+        # after timezone, before modrole.
+        self.config.remove_command(self.modrole.name)
+        for setting in self.features.settings:
+            self.config.add_command(setting_command(setting))
+        self.config.add_command(self.modrole)
 
     async def _update(
         self,
@@ -84,7 +93,7 @@ class ConfigCog(commands.Cog, name="Config"):
                 name=name,
                 state=t("config.on" if settings.cog_enabled(name) else "config.off", locale),
             )
-            for name in COG_NAMES
+            for name in self.features.switchable
         )
         rows = [
             ("disabled_cogs", t("config.label.cogs", locale), cogs),
@@ -94,10 +103,9 @@ class ConfigCog(commands.Cog, name="Config"):
                 f"<#{settings.announce_channel_id}>" if settings.announce_channel_id else none,
             ),
             ("timezone", t("config.label.timezone", locale), f"`{settings.timezone}`"),
-            (
-                "trivia_timeout",
-                t("config.label.trivia_timeout", locale),
-                t("config.seconds", locale, seconds=settings.trivia_timeout),
+            *(
+                (setting.name, *setting_line(setting, settings.value(setting.name), locale))
+                for setting in self.features.settings
             ),
             (
                 "mod_role_id",
@@ -118,11 +126,12 @@ class ConfigCog(commands.Cog, name="Config"):
 
     @config.command(name="cog", description=_("Turn a feature on or off in this server"))
     @app_commands.describe(name=_("Which feature"), enabled=_("On (true) or off (false)"))
-    @app_commands.choices(name=[app_commands.Choice(name=n, value=n) for n in COG_NAMES])
     @moderator_only()
     async def cog(self, interaction: discord.Interaction, name: str, enabled: bool) -> None:
-        if name not in COG_NAMES:
-            raise InvalidInput("config.unknown_cog", name=name, known=", ".join(COG_NAMES))
+        # Its choices are the switchable features, set in __init__.
+        switchable = self.features.switchable
+        if name not in switchable:
+            raise InvalidInput("config.unknown_cog", name=name, known=", ".join(switchable))
         assert interaction.guild_id is not None
         # One name on or off in the stored set: a stale cached set would undo another
         # moderator's change made at the same moment.
@@ -200,16 +209,6 @@ class ConfigCog(commands.Cog, name="Config"):
             )
             for name in matching_zones(current, now, MAX_CHOICES)
         ]
-
-    @config.command(name="trivia-timeout", description=_("How long a trivia question stays open"))
-    @app_commands.describe(seconds=_("From 5 to 120 seconds"))
-    @moderator_only()
-    async def trivia_timeout(self, interaction: discord.Interaction, seconds: int) -> None:
-        low, high = TRIVIA_TIMEOUT_RANGE
-        if not low <= seconds <= high:
-            raise InvalidInput("config.bad_timeout", seconds=seconds, low=low, high=high)
-        await self._update(interaction, trivia_timeout=seconds)
-        await self._done(interaction, "config.timeout_set", seconds=seconds)
 
     @config.command(name="modrole", description=_("A role whose members count as moderators"))
     @app_commands.describe(role=_("The role (leave empty to clear it)"))

@@ -11,7 +11,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import missing_post_permissions, moderator_group, moderator_only
-from bot.choices import matching_choices
+from bot.choices import matching_choices, offer_choices
 from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
@@ -23,7 +23,6 @@ from bot.scheduler import Announcement, TooManyAnnouncements
 if TYPE_CHECKING:
     from bot.client import FanBot
 
-KINDS = ("trivia", "quote", "symbol", "countdown")
 # The choices for `weekday`, in the order of `date.weekday()` (0 = Monday); Korean names come
 # from the [commands] catalog when the commands sync.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -81,6 +80,11 @@ class ScheduleCog(commands.Cog, name="Schedule"):
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
+        # The kinds the features declare, in their order (`bot.features`).
+        self.kinds = bot.features.kinds
+        offer_choices(
+            self.add, "kind", [app_commands.Choice(name=kind, value=kind) for kind in self.kinds]
+        )
 
     @schedule.command(name="add", description=_("Schedule an announcement"))
     @app_commands.describe(
@@ -91,7 +95,6 @@ class ScheduleCog(commands.Cog, name="Schedule"):
         channel=_("Where to post (default: the configured announcement channel)"),
     )
     @app_commands.choices(
-        kind=[app_commands.Choice(name=_(kind), value=kind) for kind in KINDS],
         repeat=[
             app_commands.Choice(name=_("once"), value="once"),
             app_commands.Choice(name=_("daily"), value="daily"),
@@ -111,8 +114,10 @@ class ScheduleCog(commands.Cog, name="Schedule"):
     ) -> None:
         assert interaction.guild_id is not None
         locale = interaction.locale
-        if kind not in KINDS:
-            raise InvalidInput("schedule.bad_kind", kind=clip(kind, 30), known=", ".join(KINDS))
+        if kind not in self.kinds:
+            raise InvalidInput(
+                "schedule.bad_kind", kind=clip(kind, 30), known=", ".join(self.kinds)
+            )
         try:
             repeat_rule = Repeat(repeat)
         except ValueError as error:

@@ -24,6 +24,7 @@ from bot.errors import Busy, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.scheduler import DueRun, OutgoingMessage
 from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
+from cogs.trivia.feature import TRIVIA_TIMEOUT
 from cogs.trivia.game import (
     CHOICE_LABELS,
     AlreadyAnsweredError,
@@ -183,7 +184,7 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         question, afresh = await self._pick_question(guild_id, category, difficulty)
         settings = await self.bot.guild_settings.get(guild_id)
         now = self.bot.clock.now()
-        closes_at = now + timedelta(seconds=settings.trivia_timeout)
+        closes_at = now + timedelta(seconds=settings.value(TRIVIA_TIMEOUT.name))
         choices, correct_index = shuffled_answers(question, self.rng)
         round_id = await self.store.open_round(
             guild_id,

@@ -15,15 +15,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.client import installed_features
 from bot.clock import FakeClock
-from bot.guild_settings import COG_NAMES, DEFAULT_TIMEZONE, DEFAULT_TRIVIA_TIMEOUT
+from bot.guild_settings import DEFAULT_TIMEZONE
 from bot.schedule_time import Repeat, next_run_after, parse_hhmm
 from cogs.countdown.admin import GUILD_MAX_EVENTS
 from cogs.schedule.cog import GUILD_MAX_ANNOUNCEMENTS
 from cogs.trivia.admin import GUILD_MAX_QUESTIONS
+from cogs.trivia.feature import TRIVIA_TIMEOUT
 from discord_emulator import DemoWorld, Emulator, eventually
 
 pytestmark = pytest.mark.asyncio
+
+COG_NAMES = installed_features().switchable
 
 # Thursday 2026-11-26, 08:00 UTC: a fixed instant, so the next runs of announcements can be
 # computed again by the test.
@@ -75,12 +79,14 @@ async def all_at_once(emu: Emulator, world: DemoWorld, commands: list[tuple[str,
 
 
 async def stored_settings(bot, guild_id: int) -> dict[str, str | None]:
-    """The settings row as `settings_changes` writes values (text; cogs comma-separated);
-    the defaults for a server with no row."""
+    """The settings row and the trivia timeout as `settings_changes` writes values (text;
+    cogs comma-separated); the defaults for a server with no row."""
     row = await bot.database.fetchone(
-        "SELECT timezone, trivia_timeout, announce_channel_id, mod_role_id, disabled_cogs "
-        "FROM guild_settings WHERE guild_id = ?",
-        (guild_id,),
+        "SELECT timezone, announce_channel_id, mod_role_id, disabled_cogs, "
+        "COALESCE((SELECT value FROM feature_settings AS f WHERE f.guild_id = g.guild_id "
+        "AND name = 'trivia_timeout'), ?) AS trivia_timeout "
+        "FROM guild_settings AS g WHERE guild_id = ?",
+        (TRIVIA_TIMEOUT.default, guild_id),
     )
     if row is None:
         return dict(DEFAULTS)
@@ -100,7 +106,7 @@ async def history(bot, guild_id: int) -> dict[str, list[tuple[str | None, str | 
 
 DEFAULTS: dict[str, str | None] = {
     "timezone": DEFAULT_TIMEZONE,
-    "trivia_timeout": str(DEFAULT_TRIVIA_TIMEOUT),
+    "trivia_timeout": str(TRIVIA_TIMEOUT.default),
     "announce_channel_id": None,
     "mod_role_id": None,
     "disabled_cogs": "",
@@ -121,7 +127,7 @@ async def assert_history_and_table_agree(bot, guild_id: int) -> dict[str, list]:
             before = new
         assert table[setting] == before, f"{setting}: history ends at {before!r}"
     cached = await bot.guild_settings.get(guild_id)
-    assert str(cached.trivia_timeout) == table["trivia_timeout"]
+    assert str(cached.value("trivia_timeout")) == table["trivia_timeout"]
     assert cached.timezone == table["timezone"]
     assert ",".join(sorted(cached.disabled_cogs)) == table["disabled_cogs"]
     return changes

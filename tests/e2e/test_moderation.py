@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
+import asyncio
 import json
-import pkgutil
+import tempfile
+from pathlib import Path
 
 import discord
 import pytest
 from discord import app_commands
-from discord.ext import commands
 
-from bot.client import discover_cogs
+from bot.client import FanBot, discover_cogs
+from bot.config import Settings
 from discord_emulator import DemoWorld, DriverError, Emulator, permissions
 
 pytestmark = pytest.mark.asyncio
@@ -29,31 +30,35 @@ async def test_members_do_not_see_moderator_commands(emu, world: DemoWorld, bot)
         await emu.slash(world.guild, "general", "uaena", "config show")
 
 
-def moderator_commands() -> list[str]:
-    """Every subcommand of every moderator root (Manage Server by default), as the cogs
-    declare them: a command added later is in this list without anyone adding it."""
-    names = []
-    for extension in discover_cogs():
-        package = importlib.import_module(extension)
-        modules = [package] + [
-            importlib.import_module(f"{extension}.{info.name}")
-            for info in pkgutil.iter_modules(getattr(package, "__path__", []))
-        ]
-        cogs = {
-            value
-            for module in modules
-            for value in vars(module).values()
-            if isinstance(value, type) and issubclass(value, commands.Cog)
-        }
-        for cog in cogs:
-            if not (isinstance(cog, type) and issubclass(cog, commands.Cog)):
-                continue
-            for root in cog.__cog_app_commands__:
-                if isinstance(root, app_commands.Group) and root.default_permissions == (
-                    discord.Permissions(manage_guild=True)
-                ):
-                    names += [command.qualified_name for command in root.walk_commands()]
+async def commands_of_the_loaded_bot() -> list[str]:
+    """Every subcommand of every moderator root (Manage Server by default) in the command
+    tree of a bot with every cog loaded: the cogs' own and the ones built from the features'
+    declared settings (`config trivia-timeout`). A command added later is in this list
+    without anyone adding it."""
+    with tempfile.TemporaryDirectory() as folder:
+        bot = FanBot(Settings(token="unused", database_path=Path(folder) / "tree.sqlite3"))
+        try:
+            await bot.open_database()
+            for extension in discover_cogs():
+                await bot.load_extension(extension)
+            names = [
+                command.qualified_name
+                for root in bot.tree.get_commands()
+                if isinstance(root, app_commands.Group)
+                and root.default_permissions == discord.Permissions(manage_guild=True)
+                for command in root.walk_commands()
+            ]
+        finally:
+            await bot.close()
     return sorted(set(names))
+
+
+# Computed once, when the tests are collected (outside any event loop).
+MODERATOR_COMMANDS = asyncio.run(commands_of_the_loaded_bot())
+
+
+def moderator_commands() -> list[str]:
+    return MODERATOR_COMMANDS
 
 
 # For each moderator command, options that change something when a moderator uses them

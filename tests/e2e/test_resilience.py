@@ -37,7 +37,7 @@ async def test_a_restart_keeps_settings_scores_and_the_open_round(
         revealed = await started.wait_edit(timeout=5)
         assert "Time's up" in revealed.text()
         assert "UAENA" in revealed.text()
-        assert (await second.guild_settings.get(int(world.guild.id))).trivia_timeout == 5
+        assert (await second.guild_settings.get(int(world.guild.id))).value("trivia_timeout") == 5
         stats = await emu.slash(world.guild, "trivia", "uaena", "trivia stats")
         assert "100%" in stats.message.text()
 

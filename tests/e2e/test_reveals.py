@@ -255,8 +255,9 @@ async def test_a_reveal_pending_when_the_bot_stops_is_made_by_the_next_start(
         world = demo_world(emu)
         db_path = tmp_path / "bot.sqlite3"
         db = await Database.open(db_path)
+        await db.execute("INSERT INTO guild_settings (guild_id) VALUES (?)", (int(world.guild.id),))
         await db.execute(
-            "INSERT INTO guild_settings (guild_id, trivia_timeout) VALUES (?, 5)",
+            "INSERT INTO feature_settings (guild_id, name, value) VALUES (?, 'trivia_timeout', 5)",
             (int(world.guild.id),),
         )
         await db.close()

@@ -8,10 +8,11 @@ from dataclasses import replace
 import pytest
 
 from bot.client import installed_features
-from bot.database import Database, Transaction, discover_migrations
+from bot.database import Database, Transaction
 from bot.features import FeatureError, OutOfBounds
 from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettings, GuildSettingsStore
 from tests.lyrics_feature import LINES, LYRICS
+from tests.support.database import tracks_before
 
 GUILD, MOD = 10, 99
 FEATURES = installed_features()
@@ -205,10 +206,8 @@ async def test_forgetting_a_server_erases_its_feature_settings(db, clock):
 
 
 async def test_the_migration_moves_the_trivia_timeout_to_feature_settings(tmp_path, clock):
-    migrations = discover_migrations()
-    ours = next(i for i, m in enumerate(migrations) if m.name.endswith("_feature_settings"))
     path = tmp_path / "old.sqlite3"
-    old = await Database.open(path, migrations=migrations[:ours])
+    old = await Database.open(path, tracks_before("feature_settings"))
     await old.execute("INSERT INTO guild_settings (guild_id, trivia_timeout) VALUES (1, 45)")
     await old.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (2, 'UTC')")
     await old.close()
@@ -216,15 +215,14 @@ async def test_the_migration_moves_the_trivia_timeout_to_feature_settings(tmp_pa
     db = await Database.open(path)
     try:
         rows = await db.fetchall("SELECT guild_id, name, value FROM feature_settings")
-        assert sorted(tuple(row) for row in rows) == [
-            (1, "trivia_timeout", 45),
-            (2, "trivia_timeout", 20),
-        ]
+        # Only a value a moderator chose is moved: the others follow the declared default.
+        assert [tuple(row) for row in rows] == [(1, "trivia_timeout", 45)]
         columns = await db.fetchall("SELECT name FROM pragma_table_info('guild_settings')")
         assert "trivia_timeout" not in {row["name"] for row in columns}
         store = GuildSettingsStore(db, clock, FEATURES)
         assert (await store.get(1)).value("trivia_timeout") == 45
         assert (await store.get(2)).timezone == "UTC"
+        assert (await store.get(2)).value("trivia_timeout") == 20
     finally:
         await db.close()
 

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.client import installed_features
 from bot.clock import FakeClock, from_db, to_db
 from bot.database import Database
 from bot.guild_settings import GuildSettingsStore
 from bot.schedule_time import Repeat
 from bot.scheduler import OutgoingMessage, Scheduler
-from bot.schema_tracks import CORE, Track, discover_tracks
+from tests.support.database import tracks_before
 
 GUILD = 100
 DUE = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)
@@ -40,14 +41,6 @@ def old_settings_form(when: datetime) -> str:
     return when.isoformat()
 
 
-def before_this_migration() -> list[Track]:
-    """Every track, the core's cut just before the migration under test."""
-    tracks = discover_tracks()
-    [core] = [track for track in tracks if track.name == CORE]
-    [ours] = [m for m in core.migrations if m.name.endswith("_one_datetime_format")]
-    return [track.until(ours.version - 1) if track is core else track for track in tracks]
-
-
 async def nothing_to_post(run: object, language: str) -> OutgoingMessage | None:
     return None
 
@@ -61,7 +54,7 @@ class NoPoster:
 
 
 async def write_old_rows(path: Path) -> None:
-    db = await Database.open(path, before_this_migration())
+    db = await Database.open(path, tracks_before("one_datetime_format"))
     await db.executemany(
         "INSERT INTO announcements (guild_id, channel_id, kind, time_local, repeat, zone, "
         "next_run_utc, created_by, created_at, pending_nonce, pending_due_utc, "
@@ -130,7 +123,7 @@ async def test_instants_written_in_the_old_forms_read_back_the_same_after_migrat
         assert claimed.pending_due_utc == DUE
         assert claimed.next_run_utc == DUE + timedelta(days=1)
 
-        changes = await GuildSettingsStore(db, clock).last_changes(GUILD)
+        changes = await GuildSettingsStore(db, clock, installed_features()).last_changes(GUILD)
         assert changes["timezone"].changed_at == CREATED.replace(microsecond=0)
         assert changes["trivia_timeout"].changed_at == CREATED
     finally:
@@ -148,7 +141,9 @@ async def test_old_and_new_rows_sort_and_compare_as_their_instants(tmp_path: Pat
         seoul = ZoneInfo("Asia/Seoul")
         same = await scheduler.add(GUILD, 1, "quote", time(9, 0), Repeat.DAILY, seoul, 42)
         assert same.next_run_utc == DUE
-        store = GuildSettingsStore(db, FakeClock(CREATED.replace(microsecond=0)))
+        store = GuildSettingsStore(
+            db, FakeClock(CREATED.replace(microsecond=0)), installed_features()
+        )
         await store.update(GUILD, 42, timezone="Europe/Berlin")
 
         # Equal instants are equal text, so comparisons and ties go by time (then id).

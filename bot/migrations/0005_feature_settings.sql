@@ -8,7 +8,9 @@ CREATE TABLE feature_settings (
     PRIMARY KEY (guild_id, name)
 );
 
--- The trivia timeout was the one such setting, a column of guild_settings.
+-- The trivia timeout was the one such setting, a column of guild_settings. Only values a
+-- moderator changed are moved (20 was the column's default), so the others follow the
+-- declared default.
 INSERT INTO feature_settings (guild_id, name, value)
-SELECT guild_id, 'trivia_timeout', trivia_timeout FROM guild_settings;
+SELECT guild_id, 'trivia_timeout', trivia_timeout FROM guild_settings WHERE trivia_timeout <> 20;
 ALTER TABLE guild_settings DROP COLUMN trivia_timeout;

@@ -22,7 +22,7 @@ from bot.guild_settings import GuildSettingsStore
 from bot.i18n import CommandTranslator, language_of
 from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
-from bot.resources import package_folder
+from bot.resources import cog_packages, package_folder
 from bot.scheduler import DiscordPoster, Scheduler
 
 log = logging.getLogger(__name__)
@@ -31,14 +31,8 @@ COGS_DIR = package_folder("cogs")
 
 
 def discover_cogs(folder: Path = COGS_DIR) -> list[str]:
-    """Extension names for every module or package in `cogs/` (not `_private` ones)."""
-    names = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(("_", ".")):
-            continue
-        if path.suffix == ".py" or (path.is_dir() and (path / "__init__.py").exists()):
-            names.append(f"cogs.{path.stem}")
-    return names
+    """Extension names for every cog package in `cogs/` (see `bot.resources.cog_packages`)."""
+    return [f"cogs.{package.name}" for package in cog_packages(folder)]
 
 
 def installed_features(folder: Path = COGS_DIR) -> Features:

@@ -18,18 +18,21 @@ def package_folder(package: str) -> Path:
     return folder
 
 
-def feature_folders(name: str, cogs: Path | None = None) -> list[Path]:
-    """Every cog package's `name` folder (`locales`, `migrations`), in the cogs' name order.
+def cog_packages(cogs: Path | None = None) -> list[Path]:
+    """Every cog: each package in `cogs/`, in name order (not `_private` or hidden ones).
 
-    A feature brings its strings and tables in its own folder; the core finds them here, by
-    looking, so adding a feature touches nothing in `bot/`. Like the cog loader, it skips
-    `_private` and hidden folders and anything that is not a package.
+    A feature is a place: its cog, its declaration, its strings and its tables live in its
+    own package, so the core finds every feature here, by looking, and adding one touches
+    nothing in `bot/`.
     """
     root = package_folder("cogs") if cogs is None else cogs
     return [
-        package / name
+        package
         for package in sorted(root.iterdir())
-        if not package.name.startswith(("_", "."))
-        and (package / "__init__.py").is_file()
-        and (package / name).is_dir()
+        if not package.name.startswith(("_", ".")) and (package / "__init__.py").is_file()
     ]
+
+
+def feature_folders(name: str, cogs: Path | None = None) -> list[Path]:
+    """Every cog package's `name` folder (`locales`, `migrations`), in the cogs' name order."""
+    return [package / name for package in cog_packages(cogs) if (package / name).is_dir()]

@@ -68,11 +68,24 @@ async def test_command_translator_localises_descriptions_for_korean_only():
     assert await translator.translate(text, discord.Locale.american_english, None) is None
 
 
+# Keys renamed since the split, when their messages moved to the feature they belong to.
+RENAMED = {
+    "config.label.trivia_timeout": "trivia.timeout.label",
+    "config.seconds": "trivia.timeout.value",
+    "config.timeout_set": "trivia.timeout.set",
+    "config.bad_timeout": "trivia.timeout.refused",
+}
+
+
 def test_no_message_was_lost_when_the_catalogs_moved_into_the_features():
     lines = KEYS_BEFORE_THE_SPLIT.read_text("utf-8").splitlines()
     before = [line.split(" ", 1) for line in lines if not line.startswith("#")]
     cat = catalog()
-    assert [(language, key) for language, key in before if not cat.has(key, language)] == []
+    lost = [
+        (language, key) for language, key in before if not cat.has(RENAMED.get(key, key), language)
+    ]
+    assert lost == []
+    assert not [key for key in RENAMED if cat.has(key, "en")], "a renamed key is back"
 
 
 def test_each_feature_brings_its_own_catalog():

@@ -13,10 +13,10 @@ TRIVIA_TIMEOUT = Setting(
     option="seconds",
     description="How long a trivia question stays open",
     option_description="From 5 to 120 seconds",
-    label_key="config.label.trivia_timeout",
-    value_key="config.seconds",
-    done_key="config.timeout_set",
-    refused_key="config.bad_timeout",
+    label_key="trivia.timeout.label",
+    value_key="trivia.timeout.value",
+    done_key="trivia.timeout.set",
+    refused_key="trivia.timeout.refused",
 )
 
 FEATURE = Feature("trivia", position=10, settings=(TRIVIA_TIMEOUT,), kinds=("trivia",))

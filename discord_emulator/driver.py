@@ -657,9 +657,9 @@ class Driver:
         by_name = {d["name"]: d for d in definitions}
         unknown = set(given) - set(by_name)
         if unknown:
-            raise DriverError(
-                f"/{command} has no option(s) {sorted(unknown)}; has {sorted(by_name)}"
-            )
+            names = ", ".join(repr(name) for name in sorted(unknown))
+            known = ", ".join(by_name) or "no options"
+            raise DriverError(f"/{command} has no option {names}; it takes {known}")
         result = []
         for definition in definitions:
             name = definition["name"]
@@ -762,7 +762,8 @@ class Driver:
             try:
                 user = member.user if member is not None else self.world.user(str(value))
             except KeyError:
-                raise DriverError(f"{where}: no user {value!r}") from None
+                here = f" here; members: {_member_names(guild)}" if guild is not None else ""
+                raise DriverError(f"{where}: no member {value!r}{here}") from None
         if guild is not None and member is None:
             member = guild.members.get(user.id)
         resolved.users[user.id] = user.to_dict()
@@ -1125,4 +1126,9 @@ def _pick_choice(where: str, choices: list[dict[str, Any]], value: Any) -> Any:
     for choice in choices:
         if isinstance(value, str) and value.casefold() == str(choice["name"]).casefold():
             return choice["value"]
-    raise DriverError(f"{where}: {value!r} is not one of {[c['value'] for c in choices]}")
+    offered = ", ".join(str(choice["value"]) for choice in choices)
+    raise DriverError(f"{where} is one of {offered}, not {value!r}")
+
+
+def _member_names(guild: Guild) -> str:
+    return ", ".join(sorted(member.user.name for member in guild.members.values()))

@@ -133,7 +133,14 @@ def write_pack(folder, name, questions, fmt):
 
 
 def shipped(n: int, **fields: object) -> dict[str, object]:
-    return record(n, source="https://e.com/a", difficulty="easy", **fields)
+    korean = {
+        "question_ko": f"{n}번 문제?",
+        "correct_ko": "정답",
+        "wrong1_ko": "오답1",
+        "wrong2_ko": "오답2",
+        "wrong3_ko": "오답3",
+    }
+    return record(n, source="https://e.com/a", difficulty="easy", **korean, **fields)
 
 
 def test_shipped_packs_are_read_from_toml_and_json_files(tmp_path):

@@ -19,6 +19,13 @@ GOOD = {
     "explanation": "He directed Concrete Utopia too.",
     "source": "https://example.com/a",
 }
+KOREAN = {
+    "question_ko": "뮤직비디오를 연출한 감독은 누구일까요?",
+    "correct_ko": "엄태화",
+    "wrong1_ko": "봉준호",
+    "wrong2_ko": "박찬욱",
+    "wrong3_ko": "나홍진",
+}
 
 
 def problems_of(questions, *, require_source=True) -> list[str]:
@@ -83,7 +90,9 @@ def test_difficulty_is_optional_for_servers_and_one_of_three():
 def test_shipped_packs_need_a_difficulty(tmp_path):
     (tmp_path / "pack.toml").write_text(
         "[[questions]]\n"
-        + "".join(f"{key} = {value!r}\n" for key, value in GOOD.items()).replace("'", '"'),
+        + "".join(f"{key} = {value!r}\n" for key, value in (GOOD | KOREAN).items()).replace(
+            "'", '"'
+        ),
         "utf-8",
     )
     with pytest.raises(ContentError) as caught:
@@ -94,6 +103,21 @@ def test_shipped_packs_need_a_difficulty(tmp_path):
     )
     with pytest.raises(ContentError, match="unknown key `sorce`; did you mean `source`"):
         load_shipped_packs(tmp_path)
+
+
+def test_shipped_packs_need_the_korean_and_a_server_s_own_may_leave_it_out(tmp_path):
+    text = "".join(f"{key} = {value!r}\n" for key, value in GOOD.items()).replace("'", '"')
+    (tmp_path / "pack.toml").write_text(f'[[questions]]\n{text}difficulty = "easy"\n', "utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_shipped_packs(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"question 1, field {name}: is missing" for name in KOREAN
+    ]
+    [own] = parse_questions({"questions": [GOOD]}, "own.toml", require_source=False)
+    assert own.korean is None
+    [both] = parse_questions({"questions": [GOOD | KOREAN]}, "own.toml", require_source=False)
+    assert both.korean is not None
+    assert both.korean.answers == ("엄태화", "봉준호", "박찬욱", "나홍진")
 
 
 def test_already_here_compares_case_and_whitespace_only():

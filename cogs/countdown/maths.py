@@ -39,6 +39,9 @@ class CountdownEvent:
     kind: str = "other"
     date_only: bool = False
     aliases: tuple[str, ...] = ()  # other words members type for it ("discharge", "전역")
+    # The Korean of `name` and `fact` (every shipped event has them; a server's own may not).
+    name_ko: str | None = None
+    fact_ko: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,13 @@ def _aliases_check(value: object) -> str | None:
 EVENT_FIELDS = [
     Field("key", max_length=60),
     Field("name", max_length=100),
+    Field("name_ko", max_length=100),
     Field("at", max_length=40),
     Field("yearly", required=False, kind=bool),
     Field("kind", required=False, max_length=30, check=_kind_check),
     Field("aliases", required=False, kind=list, check=_aliases_check),
     Field("fact", max_length=600),
+    Field("fact_ko", max_length=600),
     Field("source", max_length=500, check=is_url),
 ]
 
@@ -68,9 +70,11 @@ def load_builtin_events(path: Path = DATA_DIR / "events.toml") -> list[Countdown
                 CountdownEvent(
                     key=record["key"],
                     name=record["name"],
+                    name_ko=record.get("name_ko"),
                     at=at,
                     yearly=yearly,
                     fact=record.get("fact"),
+                    fact_ko=record.get("fact_ko"),
                     source=record.get("source"),
                     kind=record.get("kind", "other"),
                     date_only=date_only,

@@ -31,6 +31,15 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A question in another language: the same four answers in the same order."""
+
+    question: str
+    answers: tuple[str, str, str, str]  # the correct one first, as in `Question.answers`
+    explanation: str | None = None
+
+
+@dataclass(frozen=True)
 class Question:
     """One trivia question. `key` is stable across restarts, so asked questions are known."""
 
@@ -42,6 +51,7 @@ class Question:
     explanation: str | None = None
     source: str | None = None
     difficulty: str | None = None  # one of DIFFICULTIES; a server's own may have none
+    korean: Translation | None = None  # every shipped question has it; a server's may not
 
     @property
     def answers(self) -> tuple[str, str, str, str]:
@@ -59,18 +69,44 @@ def _category(value: Any) -> str | None:
     return None
 
 
-def question_fields(*, require_source: bool, require_difficulty: bool = False) -> list[Field]:
+KOREAN_TEXT = ("question_ko", "correct_ko", "wrong1_ko", "wrong2_ko", "wrong3_ko")
+
+
+def question_fields(
+    *, require_source: bool, require_difficulty: bool = False, require_korean: bool = False
+) -> list[Field]:
     return [
         Field("question", max_length=QUESTION_MAX),
+        Field("question_ko", required=require_korean, max_length=QUESTION_MAX),
         Field("correct", max_length=ANSWER_MAX),
+        Field("correct_ko", required=require_korean, max_length=ANSWER_MAX),
         Field("wrong1", max_length=ANSWER_MAX),
+        Field("wrong1_ko", required=require_korean, max_length=ANSWER_MAX),
         Field("wrong2", max_length=ANSWER_MAX),
+        Field("wrong2_ko", required=require_korean, max_length=ANSWER_MAX),
         Field("wrong3", max_length=ANSWER_MAX),
+        Field("wrong3_ko", required=require_korean, max_length=ANSWER_MAX),
         Field("category", required=False, max_length=CATEGORY_MAX, check=_category),
         Field("difficulty", required=require_difficulty, check=one_of(*DIFFICULTIES)),
         Field("explanation", required=False, max_length=EXPLANATION_MAX, multiline=True),
+        Field("explanation_ko", required=False, max_length=EXPLANATION_MAX, multiline=True),
         Field("source", required=require_source, max_length=500, check=is_url),
     ]
+
+
+def _korean(record: Mapping[str, Any]) -> Translation | None:
+    if not all(name in record for name in KOREAN_TEXT):
+        return None
+    return Translation(
+        question=record["question_ko"],
+        answers=(
+            record["correct_ko"],
+            record["wrong1_ko"],
+            record["wrong2_ko"],
+            record["wrong3_ko"],
+        ),
+        explanation=record.get("explanation_ko"),
+    )
 
 
 def builtin_key(question: str) -> str:
@@ -83,6 +119,7 @@ def parse_questions(
     *,
     require_source: bool,
     require_difficulty: bool = False,
+    require_korean: bool = False,
     default_category: str = "general",
 ) -> list[Question]:
     """Every question of a pack, or `ContentError` naming each problem and its place.
@@ -93,7 +130,11 @@ def parse_questions(
     records, problems = validate_records(
         document,
         "questions",
-        question_fields(require_source=require_source, require_difficulty=require_difficulty),
+        question_fields(
+            require_source=require_source,
+            require_difficulty=require_difficulty,
+            require_korean=require_korean,
+        ),
         maximum=PACK_MAX_QUESTIONS,
         entry_word="question",
         other_tables=(),
@@ -123,6 +164,7 @@ def parse_questions(
             explanation=record.get("explanation"),
             source=record.get("source"),
             difficulty=record["difficulty"].lower() if "difficulty" in record else None,
+            korean=_korean(record),
         )
         for record in records
     ]
@@ -142,7 +184,11 @@ def load_shipped_packs(folder: Path = PACKS_DIR) -> list[Question]:
     for path in sorted(folder.glob("*.toml")) + sorted(folder.glob("*.json")):
         questions.extend(
             parse_questions(
-                load_file(path), str(path), require_source=True, require_difficulty=True
+                load_file(path),
+                str(path),
+                require_source=True,
+                require_difficulty=True,
+                require_korean=True,
             )
         )
     keys = [question.key for question in questions]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import discord
 from discord import app_commands
@@ -11,10 +11,7 @@ from discord import app_commands
 from bot.deadline import ephemeral_extras
 from bot.errors import CogDisabled, GuildOnly, NotModerator
 from bot.i18n import t
-
-if TYPE_CHECKING:
-    from bot.client import FanBot
-
+from bot.interaction_bot import fanbot_of
 
 # Discord shows moderator roots only to members with Manage Server unless a server's admins
 # open them up in Server Settings > Integrations; `moderator_only` checks the caller anyway.
@@ -42,8 +39,7 @@ def cog_enabled(name: str) -> Callable[[T], T]:
     async def predicate(interaction: discord.Interaction) -> bool:
         if interaction.guild_id is None:
             raise GuildOnly()
-        bot: FanBot = interaction.client  # type: ignore[assignment]
-        settings = await bot.guild_settings.get(interaction.guild_id)
+        settings = await fanbot_of(interaction).guild_settings.get(interaction.guild_id)
         if not settings.cog_enabled(name):
             raise CogDisabled(feature=t(f"cogs.{name}", interaction.locale))
         return True
@@ -58,8 +54,7 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
         return False
     if member.guild_permissions.manage_guild:
         return True
-    bot: FanBot = interaction.client  # type: ignore[assignment]
-    settings = await bot.guild_settings.get(interaction.guild_id)
+    settings = await fanbot_of(interaction).guild_settings.get(interaction.guild_id)
     return settings.mod_role_id is not None and any(
         role.id == settings.mod_role_id for role in member.roles
     )

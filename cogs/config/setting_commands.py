@@ -6,7 +6,7 @@ declared timeout, and a new feature's setting gets its subcommand without a line
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -16,9 +16,7 @@ from bot.checks import moderator_only
 from bot.errors import InvalidInput, send_ephemeral
 from bot.features import OutOfBounds, Setting
 from bot.i18n import t
-
-if TYPE_CHECKING:
-    from bot.client import FanBot
+from bot.interaction_bot import fanbot_of
 
 
 def setting_command(setting: Setting) -> app_commands.Command[Any, ..., None]:
@@ -27,10 +25,9 @@ def setting_command(setting: Setting) -> app_commands.Command[Any, ..., None]:
 
     async def set_value(interaction: discord.Interaction, value: int) -> None:
         assert interaction.guild_id is not None
-        bot: FanBot = interaction.client  # type: ignore[assignment]
         said = {setting.option: value}
         try:
-            await bot.guild_settings.set_value(
+            await fanbot_of(interaction).guild_settings.set_value(
                 interaction.guild_id, interaction.user.id, setting.name, value
             )
         except OutOfBounds as error:

@@ -23,6 +23,7 @@ from bot.deadline import AnswerStyle, reply, update
 from bot.embeds import clip, fan_embed
 from bot.errors import CogDisabled, InvalidInput, NotFound, answer_error
 from bot.i18n import language_of, t
+from bot.interaction_bot import fanbot_of
 from bot.metrics import Outcome, count_interaction
 from bot.scheduler import DueRun, OutgoingMessage
 from bot.sources import source_links
@@ -109,12 +110,16 @@ class PageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> PageButton:
         return cls(int(match["page"]), match["lang"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog(CountdownCog.__cog_name__)  # type: ignore[union-attr]
+        cog = fanbot_of(interaction).get_cog(CountdownCog.__cog_name__)
         try:
             if not isinstance(cog, CountdownCog) or interaction.guild_id is None:
                 raise NotFound("countdown.page_gone")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from bot.deadline import AnswerStyle, defer, ephemeral_answer, reply, update
 from bot.embeds import NO_MENTIONS
 from bot.errors import answer_error, send_ephemeral
 from bot.i18n import catalog, t
+from bot.interaction_bot import fanbot_of
 from bot.metrics import Outcome, count_interaction
 
 if TYPE_CHECKING:
@@ -64,12 +66,16 @@ class ForgetButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
     ) -> ForgetButton:
         return cls(match["action"], int(match["user"]), int(match["expires"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog(PrivacyCog.__cog_name__)  # type: ignore[union-attr]
+        cog = fanbot_of(interaction).get_cog(PrivacyCog.__cog_name__)
         try:
             if not isinstance(cog, PrivacyCog):
                 raise RuntimeError("the privacy cog is not loaded")

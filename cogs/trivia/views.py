@@ -7,6 +7,7 @@ reaches the round after a restart; the click itself is the cog's (`AnswerHandler
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol, runtime_checkable
 
 import discord
@@ -14,6 +15,7 @@ import discord
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import answer_error
 from bot.i18n import catalog, t
+from bot.interaction_bot import fanbot_of
 from bot.metrics import Outcome, count_interaction
 from bot.sources import source_links
 from bot.text import as_text
@@ -74,12 +76,13 @@ class AnswerButton(
         cls,
         interaction: discord.Interaction,
         item: discord.ui.Item[Any],
-        match: Any,
+        match: re.Match[str],
+        /,
     ) -> AnswerButton:
         return cls(int(match["round"]), int(match["choice"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
+        cog = fanbot_of(interaction).get_cog(COG_NAME)
         try:
             if not isinstance(cog, AnswerHandler):
                 raise RoundClosedError  # trivia was unloaded: nothing takes answers

@@ -38,7 +38,11 @@ _STATE_KEY = "fanbot.answer"
 _STYLE_KEY = "answer"
 NO_MENTIONS = discord.AllowedMentions.none()
 
-F = TypeVar("F", bound=Callable[..., Any])
+# What `ephemeral_answer` marks: a command or group (above `@...command()`), or the plain
+# function it is made from (below).
+Marked = TypeVar(
+    "Marked", bound=app_commands.Command[Any, ..., Any] | app_commands.Group | Callable[..., Any]
+)
 
 
 class AnswerStyle(enum.Enum):
@@ -49,12 +53,14 @@ class AnswerStyle(enum.Enum):
     UPDATE = "update"  # components only: the clicked message is edited
 
 
-def ephemeral_answer(command: F) -> F:
+def ephemeral_answer(command: Marked) -> Marked:
     """Mark a slash command (above or below its `@...command()` decorator) as one that
     answers only the member, so the guard's "thinking" is shown to them alone."""
     if isinstance(command, app_commands.Command | app_commands.Group):
         command.extras[_STYLE_KEY] = AnswerStyle.EPHEMERAL
     else:
+        # A mark on the function itself, read back by `command_style`; Callable's type has no
+        # attributes to declare it on.
         command.__fanbot_answer__ = AnswerStyle.EPHEMERAL  # type: ignore[attr-defined]
     return command
 

@@ -94,13 +94,16 @@ class ScheduleCog(commands.Cog, name="Schedule"):
         weekday=_("For weekly: the day to post on (default: the next day the time comes)"),
         channel=_("Where to post (default: the configured announcement channel)"),
     )
+    # One decorator per option: `choices` takes one value type, and these are text and a number.
     @app_commands.choices(
         repeat=[
             app_commands.Choice(name=_("once"), value="once"),
             app_commands.Choice(name=_("daily"), value="daily"),
             app_commands.Choice(name=_("weekly"), value="weekly"),
-        ],
-        weekday=[app_commands.Choice(name=_(day), value=n) for n, day in enumerate(WEEKDAYS)],
+        ]
+    )
+    @app_commands.choices(
+        weekday=[app_commands.Choice(name=_(day), value=n) for n, day in enumerate(WEEKDAYS)]
     )
     @moderator_only()
     async def add(

@@ -93,10 +93,21 @@ class Quote:
     topic_ko: str | None = None
 
     def haystack(self) -> str:
-        parts = (self.text, self.text_ko, self.speaker, self.speaker_ko, self.context)
-        parts += (self.context_ko, self.attribution, self.attribution_ko)
-        names = (self.topic, self.topic_ko)
-        return " ".join(part for part in (*parts, *names) if part).casefold()
+        """What a search looks in: the quote, who said it and where, its attribution and the
+        symbol it is about, in both languages."""
+        parts = (
+            self.text,
+            self.text_ko,
+            self.speaker,
+            self.speaker_ko,
+            self.context,
+            self.context_ko,
+            self.attribution,
+            self.attribution_ko,
+            self.topic,
+            self.topic_ko,
+        )
+        return " ".join(part for part in parts if part).casefold()
 
     def matches(self, search: str) -> bool:
         """Every word of `search` appears somewhere in the quote or what it is about."""

@@ -248,8 +248,8 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 t("trivia_admin.imported_none", locale, pack=pack, skipped=len(stored.skipped)),
             )
             return
-        skipped = {question.text_key for question in stored.skipped}
-        categories = Counter(q.category for q in questions if q.text_key not in skipped)
+        skipped_keys = {question.text_key for question in stored.skipped}
+        categories = Counter(q.category for q in questions if q.text_key not in skipped_keys)
         await send_ephemeral(
             interaction,
             t(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import Phase, settings
@@ -12,8 +11,9 @@ from hypothesis import Phase, settings
 from bot.clock import FakeClock
 from bot.database import Database
 from discord_emulator import DemoWorld, Emulator, demo_world
+from tests.support.clock import T0
 
-# Property tests (tests/test_properties_*.py) are the same examples on every CI run, and
+# Property tests (tests/**/test_properties_*.py) are the same examples on every CI run, and
 # quick; `HYPOTHESIS_PROFILE=explore` searches afresh, with more examples, on a laptop.
 settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True, database=None)
 settings.register_profile("explore", max_examples=2000, deadline=None)
@@ -22,9 +22,6 @@ settings.register_profile(
     "no-shrink", settings.get_profile("ci"), phases=[Phase.explicit, Phase.generate]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-# A Thursday, 17:00 in Seoul.
-T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -9,17 +9,9 @@ from __future__ import annotations
 import configparser
 import re
 import tomllib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def section(title: str) -> str:
-    """The README text under `title` (a `## ` or `### ` heading) up to the next heading."""
-    match = re.search(rf"^{re.escape(title)}\n(.*?)(?=^#{{2,3}} )", README, re.M | re.S)
-    assert match, f"README has no section {title!r}"
-    return match[1]
+from tests.support.paths import ROOT
+from tests.support.readme import README, section
 
 
 def test_the_licence_is_mit_as_pyproject_says():

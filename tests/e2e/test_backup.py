@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from discord_emulator import DemoWorld, Emulator, eventually, running_client
-from tests.e2e.conftest import make_bot
+from tests.support.bots import make_bot
 
 pytestmark = pytest.mark.asyncio
 

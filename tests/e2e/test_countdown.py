@@ -13,7 +13,7 @@ from bot.scheduler import RunStatus
 from cogs.countdown.admin import DESCRIPTION_MAX, GUILD_MAX_EVENTS, NAME_MAX
 from cogs.countdown.store import load_builtin_events
 from discord_emulator import DemoWorld, Emulator, running_client
-from tests.e2e.conftest import make_bot
+from tests.support.bots import make_bot
 
 pytestmark = pytest.mark.asyncio
 

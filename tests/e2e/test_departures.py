@@ -10,9 +10,9 @@ import pytest
 from bot.clock import FakeClock, to_db
 from bot.database import Database
 from discord_emulator import DemoWorld, Emulator, eventually, running_client
-from tests.conftest import T0
-from tests.e2e.conftest import make_bot
-from tests.e2e.test_privacy import play_a_round
+from tests.support.bots import make_bot
+from tests.support.clock import T0
+from tests.support.trivia import play_a_round
 
 pytestmark = pytest.mark.asyncio
 

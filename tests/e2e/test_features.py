@@ -14,7 +14,7 @@ from bot.features import Feature, FeatureError, Features
 from cogs.config.cog import ConfigCog
 from cogs.schedule.cog import ScheduleCog
 from discord_emulator import DemoWorld, Emulator, running_client
-from tests.lyrics_feature import LYRICS
+from tests.support.features import LYRICS
 
 pytestmark = pytest.mark.asyncio
 

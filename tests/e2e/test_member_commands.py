@@ -11,7 +11,8 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.deadline import DEFER_AFTER
 from discord_emulator import DemoWorld, Emulator, eventually, running_client
-from tests.e2e.conftest import bot_messages, unguarded_payloads
+from tests.support.bots import bot_messages
+from tests.support.payloads import unguarded_payloads
 
 pytestmark = pytest.mark.asyncio
 

@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.client import FanBot
 from bot.metrics import MetricsServerError
 from discord_emulator import DemoWorld, Emulator, eventually, running_client
-from tests.e2e.conftest import make_bot
+from tests.support.bots import make_bot
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from discord_emulator import DemoWorld, DriverError, Emulator, eventually
-from tests.conftest import T0
+from discord_emulator import DemoWorld, DriverError
+from tests.support.clock import T0
+from tests.support.trivia import play_a_round
 
 pytestmark = pytest.mark.asyncio
 
@@ -19,19 +20,6 @@ OTHER_GUILD = 4242
 def bot_clock():
     """Every test here runs the bot on a clock that moves only when told."""
     return FakeClock(T0)
-
-
-async def play_a_round(emu: Emulator, world: DemoWorld, bot) -> None:
-    """One trivia round that uaena and army answer, waited for until it is revealed."""
-    await bot.guild_settings.update(int(world.guild.id), 0, trivia_timeout=1)
-    started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
-    rounds = bot.get_cog("Trivia").rounds
-    await eventually(lambda: rounds)
-    trivia_round = next(iter(rounds.values()))
-    right = started.message.buttons()[trivia_round.correct_index]["custom_id"]
-    await emu.click(started.message, right, "uaena")
-    await emu.click(started.message, right, "army")
-    await started.wait_edit(timeout=5)
 
 
 async def rows_of(bot, user_id: int, guild_id: int) -> dict[str, int]:

@@ -12,7 +12,7 @@ import bot as bot_package
 from bot.content import DATA_DIR
 from bot.sources import split_sources
 from discord_emulator import DemoWorld, Emulator, running_client
-from tests.e2e.conftest import make_bot
+from tests.support.bots import make_bot
 
 pytestmark = pytest.mark.asyncio
 

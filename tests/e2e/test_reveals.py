@@ -15,7 +15,8 @@ from bot.clock import FakeClock
 from bot.database import Database
 from bot.scheduler import RunStatus
 from discord_emulator import DemoWorld, Emulator, demo_world, eventually
-from tests.e2e.test_schedule import START, TOKEN, schedule, start_bot_process
+from tests.support.announcements import START, schedule
+from tests.support.bot_process import TOKEN, start_bot_process
 
 pytestmark = pytest.mark.asyncio
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,28 +14,16 @@ from bot.clock import FakeClock
 from bot.database import Database
 from bot.scheduler import RunStatus, run_nonce
 from discord_emulator import DemoWorld, Emulator, demo_world, permissions, running_client
-from tests.e2e.conftest import make_bot
+from tests.support.announcements import START, schedule
+from tests.support.bot_process import TOKEN, start_bot_process
+from tests.support.bots import make_bot
 
 pytestmark = pytest.mark.asyncio
-
-ROOT = Path(__file__).resolve().parents[2]
-# Thursday 2026-11-26, 17:00 in Seoul.
-START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def bot_clock() -> FakeClock:
     return FakeClock(START)
-
-
-async def schedule(emu, world, channel, kind="quote", time="17:05", repeat="daily"):
-    return await emu.slash(
-        world.guild,
-        "general",
-        "mod",
-        "schedule add",
-        {"kind": kind, "time": time, "repeat": repeat, "channel": channel},
-    )
 
 
 async def test_a_scheduled_post_arrives_once(emu: Emulator, world: DemoWorld, bot, bot_clock):
@@ -135,27 +121,6 @@ async def test_schedule_remove(emu: Emulator, world: DemoWorld, bot, bot_clock):
 
 
 # --- killed while posting -------------------------------------------------------------------
-
-TOKEN = "emulator-token-for-the-subprocess-bot-0123456789"
-
-
-async def start_bot_process(emu: Emulator, db_path: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": TOKEN,
-        "DISCORD_API_BASE": emu.base_url,
-        "DATABASE_PATH": str(db_path),
-        "LOG_LEVEL": "WARNING",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def due_announcement(db_path: Path, guild_id: int, channel_id: int) -> None:

@@ -23,8 +23,9 @@ from bot.schema_tracks import (
     expected_schema,
     split_statements,
 )
+from tests.support.paths import FIXTURES
 
-OLD_MIGRATIONS = discover_migrations(Path(__file__).parent / "fixtures" / "migrations_v7")
+OLD_MIGRATIONS = discover_migrations(FIXTURES / "migrations_v7")
 OLD_VERSIONS = [migration.version for migration in OLD_MIGRATIONS]
 
 # One row in every table a database at the single track's last version has.

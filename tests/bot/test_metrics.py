@@ -18,7 +18,7 @@ from bot.database import Database
 from bot.metrics import BotMetrics, LoopLagMonitor, database_write_error
 from bot.schedule_time import Repeat
 from bot.scheduler import DueRun, OutgoingMessage, RunStatus, Scheduler
-from tests.test_config import run_bot
+from tests.support.command_line import run_bot
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
 

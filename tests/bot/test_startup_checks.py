@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.database import Database
-from tests.test_config import TOKEN, UNREACHABLE, run_bot
+from tests.support.command_line import TOKEN, UNREACHABLE, run_bot
 
 PAGE = 4096
 

@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from bot.database import Database
-from tests.test_config import run_bot
-from tests.test_operator_docs import section
+from tests.support.command_line import run_bot
+from tests.support.readme import section
 
 
 async def a_database(path: Path) -> Path:

@@ -11,9 +11,9 @@ import pytest
 
 from bot.i18n import Catalog, CatalogError, CommandTranslator, catalog, catalog_folders, language_of
 from bot.resources import feature_folders
+from tests.support.paths import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-KEYS_BEFORE_THE_SPLIT = Path(__file__).parent / "fixtures" / "catalog_keys_v7.txt"
+KEYS_BEFORE_THE_SPLIT = FIXTURES / "catalog_keys_v7.txt"
 LOCALE_STR = re.compile(r'_\("([^"]+)"\)')
 
 

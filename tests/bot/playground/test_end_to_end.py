@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 PROMPT = re.compile(r"^(\w+)@#([\w-]+)> (.*)$")
 
 ADD_QUESTION = (

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -11,9 +9,8 @@ import pytest
 import bot
 from bot.config import DEFAULT_DATABASE_PATH, ConfigError, find_env_file, load_settings
 from bot.logs import RedactSecrets
-
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.command_line import TOKEN, UNREACHABLE, run_bot
+from tests.support.paths import ROOT
 
 
 def test_defaults_with_only_a_token():
@@ -79,22 +76,6 @@ def test_token_is_redacted_from_log_records():
     assert "[redacted]" in record.getMessage()
 
 
-def run_bot(
-    tmp_path, *args: str, cwd: Path | None = None, **env: str
-) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` in `cwd` (default: the empty folder `tmp_path`, no .env) with
-    only `env` set."""
-    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd or tmp_path,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_python_m_bot_without_token_exits_with_one_clear_line(tmp_path):
     done = run_bot(tmp_path)
     assert done.returncode == 2
@@ -131,9 +112,6 @@ def test_python_m_bot_with_a_file_that_is_not_a_database_says_so(tmp_path):
 
 
 # -- the command line: read before any setting ---------------------------------------------
-
-# With a token that reaches nothing, a bot that starts anyway fails with "could not reach".
-UNREACHABLE = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "http://127.0.0.1:9"}
 
 
 @pytest.mark.parametrize("env", [{}, UNREACHABLE], ids=["no-token", "token"])

@@ -11,8 +11,8 @@ from bot.client import installed_features
 from bot.database import Database, Transaction
 from bot.features import FeatureError, OutOfBounds
 from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettings, GuildSettingsStore
-from tests.lyrics_feature import LINES, LYRICS
 from tests.support.database import tracks_before
+from tests.support.features import LINES, LYRICS
 
 GUILD, MOD = 10, 99
 FEATURES = installed_features()

@@ -12,7 +12,7 @@ import pytest
 from bot.client import discover_cogs, installed_features
 from bot.features import Feature, FeatureError, Features, OutOfBounds, discover_features
 from cogs.trivia.feature import TRIVIA_TIMEOUT
-from tests.lyrics_feature import LINES, LYRICS
+from tests.support.features import LINES, LYRICS
 
 
 def test_the_cogs_declare_todays_features_in_todays_order():

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import sys
 import textwrap
@@ -30,6 +28,8 @@ from bot.scheduler import (
     UnknownKind,
     run_nonce,
 )
+from tests.support.paths import ROOT
+from tests.support.scheduler import FileDiscord
 
 SEOUL = ZoneInfo("Asia/Seoul")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -39,7 +39,6 @@ DUE = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)
 START = DUE - timedelta(hours=1)
 GUILD, OTHER_GUILD = 100, 200
 CHANNEL, BLOCKED_CHANNEL, GONE_CHANNEL = 1, 2, 3
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class SimulatedCrash(BaseException):
@@ -495,32 +494,6 @@ async def test_sigkill_while_posting_yields_exactly_one_post(tmp_path: Path) -> 
         assert [post["nonce"] for post in channel_posts] == [run_nonce(announcement_id, due)]
 
 
-@dataclass
-class FileDiscord:
-    """A Discord that outlives the process: one JSON line per message created."""
-
-    path: Path
-
-    def load(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
-
-    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
-        for post in self.load():
-            if post["nonce"] == nonce:
-                return int(post["message_id"])
-        message_id = 9000 + len(self.load())
-        with self.path.open("a") as file:
-            file.write(
-                json.dumps({"channel_id": channel_id, "nonce": nonce, "message_id": message_id})
-            )
-            file.write("\n")
-            file.flush()
-            os.fsync(file.fileno())
-        return message_id
-
-
 _CHILD = textwrap.dedent(
     """
     import asyncio, os, signal, sys
@@ -529,7 +502,7 @@ _CHILD = textwrap.dedent(
     from bot.clock import FakeClock
     from bot.database import Database
     from bot.scheduler import OutgoingMessage, Scheduler
-    from tests.test_scheduler import FileDiscord
+    from tests.support.scheduler import FileDiscord
 
     db_path, log_path, due = sys.argv[1], Path(sys.argv[2]), datetime.fromisoformat(sys.argv[3])
     after = sys.argv[4:] == ["after"]

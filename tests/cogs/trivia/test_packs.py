@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.content import ContentError, parse_document
 from cogs.trivia.schema import load_shipped_packs, parse_questions, split_already_here
+from tests.support.paths import ROOT
 
 GOOD = {
     "question": "Who directed the video?",
@@ -170,7 +169,7 @@ def test_parser_errors_name_the_line():
 
 
 def test_the_readme_example_pack_is_a_valid_pack():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    readme = (ROOT / "README.md").read_text("utf-8")
     section = readme.split("## Trivia packs", 1)[1]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     [question] = parse_questions(

@@ -1,0 +1,33 @@
+"""The bot in a process of its own against the emulator, so a test can kill it with SIGKILL
+and start it again on the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from discord_emulator import Emulator
+from tests.support.paths import ROOT
+
+TOKEN = "emulator-token-for-the-subprocess-bot-0123456789"
+
+
+async def start_bot_process(emu: Emulator, db_path: Path) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_API_BASE": emu.base_url,
+        "DATABASE_PATH": str(db_path),
+        "LOG_LEVEL": "WARNING",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )

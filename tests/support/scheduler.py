@@ -1,0 +1,38 @@
+"""A Discord for the scheduler that outlives the process, so a test can kill one that posts
+(a subprocess importing this module) and count what arrived."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.scheduler import OutgoingMessage
+
+
+@dataclass
+class FileDiscord:
+    """A Discord that outlives the process: one JSON line per message created."""
+
+    path: Path
+
+    def load(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
+
+    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
+        for post in self.load():
+            if post["nonce"] == nonce:
+                return int(post["message_id"])
+        message_id = 9000 + len(self.load())
+        with self.path.open("a") as file:
+            file.write(
+                json.dumps({"channel_id": channel_id, "nonce": nonce, "message_id": message_id})
+            )
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        return message_id

@@ -18,7 +18,7 @@ from bot.database import Database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
 from bot.features import Features, discover_features
-from bot.guild_settings import GuildSettingsStore
+from bot.guild_settings import AUTO_LANGUAGE, GuildSettingsStore
 from bot.i18n import CommandTranslator, language_of
 from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
@@ -141,7 +141,11 @@ class FanBot(commands.Bot):
 
     async def server_language(self, guild_id: int) -> str:
         """The language ("en", "ko", ...) the bot writes in where no member's locale applies
-        (scheduled posts): the server's preferred locale. The one place that decides it."""
+        (trivia rounds, scheduled posts): the one `/config language` chose, or with `auto`
+        (the default) the server's preferred Discord locale. The one place that decides it."""
+        chosen = (await self.guild_settings.get(guild_id)).language
+        if chosen != AUTO_LANGUAGE:
+            return chosen
         guild = self.get_guild(guild_id)
         return language_of(guild.preferred_locale if guild else None)
 

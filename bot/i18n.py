@@ -6,6 +6,11 @@ share) and from each feature's own (`cogs/<feature>/locales/<lang>.toml`), merge
 lookup; a key may live in one file only. Command names and descriptions go through
 `CommandTranslator`, which discord.py calls when it syncs, so adding Korean is adding data,
 not code.
+
+Which language: a reply to a member's own command (ephemeral or public, and the feedback to
+their own click) follows that member's locale, `interaction.locale`. A message written for the
+whole channel (a trivia round and its reveal, a scheduled announcement, a countdown's live
+parts) follows `FanBot.server_language(guild_id)`, which `/config language` sets.
 """
 
 from __future__ import annotations

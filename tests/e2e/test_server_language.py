@@ -3,6 +3,7 @@ scheduled countdown), whatever the language of the moderator who set it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -111,3 +112,18 @@ async def test_the_reply_follows_the_moderator_and_the_setting_is_in_show_and_it
     # Set to what it is: nothing more is recorded.
     await set_language(emu, world, "ko")
     assert len(await bot.database.fetchall("SELECT id FROM settings_changes")) == 1
+
+
+async def test_auto_follows_the_guild_locale_when_the_server_changes_it(
+    emu: Emulator, world: DemoWorld, bot
+):
+    guild_id = int(world.guild.id)
+    assert await bot.server_language(guild_id) == "en"
+    # An admin sets the server's language in Server Settings: Discord sends GUILD_UPDATE.
+    updated = asyncio.ensure_future(bot.wait_for("guild_update", timeout=5))
+    world.guild.set_preferred_locale("ko")
+    await updated
+    assert await bot.server_language(guild_id) == "ko"
+    shown = await emu.slash(world.guild, "general", "mod", "config show")
+    [field] = [f for f in shown.message.embeds[0]["fields"] if f["name"] == "Language"]
+    assert field["value"] == "auto: the server's Discord language (Korean now)"

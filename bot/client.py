@@ -18,7 +18,7 @@ from bot.database import Database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
 from bot.features import Features, discover_features
-from bot.guild_settings import GuildSettingsStore
+from bot.guild_settings import AUTO_LANGUAGE, GuildSettingsStore
 from bot.i18n import CommandTranslator, language_of
 from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
@@ -141,7 +141,11 @@ class FanBot(commands.Bot):
 
     async def server_language(self, guild_id: int) -> str:
         """The language ("en", "ko", ...) the bot writes in where no member's locale applies
-        (scheduled posts): the server's preferred locale. The one place that decides it."""
+        (trivia rounds, scheduled posts): the one `/config language` chose, or with `auto`
+        (the default) the server's preferred Discord locale. The one place that decides it."""
+        chosen = (await self.guild_settings.get(guild_id)).language
+        if chosen != AUTO_LANGUAGE:
+            return chosen
         guild = self.get_guild(guild_id)
         return language_of(guild.preferred_locale if guild else None)
 
@@ -217,19 +221,24 @@ class FanBot(commands.Bot):
         await self.wait_until_ready()
         await self.departures.erase_forever()
 
-    async def sync_commands(self) -> None:
-        """Sync to DEV_GUILD_ID (instant) or globally, only when the commands changed."""
-        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
-        if guild is not None:
-            self.tree.copy_global_to(guild=guild)
-        # What `tree.sync` sends: translated when a translator is set (setup_hook sets one).
+    async def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[Any]:
+        """The commands as `tree.sync` sends them to Discord: translated (names, descriptions
+        and choices in every locale the catalogs have) when a translator is set, as
+        `setup_hook` does."""
         translator = self.tree.translator
-        payload = [
+        return [
             await command.get_translated_payload(self.tree, translator)
             if translator is not None
             else command.to_dict(self.tree)
             for command in self.tree.get_commands(guild=guild)
         ]
+
+    async def sync_commands(self) -> None:
+        """Sync to DEV_GUILD_ID (instant) or globally, only when the commands changed."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = await self.command_payload(guild)
         fingerprint = hashlib.sha256(
             json.dumps([payload, guild and guild.id, self.application_id], sort_keys=True).encode()
         ).hexdigest()

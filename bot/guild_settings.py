@@ -20,6 +20,9 @@ from bot.database import Database, Transaction
 from bot.features import FeatureError, Features
 
 DEFAULT_TIMEZONE = "Asia/Seoul"
+# `language`: "auto" follows the server's Discord locale; the others are catalog languages.
+AUTO_LANGUAGE = "auto"
+LANGUAGES = (AUTO_LANGUAGE, "ko", "en")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class GuildSettings:
     announce_channel_id: int | None = None
     mod_role_id: int | None = None
     disabled_cogs: frozenset[str] = field(default_factory=frozenset)
+    language: str = AUTO_LANGUAGE
     values: Mapping[str, int] = field(default_factory=dict, hash=False)
 
     @property
@@ -55,7 +59,7 @@ class SettingChange:
     changed_at: datetime
 
 
-_COLUMNS = ("timezone", "announce_channel_id", "mod_role_id", "disabled_cogs")
+_COLUMNS = ("timezone", "announce_channel_id", "mod_role_id", "disabled_cogs", "language")
 # One statement reads the row and its feature settings (as a JSON object): one snapshot.
 _SELECT = (
     f"SELECT {', '.join(_COLUMNS)}, (SELECT json_group_object(name, value) FROM "
@@ -136,6 +140,8 @@ class GuildSettingsStore:
         unknown = set(changes) - set(_COLUMNS) - set(self._defaults)
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
+        if changes.get("language", AUTO_LANGUAGE) not in LANGUAGES:
+            raise ValueError(f"unknown language: {changes['language']!r}")
         return await self._change(guild_id, user_id, lambda current: changes, also)
 
     async def set_value(self, guild_id: int, user_id: int, name: str, value: int) -> GuildSettings:
@@ -266,6 +272,7 @@ class GuildSettingsStore:
             announce_channel_id=row["announce_channel_id"],
             mod_role_id=row["mod_role_id"],
             disabled_cogs=frozenset(name for name in row["disabled_cogs"].split(",") if name),
+            language=row["language"],
             values=values,
         )
 

@@ -3,9 +3,14 @@
 Replies are looked up by key for the interaction's locale, falling back to English. The keys
 come from the core's catalogs (`bot/locales/<lang>.toml`: errors and words several features
 share) and from each feature's own (`cogs/<feature>/locales/<lang>.toml`), merged into one
-lookup; a key may live in one file only. Command names and descriptions go through
+lookup; a key may live in one file only. Command descriptions and choices go through
 `CommandTranslator`, which discord.py calls when it syncs, so adding Korean is adding data,
 not code.
+
+Which language: a reply to a member's own command (ephemeral or public, and the feedback to
+their own click) follows that member's locale, `interaction.locale`. A message written for the
+whole channel (a trivia round and its reveal, a scheduled announcement, a countdown's live
+parts) follows `FanBot.server_language(guild_id)`, which `/config language` sets.
 """
 
 from __future__ import annotations
@@ -123,8 +128,21 @@ def t(key: str, locale: str | discord.Locale | None = None, /, **values: Any) ->
     return catalog().t(key, locale, **values)
 
 
+# Command, group and option names stay English in every locale: Discord shows a localized
+# name only to members of that locale, so help, the README and other members' messages would
+# name one command two ways. Their descriptions and the options' choices are translated.
+UNTRANSLATED = frozenset(
+    {
+        app_commands.TranslationContextLocation.command_name,
+        app_commands.TranslationContextLocation.group_name,
+        app_commands.TranslationContextLocation.parameter_name,
+    }
+)
+
+
 class CommandTranslator(app_commands.Translator):
-    """Localises command names, descriptions and choices from the catalogs.
+    """Localises command descriptions, option descriptions and choice names from the
+    catalogs; names stay English (`UNTRANSLATED`).
 
     A `locale_str` is looked up under `commands.<its message>`; strings that have no entry for
     a language are left to Discord's default (English).
@@ -137,7 +155,7 @@ class CommandTranslator(app_commands.Translator):
         context: app_commands.TranslationContextTypes,
     ) -> str | None:
         language = language_of(locale)
-        if language == FALLBACK:
+        if language == FALLBACK or getattr(context, "location", None) in UNTRANSLATED:
             return None
         key = string.extras.get("key") or f"commands.{string.message}"
         cat = catalog()

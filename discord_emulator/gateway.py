@@ -539,6 +539,9 @@ class Gateway:
     def _on_guild_create(self, guild: Guild) -> None:
         self.dispatch("GUILD_CREATE", lambda s: self._guild_create(s, guild, None))
 
+    def _on_guild_update(self, guild: Guild) -> None:
+        self.dispatch("GUILD_UPDATE", _needs(GUILDS, guild.to_dict()))
+
     def _on_guild_delete(self, guild: Guild) -> None:
         self.dispatch("GUILD_DELETE", {"id": guild.id})
 

@@ -410,6 +410,12 @@ class Guild:
             "incidents_data": None,
         }
 
+    def set_preferred_locale(self, locale: str) -> None:
+        """The server's language (Server Settings > Community > Overview); tells the bot with
+        GUILD_UPDATE."""
+        self.preferred_locale = locale
+        self.world.emit("guild_update", self)
+
     def gateway_dict(self, *, all_members: bool, unavailable: bool | None) -> dict[str, Any]:
         """The GUILD_CREATE payload. Without the members intent Discord sends only the bot."""
         members = self.members.values() if all_members else [self.me]

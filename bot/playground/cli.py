@@ -56,23 +56,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default="en-US",
         help="the Discord language the bot answers you in: en-US (default), ko, ...",
     )
+    parser.add_argument(
+        "--server-locale",
+        default="en-US",
+        help="the server's Discord language, which what the bot posts for the whole channel "
+        "follows while /config language is auto: en-US (default), ko, ...",
+    )
     args = parser.parse_args(argv)
     # Read from the folder the playground started in; absolute, so messages say where.
     args.db = args.db.expanduser().absolute() if args.db is not None else None
     args.script = args.script.expanduser().absolute() if args.script is not None else None
     if args.db is not None and args.db.is_dir():
         parser.error(f"--db {args.db} is a folder; give the path of a file (it is created)")
-    try:
-        discord.Locale(args.locale)
-    except ValueError:
-        parser.error(f"--locale {args.locale!r} is not a Discord locale (try en-US or ko)")
+    for option, value in (("--locale", args.locale), ("--server-locale", args.server_locale)):
+        try:
+            discord.Locale(value)
+        except ValueError:
+            parser.error(f"{option} {value!r} is not a Discord locale (try en-US or ko)")
     return args
 
 
 async def run_playground(args: argparse.Namespace, source: LineSource, console: Console) -> None:
     """The bot in the emulator, the session at the keyboard, until it ends."""
     with database_file(args.db) as database:
-        async with bot_in_emulator(database) as (emu, world):
+        async with bot_in_emulator(database, server_locale=args.server_locale) as (emu, world):
             color = console.interactive and "NO_COLOR" not in os.environ
             renderer = Renderer(world.guild, color=color)
             session = Session(emu, world, console, renderer, locale=args.locale)

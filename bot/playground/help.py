@@ -51,6 +51,11 @@ Type what a Discord user would do:
                       to everyone in Server Settings > Integrations): shows the bot's own check
   as NAME             act as another member: {users}
   in CHANNEL          switch channel: {channels}
+  locale ko           use Discord in another language (en-US, ko, ...): replies to your
+                      own commands and clicks follow it (also --locale ko)
+  server-locale ko    the server's Discord language: what the bot writes for the whole
+                      channel (trivia rounds, scheduled posts) follows it while
+                      /config language is auto, the default (also --server-locale ko)
   wait [N]            wait N seconds (a trivia round closes after its timeout, 20 s unless
                       /config trivia-timeout changed it), or until the bot does something
   messages            the last messages in this channel

@@ -11,6 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import discord
+
 from discord_emulator import (
     Channel,
     CommandIsGroup,
@@ -47,6 +49,16 @@ log = logging.getLogger(__name__)
 DEFAULT_USER = "uaena"
 DEFAULT_CHANNEL = "general"
 MESSAGES_SHOWN = 10
+
+
+def discord_locale(text: str) -> str:
+    """`ko`, `en-US`: a locale Discord has; PlaygroundError naming a few otherwise."""
+    try:
+        return discord.Locale(text.strip()).value
+    except ValueError:
+        raise PlaygroundError(
+            f"{text.strip()!r} is not a Discord locale (try ko or en-US)"
+        ) from None
 
 
 class Session:
@@ -138,6 +150,10 @@ class Session:
             self.switch_user(rest)
         elif word == "in":
             self.switch_channel(rest)
+        elif word == "locale":
+            self.switch_locale(rest)
+        elif word == "server-locale":
+            await self.switch_server_locale(rest)
         elif word == "wait":
             await self.wait(rest)
         elif word == "messages":
@@ -189,6 +205,22 @@ class Session:
     def switch_channel(self, name: str) -> None:
         self.channel = self.find_channel(name)
         self.console.print(f"  you are now in #{self.channel.name}")
+
+    def switch_locale(self, locale: str) -> None:
+        self.locale = discord_locale(locale)
+        self.console.print(
+            f"  you now use Discord in {self.locale}: replies to your own commands follow it"
+        )
+
+    async def switch_server_locale(self, locale: str) -> None:
+        """The server's Discord language, as an admin sets it in Server Settings: the bot
+        hears of it (GUILD_UPDATE) before the next line is read."""
+        self.guild.set_preferred_locale(discord_locale(locale))
+        self.console.print(
+            f"  the server's Discord language is now {self.guild.preferred_locale}: with "
+            "/config language auto (the default) the bot writes for the whole channel in it"
+        )
+        await self.news.settle()
 
     # slash commands and autocomplete
 

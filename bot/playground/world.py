@@ -67,12 +67,16 @@ def database_file(path: Path | None) -> Iterator[Path]:
 
 
 @contextlib.asynccontextmanager
-async def bot_in_emulator(database: Path) -> AsyncIterator[tuple[Emulator, DemoWorld]]:
-    """The emulator on 127.0.0.1 with the demo server, and the real bot connected to it."""
+async def bot_in_emulator(
+    database: Path, *, server_locale: str = "en-US"
+) -> AsyncIterator[tuple[Emulator, DemoWorld]]:
+    """The emulator on 127.0.0.1 with the demo server (its Discord language
+    `server_locale`), and the real bot connected to it."""
     emu = Emulator()
     await emu.start(host="127.0.0.1")
     try:
         world = build_world(emu)
+        world.guild.preferred_locale = server_locale
         settings = Settings(
             token=emu.token or "emulator-token",
             database_path=database,

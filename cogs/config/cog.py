@@ -1,5 +1,5 @@
-"""`/config`: moderators choose features, channel, time zone, moderator role, and the
-settings the features declare (the trivia timeout)."""
+"""`/config`: moderators choose features, channel, time zone, language, moderator role, and
+the settings the features declare (the trivia timeout)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, send_ephemeral
-from bot.guild_settings import AlsoInTransaction, GuildSettings
-from bot.i18n import t
+from bot.guild_settings import AUTO_LANGUAGE, LANGUAGES, AlsoInTransaction, GuildSettings
+from bot.i18n import catalog, t
 from bot.scheduler import Rescheduled
 from bot.time_zones import (
     UnknownZone,
@@ -43,6 +43,12 @@ def list_zones(zones: tuple[str, ...], locale: Any) -> str:
     shown = ", ".join(f"`{zone}`" for zone in zones[:ZONES_LISTED])
     rest = len(zones) - ZONES_LISTED
     return shown + (" " + t("config.zone_more", locale, count=rest) if rest > 0 else "")
+
+
+def language_name(language: str, locale: Any) -> str:
+    """ "Korean" / "한국어" for "ko"; a language the catalogs don't name, as its code."""
+    key = f"config.language_{language}"
+    return t(key, locale) if catalog().has(key) else f"`{language}`"
 
 
 class ConfigCog(commands.Cog, name="Config"):
@@ -103,6 +109,11 @@ class ConfigCog(commands.Cog, name="Config"):
                 f"<#{settings.announce_channel_id}>" if settings.announce_channel_id else none,
             ),
             ("timezone", t("config.label.timezone", locale), f"`{settings.timezone}`"),
+            (
+                "language",
+                t("config.label.language", locale),
+                await self._language_line(interaction.guild_id, settings.language, locale),
+            ),
             *(
                 (setting.name, *setting_line(setting, settings.value(setting.name), locale))
                 for setting in self.features.settings
@@ -209,6 +220,37 @@ class ConfigCog(commands.Cog, name="Config"):
             )
             for name in matching_zones(current, now, MAX_CHOICES)
         ]
+
+    async def _language_line(self, guild_id: int, chosen: str, locale: Any) -> str:
+        """`/config show`'s language: the chosen one, or `auto` and what it follows now."""
+        if chosen != AUTO_LANGUAGE:
+            return language_name(chosen, locale)
+        current = language_name(await self.bot.server_language(guild_id), locale)
+        return t("config.language_auto", locale, language=current)
+
+    @config.command(
+        name="language", description=_("The language of messages for the whole channel")
+    )
+    @app_commands.describe(
+        language=_("Trivia rounds and scheduled posts; replies follow each member's language")
+    )
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name=_("auto: the server's Discord language"), value=AUTO_LANGUAGE),
+            app_commands.Choice(name=_("Korean"), value="ko"),
+            app_commands.Choice(name=_("English"), value="en"),
+        ]
+    )
+    @moderator_only()
+    async def language(self, interaction: discord.Interaction, language: str) -> None:
+        assert interaction.guild_id is not None
+        if language not in LANGUAGES:  # only a client that ignores the choices sends another
+            raise InvalidInput("config.unknown_language", language=clip(language, 10))
+        await self._update(interaction, language=language)
+        locale = interaction.locale
+        now = language_name(await self.bot.server_language(interaction.guild_id), locale)
+        key = "config.language_auto_set" if language == AUTO_LANGUAGE else "config.language_set"
+        await self._done(interaction, key, language=now)
 
     @config.command(name="modrole", description=_("A role whose members count as moderators"))
     @app_commands.describe(role=_("The role (leave empty to clear it)"))

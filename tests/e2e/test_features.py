@@ -142,6 +142,7 @@ async def test_two_bots_in_one_process_offer_their_own_choices(tmp_path):
                 "cog",
                 "channel",
                 "timezone",
+                "language",
                 "trivia-timeout",
                 "modrole",
             }

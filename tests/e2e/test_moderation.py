@@ -71,6 +71,7 @@ def options_for(command: str, world: DemoWorld, emu: Emulator) -> dict | None:
         "config cog": {"name": "trivia", "enabled": False},
         "config channel": {"channel": world.guild.channel("general")},
         "config timezone": {"zone": "Europe/Paris"},
+        "config language": {"language": "ko"},
         "config trivia-timeout": {"seconds": 30},
         "config modrole": {"role": helpers},
         "trivia-admin add": {

@@ -98,6 +98,7 @@ def test_every_setting_the_bot_reads_is_documented():
 
 def test_the_playground_paragraph_names_its_options():
     playground = " ".join(section("## Try it now, without Discord").split())
-    for option in ("--db FILE", "--script FILE", "--locale ko", "--as army", "help /schedule add"):
+    options = ("--db FILE", "--script FILE", "--locale ko", "--server-locale ko", "--as army")
+    for option in (*options, "help /schedule add", "server-locale ko"):
         assert option in playground
     assert "relative to the folder you start the playground in" in playground

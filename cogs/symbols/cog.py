@@ -338,7 +338,8 @@ class SymbolsCog(commands.Cog, name="Symbols"):
     async def symbol(self, interaction: discord.Interaction, name: str) -> None:
         found = next((symbol for symbol in self.symbols if symbol.matches(name)), None)
         if found is None:
-            known = ", ".join(symbol.name for symbol in self.symbols)
+            korean = language_of(interaction.locale) == "ko"
+            known = ", ".join(s.name_ko if korean else s.name for s in self.symbols)
             raise NotFound("symbols.unknown", name=clip(name, 60), known=known)
         await reply(interaction, embed=self.symbol_embed(found, interaction.locale))
 

@@ -169,3 +169,15 @@ async def test_an_unknown_event_lists_names_in_the_members_language(emu, world: 
     assert refused.ephemeral
     assert "뷔 입대" in refused.content
     assert "V's enlistment" not in refused.content
+
+
+async def test_an_unknown_symbol_lists_the_names_in_the_members_language(
+    emu, world: DemoWorld, bot
+):
+    korean = await emu.slash(
+        world.guild, "general", "uaena", "symbol", {"name": "세모"}, locale="ko"
+    )
+    assert korean.ephemeral
+    assert "네모, 캠코더, 마지막 장면" in korean.content
+    english = await emu.slash(world.guild, "general", "army", "symbol", {"name": "Neon"})
+    assert "Nemo, Camcorder, Ending" in english.content

@@ -36,7 +36,16 @@ FACT_FIELDS = [
     Field("source", max_length=500, check=is_url),
     Field("review_note", required=False, max_length=1000),
 ]
-RELEASE_KEYS = ("title", "artist", "artist_ko", "summary", "summary_ko", "source")
+# The [release] table, checked as one record: an empty (or whitespace) text is missing.
+RELEASE_FIELDS = [
+    Field("title", max_length=100),
+    Field("artist", max_length=100),
+    Field("artist_ko", max_length=100),
+    Field("summary", max_length=1500),
+    Field("summary_ko", max_length=1500),
+    Field("source", max_length=500, check=is_url),
+    Field("review_note", required=False, max_length=1000),
+]
 FIELD_VALUE_MAX = 1024
 # Discord's limits for the one /about embed; `check_fits` holds the release file to them.
 EMBED_TOTAL_MAX = 6000
@@ -77,12 +86,17 @@ class Fact:
 def load_release(path: Path = DATA_DIR / "release.toml") -> Release:
     document = load_file(path)
     problems: list[Problem] = []
-    head = document.get("release")
-    if not isinstance(head, dict) or not all(
-        isinstance(head.get(key), str) for key in RELEASE_KEYS
-    ):
-        problems.append(Problem("[release]", f"needs {', '.join(RELEASE_KEYS)}"))
-        head = {}
+    head: dict[str, Any] = {}
+    table = document.get("release")
+    if isinstance(table, dict):
+        [head], head_problems = validate_records({"release": [table]}, "release", RELEASE_FIELDS)
+        problems += [
+            Problem(problem.place.replace("entry 1", "[release]", 1), problem.message)
+            for problem in head_problems
+        ]
+    else:
+        names = ", ".join(field.name for field in RELEASE_FIELDS if field.required)
+        problems.append(Problem("[release]", f"needs a table with {names}"))
     credits, credit_problems = validate_records(document, "credits", CREDIT_FIELDS)
     facts, fact_problems = validate_records(document, "facts", FACT_FIELDS)
     problems += credit_problems + fact_problems

@@ -195,7 +195,8 @@ class CountdownCog(commands.Cog, name="Countdown"):
         pages = pages_of(upcoming + past, PER_PAGE)
         page = min(max(page, 0), len(pages) - 1)
         lines = [
-            f"**{as_text(clip(item.event.name, NAME_MAX))}** · {describe(item, language)}"
+            f"**{as_text(clip(item.event.name_in(language), NAME_MAX))}** · "
+            f"{describe(item, language)}"
             for item in pages[page]
         ]
         embed = fan_embed(t("countdown.title", language), clip("\n".join(lines), DESCRIPTION_MAX))
@@ -228,19 +229,21 @@ class CountdownCog(commands.Cog, name="Countdown"):
     async def event_embed(self, guild_id: int, typed: str, locale: Any) -> discord.Embed:
         """One event in detail: its count, when, its description or fact, and its source."""
         settings = await self.bot.guild_settings.get(guild_id)
+        language = language_of(locale)
         events = await self.events_for(guild_id)
         chosen = best_matches(events, typed)
         if not chosen:
-            known = ", ".join(clip(e.name, 60) for e in events[:SUGGESTIONS])
+            known = ", ".join(clip(e.name_in(language), 60) for e in events[:SUGGESTIONS])
             raise NotFound("countdown.unknown", name=clip(typed, 60), known=known)
         if len(chosen) > 1:
-            names = ", ".join(f"`{clip(e.name, 60)}`" for e in chosen[:SUGGESTIONS])
+            names = ", ".join(f"`{clip(e.name_in(language), 60)}`" for e in chosen[:SUGGESTIONS])
             raise InvalidInput("countdown.ambiguous", name=clip(typed, 60), names=names)
         event = chosen[0]
         item = countdown(event, self.bot.clock.now(), settings.zone)
-        embed = fan_embed(clip(event.name, NAME_MAX), f"**{describe(item, locale)}**")
-        if event.fact:
-            fact = clip(as_text(event.fact), 1024)
+        title = clip(event.name_in(language), NAME_MAX)
+        embed = fan_embed(title, f"**{describe(item, locale)}**")
+        if fact := event.fact_in(language):
+            fact = clip(as_text(fact), 1024)
             embed.add_field(name=t("countdown.fact", locale), value=fact)
         if event.source:
             embed.add_field(
@@ -256,8 +259,10 @@ class CountdownCog(commands.Cog, name="Countdown"):
         events = self.builtin
         if interaction.guild_id is not None:
             events = await self.events_for(interaction.guild_id)
-        # The value is the name, which `find_events` matches exactly (rank 0) when sent back.
+        # The label is in the member's language; the value is the English name, which
+        # `find_events` matches exactly (rank 0) when sent back.
+        language = language_of(interaction.locale)
         return [
-            app_commands.Choice(name=clip(e.name, NAME_MAX), value=e.name)
+            app_commands.Choice(name=clip(e.name_in(language), NAME_MAX), value=e.name)
             for e in find_events(events, current)[:CHOICES_MAX]
         ]

@@ -43,6 +43,13 @@ class CountdownEvent:
     name_ko: str | None = None
     fact_ko: str | None = None
 
+    def name_in(self, language: str) -> str:
+        """The name members of `language` read: the Korean where there is one."""
+        return self.name_ko if language == "ko" and self.name_ko else self.name
+
+    def fact_in(self, language: str) -> str | None:
+        return self.fact_ko if language == "ko" and self.fact_ko else self.fact
+
 
 @dataclass(frozen=True)
 class Countdown:
@@ -113,7 +120,8 @@ def local_date(event: CountdownEvent, target: datetime) -> date:
 
 
 def find_events(events: Iterable[CountdownEvent], typed: str) -> list[CountdownEvent]:
-    """The events whose name, key or an alias matches `typed` (any case), best first.
+    """The events whose name (English or Korean), key or an alias matches `typed` (any
+    case), best first.
 
     Best is an exact name or key, then an exact alias, then a name or alias that starts with
     `typed`, then one that contains it; ties keep the events' order. Empty text matches all.
@@ -141,13 +149,15 @@ def best_matches(events: Iterable[CountdownEvent], typed: str) -> list[Countdown
 
 
 def _match_rank(event: CountdownEvent, wanted: str) -> int | None:
-    name, key = event.name.casefold(), event.key.casefold()
+    names = [event.name.casefold()]
+    if event.name_ko:
+        names.append(" ".join(event.name_ko.split()).casefold())
     aliases = [alias.casefold() for alias in event.aliases]
-    if wanted in (name, key):
+    if wanted in (*names, event.key.casefold()):
         return 0
     if wanted in aliases:
         return 1
-    words = [name, *aliases]
+    words = [*names, *aliases]
     if any(word.startswith(wanted) for word in words):
         return 2
     if any(wanted in word for word in words):

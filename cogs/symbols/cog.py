@@ -26,6 +26,7 @@ from bot.errors import NotFound
 from bot.i18n import language_of, t
 from bot.scheduler import DueRun, OutgoingMessage
 from bot.sources import source_links
+from bot.text import clean_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -144,8 +145,30 @@ QUOTE_FIELDS = [
 ]
 
 
+def blank_optional(document: dict[str, Any], table: str, names: Sequence[str]) -> list[Problem]:
+    """An optional text that is given but empty (or only whitespace): an editor's slip that
+    `validate_records` would take as absent, so its members would silently lack it."""
+    records = document.get(table)
+    problems = []
+    for number, record in enumerate(records if isinstance(records, list) else [], start=1):
+        for name in names:
+            value = record.get(name) if isinstance(record, dict) else None
+            if isinstance(value, str) and not clean_text(value):
+                problems.append(Problem(f"entry {number}, field {name}", "is empty"))
+    return problems
+
+
 def load_symbols(path: Path = DATA_DIR / "symbols.toml") -> list[Symbol]:
-    records, problems = validate_records(load_file(path), "symbols", SYMBOL_FIELDS)
+    document = load_file(path)
+    records, problems = validate_records(document, "symbols", SYMBOL_FIELDS)
+    problems += blank_optional(document, "symbols", ("note", "note_ko"))
+    # A note shown in one language only would leave the other's members without it.
+    for number, record in enumerate(records, start=1):
+        for have, lack in (("note", "note_ko"), ("note_ko", "note")):
+            if have in record and lack not in record:
+                problems.append(
+                    Problem(f"entry {number}, field {lack}", f"is missing ({have} is set)")
+                )
     if problems:
         raise ContentError(str(path), problems)
     return [
@@ -174,7 +197,9 @@ def quote_key(speaker: str, context: str) -> str:
 
 
 def load_quotes(path: Path = DATA_DIR / "quotes.toml") -> list[Quote]:
-    records, problems = validate_records(load_file(path), "quotes", QUOTE_FIELDS)
+    document = load_file(path)
+    records, problems = validate_records(document, "quotes", QUOTE_FIELDS)
+    problems += blank_optional(document, "quotes", ("text_ko",))
     quotes = [
         Quote(
             key=quote_key(r.get("speaker", ""), r.get("context", "")),
@@ -324,7 +349,8 @@ class SymbolsCog(commands.Cog, name="Symbols"):
     async def symbol(self, interaction: discord.Interaction, name: str) -> None:
         found = next((symbol for symbol in self.symbols if symbol.matches(name)), None)
         if found is None:
-            known = ", ".join(symbol.name for symbol in self.symbols)
+            korean = language_of(interaction.locale) == "ko"
+            known = ", ".join(s.name_ko if korean else s.name for s in self.symbols)
             raise NotFound("symbols.unknown", name=clip(name, 60), known=known)
         await reply(interaction, embed=self.symbol_embed(found, interaction.locale))
 
@@ -400,6 +426,9 @@ class SymbolsCog(commands.Cog, name="Symbols"):
             said = t("symbols.said_by", locale, speaker=speaker, context=context)
             if chosen.translated and not korean:
                 said += " " + t("symbols.translated", locale)
+            elif chosen.translated and text != chosen.text_ko:
+                # No Korean original on file: the English shown is a translation.
+                said += " " + t("symbols.korean.english_translation", locale)
         embed.add_field(
             name=t("symbols.attribution", locale),
             value=attributed(said, chosen.source),

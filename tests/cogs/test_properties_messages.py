@@ -404,7 +404,7 @@ def test_countdown_pages_details_and_choices_fit(
     else:
         assert_fits(embed=detail)
     typed = data.draw(st.sampled_from(["", chosen.name[:3], chosen.name]))
-    interaction = types.SimpleNamespace(guild_id=None)
+    interaction = types.SimpleNamespace(guild_id=None, locale=discord.Locale.korean)
     assert_choices_fit(runner.run(cog.event_autocomplete(interaction, typed)))  # type: ignore[arg-type]
 
 

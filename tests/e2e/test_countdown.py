@@ -77,8 +77,9 @@ def listed_names(message: Any) -> list[str]:
 
 async def test_the_largest_list_is_paged_within_discord_limits(emu, world: DemoWorld, bot):
     names = await add_max_events(emu, world)
-    everything = [event.name for event in load_builtin_events()] + names
     for locale in ("en-US", "ko"):
+        language = "en" if locale == "en-US" else "ko"
+        everything = [event.name_in(language) for event in load_builtin_events()] + names
         first = await emu.slash(world.guild, "general", "uaena", "countdown", locale=locale)
         assert not first.ephemeral
         message = first.message

@@ -12,7 +12,7 @@ from bot.clock import FakeClock
 from bot.scheduler import RunStatus
 from cogs.symbols.cog import load_quotes, load_symbols
 from discord_emulator import DemoWorld, Emulator, demo_world
-from tests.e2e.conftest import unguarded_payloads
+from tests.support.payloads import unguarded_payloads
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,7 +10,7 @@ import pytest
 from bot.clock import FakeClock
 from cogs.symbols.cog import load_symbols
 from discord_emulator import DemoWorld
-from tests.e2e.conftest import unguarded_payloads
+from tests.support.payloads import unguarded_payloads
 
 pytestmark = pytest.mark.asyncio
 

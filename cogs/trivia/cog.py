@@ -16,14 +16,15 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import cog_enabled
-from bot.choices import matching_choices
 from bot.clock import Clock, SystemClock
 from bot.deadline import defer, reply
 from bot.embeds import fan_embed
 from bot.errors import Busy, NotFound, send_ephemeral
-from bot.i18n import t
+from bot.i18n import language_of, t
 from bot.scheduler import DueRun, OutgoingMessage
+from bot.text import as_text
 from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
+from cogs.trivia.categories import category_choices, resolve_category
 from cogs.trivia.feature import TRIVIA_TIMEOUT
 from cogs.trivia.game import (
     CHOICE_LABELS,
@@ -32,6 +33,7 @@ from cogs.trivia.game import (
     LeaderboardWindow,
     RoundClosedError,
     TriviaRound,
+    round_wording,
     shuffled_answers,
 )
 from cogs.trivia.rounds import OpenRounds
@@ -115,6 +117,9 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
         self._refuse_if_taken(channel_id)
+        if category:
+            # A shipped category typed by its name in any language (`뮤직비디오`) is itself.
+            category = resolve_category(category, {q.category for q in self.builtin})
         with self.rounds.posting(channel_id):
             try:
                 trivia_round = await self.start_round(
@@ -126,11 +131,13 @@ class TriviaCog(commands.Cog, name=COG_NAME):
             # Take answers from the moment the buttons can be seen, even before Discord's
             # reply to the callback (which carries the message id) reaches us.
             await self.rounds.arm(trivia_round)
+            # Written for the whole channel: in the server's language, not the caller's.
+            language = await self.bot.server_language(interaction.guild_id)
             try:
                 message_id = await reply(
                     interaction,
-                    embed=question_embed(trivia_round, interaction.locale),
-                    view=round_view(trivia_round),
+                    embed=question_embed(trivia_round, language),
+                    view=round_view(trivia_round, language),
                 )
             except BaseException:
                 await self.rounds.close(trivia_round.round_id)
@@ -164,7 +171,7 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         if interaction.guild_id is not None:
             # One indexed query per keystroke, not the server's questions.
             names |= set(await self.store.categories(interaction.guild_id))
-        return matching_choices(((name, name) for name in sorted(names)), current)
+        return category_choices(sorted(names), current, interaction.locale)
 
     async def start_round(
         self,
@@ -345,8 +352,14 @@ class TriviaCog(commands.Cog, name=COG_NAME):
             await send_ephemeral(interaction, t("trivia.already_answered", locale))
             return
         metrics.answer_stored(time.perf_counter() - received)
-        key = "trivia.correct" if stored.correct else "trivia.not_quite"
-        await send_ephemeral(interaction, t(key, locale, letter=CHOICE_LABELS[choice]))
+        if stored.correct:
+            # Named in the clicker's language where the question has it.
+            answer = round_wording(trivia_round, language_of(locale)).choices[choice]
+            letter = CHOICE_LABELS[choice]
+            text = t("trivia.click.correct", locale, letter=letter, answer=as_text(answer))
+        else:
+            text = t("trivia.not_quite", locale)
+        await send_ephemeral(interaction, text)
 
     def _time_to_defer(self, interaction: discord.Interaction) -> float:
         """Seconds to wait for the commit before deferring the click.
@@ -398,7 +411,7 @@ class TriviaCog(commands.Cog, name=COG_NAME):
 
         return OutgoingMessage(
             embed=question_embed(trivia_round, language),
-            view=round_view(trivia_round),
+            view=round_view(trivia_round, language),
             after_post=arm,
         )
 

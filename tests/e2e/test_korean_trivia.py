@@ -1,0 +1,175 @@
+"""Trivia in a Korean server, through the real client: the round and its reveal are Korean
+for the whole channel, each member's own replies follow their own locale, and answers count
+alike whatever language each member read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import FakeClock
+from discord_emulator import DemoWorld, Emulator, eventually
+from tests.e2e.test_schedule import schedule
+
+pytestmark = pytest.mark.asyncio
+
+START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # 17:00 in Seoul
+
+
+@pytest.fixture
+def world(world: DemoWorld) -> DemoWorld:
+    """The demo server with Korean as its Discord locale (before the bot connects)."""
+    world.guild.preferred_locale = "ko"
+    return world
+
+
+@pytest.fixture
+def bot_clock() -> FakeClock:
+    return FakeClock(START)
+
+
+async def short_rounds(bot, world: DemoWorld) -> None:
+    await bot.guild_settings.update(int(world.guild.id), 0, trivia_timeout=1)
+
+
+async def open_round(bot):
+    rounds = bot.get_cog("Trivia").rounds
+    await eventually(lambda: rounds)
+    return next(iter(rounds.values()))
+
+
+async def test_a_korean_member_plays_in_korean_and_an_english_one_is_counted_alike(
+    emu: Emulator, world: DemoWorld, bot
+):
+    await short_rounds(bot, world)
+    started = await emu.slash(world.guild, "trivia", "uaena", "trivia play", locale="ko")
+    trivia_round = await open_round(bot)
+    question = trivia_round.question
+    korean = question.korean
+    assert korean is not None
+    english = list(question.answers)
+    shown = [korean.answers[english.index(choice)] for choice in trivia_round.choices]
+
+    text = started.message.text()
+    assert korean.question in text
+    assert question.question not in text
+    assert all(choice in text for choice in shown)
+    assert "Love wins all 퀴즈" in text
+    labels = [button["label"] for button in started.message.buttons()]
+    assert labels == [f"{letter}. {choice}" for letter, choice in zip("ABCD", shown, strict=True)]
+
+    right = started.message.buttons()[trivia_round.correct_index]["custom_id"]
+    in_korean = await emu.click(started.message, right, "uaena", locale="ko")
+    assert in_korean.ephemeral
+    assert "정답이에요!" in in_korean.content
+    assert korean.answers[0] in in_korean.content
+    in_english = await emu.click(started.message, right, "army", locale="en-US")
+    assert "Correct!" in in_english.content
+    assert question.correct in in_english.content
+
+    revealed_message = await started.wait_edit(timeout=5)
+    assert [button["label"] for button in revealed_message.buttons()] == labels
+    revealed = revealed_message.text()
+    assert "시간 종료!" in revealed
+    assert f"정답: **{'ABCD'[trivia_round.correct_index]}. {korean.answers[0]}**" in revealed
+    if korean.explanation:
+        assert "해설" in revealed
+        assert question.explanation not in revealed
+    assert "UAENA" in revealed
+    assert "ARMY" in revealed  # both right, whatever language each read
+    assert "선택 현황 (답변 2개)" in revealed
+
+    ko_stats = await emu.slash(world.guild, "trivia", "uaena", "trivia stats", locale="ko")
+    ko_text = ko_stats.message.text()
+    assert "퀴즈 기록" in ko_text
+    assert "정답률" in ko_text
+    assert "100%" in ko_text
+    category_ko = {"video": "뮤직비디오", "release": "발매", "service": "군 복무", "charts": "차트"}
+    assert f"{category_ko[question.category]}: 답변 1개, 정답 1개 (100%)" in ko_text
+
+    en_stats = await emu.slash(world.guild, "trivia", "army", "trivia stats", locale="en-US")
+    en_text = en_stats.message.text()
+    assert "Trivia figures" in en_text
+    assert "Accuracy" in en_text
+    assert "100%" in en_text
+    assert f"{question.category}: 1 answered, 1 correct (100%)" in en_text
+    assert "퀴즈" not in en_text
+
+    board = await emu.slash(world.guild, "trivia", "army", "trivia leaderboard")
+    ranked = [line for line in board.message.text().splitlines() if "points" in line]
+    assert len(ranked) == 2
+    assert all("10 points, 1 correct" in line for line in ranked)
+
+
+async def test_an_english_member_s_round_stays_korean_and_their_replies_english(
+    emu: Emulator, world: DemoWorld, bot
+):
+    await short_rounds(bot, world)
+    started = await emu.slash(world.guild, "trivia", "army", "trivia play", locale="en-US")
+    trivia_round = await open_round(bot)
+    korean = trivia_round.question.korean
+    assert korean is not None
+    assert korean.question in started.message.text()
+    assert "카테고리:" in started.message.text()
+
+    wrong = started.message.buttons()[(trivia_round.correct_index + 1) % 4]["custom_id"]
+    clicked = await emu.click(started.message, wrong, "army", locale="en-US")
+    assert "Not quite" in clicked.content
+    busy = await emu.slash(world.guild, "trivia", "army", "trivia play", locale="en-US")
+    assert "already open in this channel" in busy.content
+
+    revealed = (await started.wait_edit(timeout=5)).text()
+    assert "시간 종료!" in revealed
+    assert korean.answers[0] in revealed
+
+    stats = await emu.slash(world.guild, "trivia", "army", "trivia stats", locale="en-US")
+    text = stats.message.text()
+    assert "Trivia figures" in text
+    assert "0%" in text
+    assert "퀴즈" not in text
+
+
+async def test_category_autocomplete_and_play_take_the_korean_name(
+    emu: Emulator, world: DemoWorld, bot
+):
+    for typed in ("뮤비", "뮤직"):
+        choices = await emu.autocomplete(
+            world.guild, "trivia", "uaena", "trivia play", "category", typed, locale="ko"
+        )
+        assert choices == [{"name": "뮤직비디오", "value": "video"}]
+    english = await emu.autocomplete(
+        world.guild, "trivia", "army", "trivia play", "category", "vid", locale="en-US"
+    )
+    assert english == [{"name": "video", "value": "video"}]
+
+    # Typed out in Korean and sent without picking from the list: the same category.
+    picked = await emu.slash(
+        world.guild, "trivia", "uaena", "trivia play", {"category": "뮤직비디오"}, locale="ko"
+    )
+    assert not picked.ephemeral
+    assert "카테고리: 뮤직비디오" in picked.message.text()
+    assert (await open_round(bot)).question.category == "video"
+
+
+async def test_a_scheduled_round_is_korean_in_a_korean_server(
+    emu: Emulator, world: DemoWorld, bot, bot_clock
+):
+    await schedule(emu, world, world.trivia, kind="trivia")
+    bot_clock.advance(timedelta(minutes=5))
+    await bot.scheduler.run_due()
+    posted = await emu.wait_for_message(world.trivia)
+    trivia_round = await open_round(bot)
+    korean = trivia_round.question.korean
+    assert korean is not None
+    assert korean.question in posted.text()
+    english = list(trivia_round.question.answers)
+    shown = [korean.answers[english.index(choice)] for choice in trivia_round.choices]
+    assert [button["label"] for button in posted.buttons()] == [
+        f"{letter}. {choice}" for letter, choice in zip("ABCD", shown, strict=True)
+    ]
+    await bot.get_cog("Trivia").close_round(trivia_round.round_id)
+    revealed = emu.message(posted.id)
+    assert "시간 종료!" in revealed.text()
+    assert korean.answers[0] in revealed.text()
+    assert "⏰ #1" in revealed.text()

@@ -168,8 +168,74 @@ async def test_a_scheduled_round_is_korean_in_a_korean_server(
     assert [button["label"] for button in posted.buttons()] == [
         f"{letter}. {choice}" for letter, choice in zip("ABCD", shown, strict=True)
     ]
+    await eventually(lambda: trivia_round.message_id)  # posted: its reveal edits it
     await bot.get_cog("Trivia").close_round(trivia_round.round_id)
     revealed = emu.message(posted.id)
     assert "시간 종료!" in revealed.text()
     assert korean.answers[0] in revealed.text()
     assert "⏰ #1" in revealed.text()
+
+
+BILINGUAL_PACK = """
+[[questions]]
+question = "Which day is our weekly watch party?"
+question_ko = "우리 서버의 주간 감상회는 무슨 요일일까요?"
+correct = "Friday"
+correct_ko = "금요일"
+wrong1 = "Monday"
+wrong1_ko = "월요일"
+wrong2 = "Tuesday"
+wrong2_ko = "화요일"
+wrong3 = "Sunday"
+wrong3_ko = "일요일"
+category = "server"
+explanation = "Every Friday at 21:00 in #general."
+explanation_ko = "매주 금요일 21시에 #general에서 만나요."
+
+[[questions]]
+question = "What colour is our server banner?"
+correct = "Lilac"
+wrong1 = "Red"
+wrong2 = "Green"
+wrong3 = "Black"
+category = "server"
+"""
+
+
+async def test_a_server_s_own_questions_show_their_korean_or_are_shown_as_written(
+    emu: Emulator, world: DemoWorld, bot
+):
+    attachment = emu.add_attachment("ours.toml", BILINGUAL_PACK.encode())
+    imported = await emu.slash(
+        world.guild, "general", "mod", "trivia-admin import", {"file": attachment}
+    )
+    assert "stored 2" in imported.content
+    seen = {}
+    for _ in range(2):
+        started = await emu.slash(
+            world.guild, "trivia", "uaena", "trivia play", {"category": "server"}, locale="ko"
+        )
+        trivia_round = await open_round(bot)
+        seen[trivia_round.question.question] = started.message
+        await eventually(lambda: trivia_round.message_id)  # posted: its reveal edits it
+        await bot.get_cog("Trivia").close_round(trivia_round.round_id)
+    bilingual = seen["Which day is our weekly watch party?"]
+    assert "우리 서버의 주간 감상회는 무슨 요일일까요?" in bilingual.text()
+    assert {button["label"][3:] for button in bilingual.buttons()} == {
+        "금요일",
+        "월요일",
+        "화요일",
+        "일요일",
+    }
+    revealed = emu.message(bilingual.id).text()
+    assert "정답: **" in revealed
+    assert "금요일**" in revealed
+    assert "매주 금요일 21시에" in revealed
+    english_only = seen["What colour is our server banner?"]
+    assert "What colour is our server banner?" in english_only.text()
+    assert {button["label"][3:] for button in english_only.buttons()} == {
+        "Lilac",
+        "Red",
+        "Green",
+        "Black",
+    }

@@ -217,7 +217,7 @@ async def test_a_server_s_own_questions_show_their_korean_or_are_shown_as_writte
         )
         trivia_round = await open_round(bot)
         seen[trivia_round.question.question] = started.message
-        await eventually(lambda: trivia_round.message_id)  # posted: its reveal edits it
+        await eventually(lambda r=trivia_round: r.message_id)  # posted: the reveal edits it
         await bot.get_cog("Trivia").close_round(trivia_round.round_id)
     bilingual = seen["Which day is our weekly watch party?"]
     assert "우리 서버의 주간 감상회는 무슨 요일일까요?" in bilingual.text()

@@ -93,3 +93,19 @@ def test_the_footer_names_the_category_in_each_language():
     assert "Category: video" in round_footer(trivia_round, "en")
     assert "카테고리: 뮤직비디오" in round_footer(trivia_round, "ko")
     assert "카테고리: server" in round_footer(dealt(OWN), "ko")  # a server's own: as written
+
+
+def test_korean_without_its_own_explanation_keeps_the_english_one():
+    # A server's bilingual question may leave the explanation English only.
+    question = Question(
+        "g:8",
+        SHIPPED.question,
+        SHIPPED.correct,
+        SHIPPED.wrong,
+        "server",
+        "Only in English.",
+        korean=Translation(KOREAN.question, KOREAN.answers),
+    )
+    wording = round_wording(dealt(question), "ko")
+    assert wording.question == KOREAN.question
+    assert wording.explanation == "Only in English."

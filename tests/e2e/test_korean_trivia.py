@@ -239,3 +239,18 @@ async def test_a_server_s_own_questions_show_their_korean_or_are_shown_as_writte
         "Green",
         "Black",
     }
+
+
+async def test_an_unknown_category_is_refused_with_the_names_in_the_member_s_language(
+    emu: Emulator, world: DemoWorld, bot
+):
+    korean = await emu.slash(
+        world.guild, "trivia", "uaena", "trivia play", {"category": "가사"}, locale="ko"
+    )
+    assert korean.ephemeral
+    assert "`가사`(이)라는 퀴즈 카테고리는 없어요" in korean.content
+    assert "군 복무, 뮤직비디오, 발매, 차트" in korean.content
+    english = await emu.slash(
+        world.guild, "trivia", "army", "trivia play", {"category": "lyrics"}, locale="en-US"
+    )
+    assert "Pick one from the list: charts, release, service, video." in english.content

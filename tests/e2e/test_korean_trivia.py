@@ -254,3 +254,15 @@ async def test_an_unknown_category_is_refused_with_the_names_in_the_member_s_lan
         world.guild, "trivia", "army", "trivia play", {"category": "lyrics"}, locale="en-US"
     )
     assert "Pick one from the list: charts, release, service, video." in english.content
+
+
+async def test_a_missing_difficulty_is_named_in_the_member_s_language(
+    emu: Emulator, world: DemoWorld, bot
+):
+    attachment = emu.add_attachment("ours.toml", BILINGUAL_PACK.encode())
+    await emu.slash(world.guild, "general", "mod", "trivia-admin import", {"file": attachment})
+    options = {"category": "server", "difficulty": "hard"}
+    korean = await emu.slash(world.guild, "trivia", "uaena", "trivia play", options, locale="ko")
+    assert "`server` 카테고리에는 난이도 `어려움` 문제가 없어요" in korean.content
+    english = await emu.slash(world.guild, "trivia", "army", "trivia play", options)
+    assert "There are no `hard` questions in `server`" in english.content

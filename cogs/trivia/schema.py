@@ -120,20 +120,19 @@ def _same_answers(record: Mapping[str, Any], names: tuple[str, ...]) -> bool:
 
 
 def _korean_problems(
-    place: str, record: Mapping[str, Any], raw: Any, *, require_korean: bool
+    place: str, record: Mapping[str, Any], raw: Mapping[str, Any], *, require_korean: bool
 ) -> list[Problem]:
     """What is wrong with a question's Korean: an empty Korean field (which the generic
     check would drop as if it were absent), a Korean half-given (a question without its
     four answers, or the reverse), two Korean answers alike, and, where Korean is required
     (shipped packs), an explanation without its Korean one."""
     problems: list[Problem] = []
-    if isinstance(raw, Mapping):
-        for name in KOREAN_FIELDS:
-            value = raw.get(name)
-            empty = isinstance(value, str) and not clean_text(value, multiline=True)
-            # A required one that is empty is reported as missing already.
-            if empty and not (require_korean and name in KOREAN_TEXT):
-                problems.append(Problem(f"{place}, field {name}", "is empty"))
+    for name in KOREAN_FIELDS:
+        value = raw.get(name)
+        empty = isinstance(value, str) and not clean_text(value)
+        # A required one that is empty is reported as missing already.
+        if empty and not (require_korean and name in KOREAN_TEXT):
+            problems.append(Problem(f"{place}, field {name}", "is empty"))
     present = [name for name in KOREAN_TEXT if name in record]
     if present and len(present) < len(KOREAN_TEXT) and not require_korean:
         missing = ", ".join(f"`{name}`" for name in KOREAN_TEXT if name not in record)
@@ -141,9 +140,7 @@ def _korean_problems(
             Problem(place, f"has part of its Korean: {missing} missing; give all five or none")
         )
     # Given, even if refused for another reason (too long): that one is reported apart.
-    given = (
-        {k for k, v in raw.items() if v is not None} if isinstance(raw, Mapping) else set(record)
-    )
+    given = {name for name, value in raw.items() if value is not None}
     if "explanation_ko" in record and "explanation" not in given:
         problems.append(Problem(place, "has `explanation_ko` without `explanation`"))
     elif "explanation_ko" in record and not present:
@@ -188,12 +185,13 @@ def parse_questions(
         other_tables=(),
     )
     seen: dict[str, int] = {}
-    given = document.get("questions")
-    for number, record in enumerate(records, start=1):
+    # The entries as written, beside the checked records (which are the tables among them;
+    # none when the pack has too many, so the two may differ in length only then).
+    written = [entry for entry in document.get("questions") or () if isinstance(entry, dict)]
+    for number, (record, raw) in enumerate(zip(records, written, strict=False), start=1):
         place = f"question {number}"
         if _same_answers(record, ANSWER_FIELDS):
             problems.append(Problem(place, "two of its answers are the same"))
-        raw = given[number - 1] if isinstance(given, list) and number <= len(given) else {}
         problems.extend(_korean_problems(place, record, raw, require_korean=require_korean))
         text = normalised(record.get("question", ""))
         if text and text in seen:

@@ -139,3 +139,19 @@ def test_every_shipped_question_carries_korean_that_differs_from_its_english():
         assert korean is not None, question.question
         assert korean.question != question.question
         assert (korean.explanation is None) == (question.explanation is None), question.question
+
+
+def test_each_question_s_korean_is_checked_as_it_was_written(tmp_path):
+    # The second question's own fields are read, not the first's nor the last's.
+    first = ENGLISH | KOREAN
+    second = ENGLISH | KOREAN | {"question": "Other?", "explanation_ko": ""}
+    third = ENGLISH | KOREAN | {"question": "Third?"}
+    _text, problems = shipped_problems(tmp_path, first, second, third)
+    assert problems == ["question 2, field explanation_ko: is empty"]
+
+
+def test_a_pack_of_too_many_is_refused_for_that_alone():
+    many = [ENGLISH | KOREAN | {"question": f"Q{n}?", "explanation_ko": ""} for n in range(501)]
+    with pytest.raises(ContentError) as caught:
+        parse_questions({"questions": many}, "big.toml", require_source=False)
+    assert [str(p) for p in caught.value.problems] == ["file: has 501 entries; at most 500 fit"]

@@ -187,7 +187,10 @@ def parse_questions(
     seen: dict[str, int] = {}
     # The entries as written, beside the checked records (which are the tables among them;
     # none when the pack has too many, so the two may differ in length only then).
-    written = [entry for entry in document.get("questions") or () if isinstance(entry, dict)]
+    given = document.get("questions")
+    written = (
+        [entry for entry in given if isinstance(entry, dict)] if isinstance(given, list) else []
+    )
     for number, (record, raw) in enumerate(zip(records, written, strict=False), start=1):
         place = f"question {number}"
         if _same_answers(record, ANSWER_FIELDS):

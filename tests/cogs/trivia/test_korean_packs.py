@@ -155,3 +155,9 @@ def test_a_pack_of_too_many_is_refused_for_that_alone():
     with pytest.raises(ContentError) as caught:
         parse_questions({"questions": many}, "big.toml", require_source=False)
     assert [str(p) for p in caught.value.problems] == ["file: has 501 entries; at most 500 fit"]
+
+
+@pytest.mark.parametrize("questions", [3, "x", {"question": "Q?"}, None])
+def test_a_pack_whose_questions_are_not_a_list_is_refused_not_crashed(questions):
+    with pytest.raises(ContentError, match=r"needs a list of \[\[questions\]\] entries"):
+        parse_questions({"questions": questions}, "odd.json", require_source=False)

@@ -8,7 +8,7 @@ import logging
 import random
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -16,14 +16,15 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.checks import cog_enabled
-from bot.choices import matching_choices
 from bot.clock import Clock, SystemClock
 from bot.deadline import defer, reply
 from bot.embeds import fan_embed
 from bot.errors import Busy, NotFound, send_ephemeral
-from bot.i18n import t
+from bot.i18n import language_of, t
 from bot.scheduler import DueRun, OutgoingMessage
+from bot.text import as_text
 from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
+from cogs.trivia.categories import category_choices, category_label, resolve_category
 from cogs.trivia.feature import TRIVIA_TIMEOUT
 from cogs.trivia.game import (
     CHOICE_LABELS,
@@ -32,6 +33,7 @@ from cogs.trivia.game import (
     LeaderboardWindow,
     RoundClosedError,
     TriviaRound,
+    round_wording,
     shuffled_answers,
 )
 from cogs.trivia.rounds import OpenRounds
@@ -115,10 +117,17 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
         self._refuse_if_taken(channel_id)
+        if category:
+            # A shipped category typed by its name in any language (`뮤직비디오`) is itself.
+            category = resolve_category(category, {q.category for q in self.builtin})
         with self.rounds.posting(channel_id):
             try:
                 trivia_round = await self.start_round(
-                    interaction.guild_id, channel_id, category, difficulty
+                    interaction.guild_id,
+                    channel_id,
+                    category,
+                    difficulty,
+                    locale=interaction.locale,
                 )
             except RoundAlreadyOpenError as taken:
                 # Another path (a scheduled post, another process) opened one meanwhile.
@@ -126,11 +135,13 @@ class TriviaCog(commands.Cog, name=COG_NAME):
             # Take answers from the moment the buttons can be seen, even before Discord's
             # reply to the callback (which carries the message id) reaches us.
             await self.rounds.arm(trivia_round)
+            # Written for the whole channel: in the server's language, not the caller's.
+            language = await self.bot.server_language(interaction.guild_id)
             try:
                 message_id = await reply(
                     interaction,
-                    embed=question_embed(trivia_round, interaction.locale),
-                    view=round_view(trivia_round),
+                    embed=question_embed(trivia_round, language),
+                    view=round_view(trivia_round, language),
                 )
             except BaseException:
                 await self.rounds.close(trivia_round.round_id)
@@ -164,7 +175,7 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         if interaction.guild_id is not None:
             # One indexed query per keystroke, not the server's questions.
             names |= set(await self.store.categories(interaction.guild_id))
-        return matching_choices(((name, name) for name in sorted(names)), current)
+        return category_choices(sorted(names), current, interaction.locale)
 
     async def start_round(
         self,
@@ -174,14 +185,16 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         difficulty: str | None = None,
         *,
         run_nonce: str | None = None,
+        locale: Any = None,
     ) -> TriviaRound:
         """Pick an unasked question and store the round (not yet posted); `run_nonce` ties
-        it to the scheduled run that deals it.
+        it to the scheduled run that deals it; `locale` is the language a refusal names the
+        categories and difficulties in.
 
         Raises `NotFound` when the category, or the difficulty in it, has no questions, and
         `RoundAlreadyOpenError` when the channel has a round that is not closed.
         """
-        question, afresh = await self._pick_question(guild_id, category, difficulty)
+        question, afresh = await self._pick_question(guild_id, category, difficulty, locale)
         settings = await self.bot.guild_settings.get(guild_id)
         now = self.bot.clock.now()
         closes_at = now + timedelta(seconds=settings.value(TRIVIA_TIMEOUT.name))
@@ -202,7 +215,7 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         )
 
     async def _pick_question(
-        self, guild_id: int, category: str | None, difficulty: str | None
+        self, guild_id: int, category: str | None, difficulty: str | None, locale: Any = None
     ) -> tuple[Question, bool]:
         """A question not asked here yet, drawn evenly from the shipped ones (in memory: few
         and fixed) and the server's own (counted and fetched by index in SQL, never loaded
@@ -222,7 +235,7 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         for _attempt in range(3):
             stored, stored_fresh = await self.store.count_questions(guild_id, which)
             if not shipped and not stored:
-                raise await self._nothing_matches(guild_id, category, difficulty)
+                raise await self._nothing_matches(guild_id, category, difficulty, locale)
             asked = await self.store.asked_shipped_keys(guild_id)
             shipped_fresh = [question for question in shipped if question.key not in asked]
             afresh = not shipped_fresh and not stored_fresh
@@ -239,12 +252,13 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         # Removed faster than they could be fetched, three times over: ask a shipped one.
         if shipped:
             return self.rng.choice(shipped), False
-        raise await self._nothing_matches(guild_id, category, difficulty)
+        raise await self._nothing_matches(guild_id, category, difficulty, locale)
 
     async def _nothing_matches(
-        self, guild_id: int, category: str | None, difficulty: str | None
+        self, guild_id: int, category: str | None, difficulty: str | None, locale: Any = None
     ) -> NotFound:
-        """The `NotFound` that says why nothing matched: the category, or the difficulty."""
+        """The `NotFound` that says why nothing matched: the category, or the difficulty,
+        naming them in `locale`'s language (each name is one `/trivia play` takes)."""
         if category:
             in_category = any(
                 q.category.casefold() == category.strip().casefold() for q in self.builtin
@@ -255,12 +269,12 @@ class TriviaCog(commands.Cog, name=COG_NAME):
                 )
                 in_category = stored > 0
             if not in_category:
-                known = sorted({q.category for q in self.builtin})
+                known = sorted({category_label(q.category, locale) for q in self.builtin})
                 return NotFound("trivia.no_category", category=category, known=", ".join(known))
         return NotFound(
             "trivia.no_difficulty_in" if category else "trivia.no_difficulty",
-            level=difficulty or "",
-            category=category or "",
+            level=t(f"trivia.level.{difficulty}", locale) if difficulty else "",
+            category=category_label(category, locale) if category else "",
         )
 
     async def close_round(self, round_id: int) -> TriviaRound | None:
@@ -345,8 +359,14 @@ class TriviaCog(commands.Cog, name=COG_NAME):
             await send_ephemeral(interaction, t("trivia.already_answered", locale))
             return
         metrics.answer_stored(time.perf_counter() - received)
-        key = "trivia.correct" if stored.correct else "trivia.not_quite"
-        await send_ephemeral(interaction, t(key, locale, letter=CHOICE_LABELS[choice]))
+        if stored.correct:
+            # Named in the clicker's language where the question has it.
+            answer = round_wording(trivia_round, language_of(locale)).choices[choice]
+            letter = CHOICE_LABELS[choice]
+            text = t("trivia.click.correct", locale, letter=letter, answer=as_text(answer))
+        else:
+            text = t("trivia.not_quite", locale)
+        await send_ephemeral(interaction, text)
 
     def _time_to_defer(self, interaction: discord.Interaction) -> float:
         """Seconds to wait for the commit before deferring the click.
@@ -398,7 +418,7 @@ class TriviaCog(commands.Cog, name=COG_NAME):
 
         return OutgoingMessage(
             embed=question_embed(trivia_round, language),
-            view=round_view(trivia_round),
+            view=round_view(trivia_round, language),
             after_post=arm,
         )
 

@@ -77,6 +77,37 @@ def shuffled_answers(question: Question, rng: random.Random) -> tuple[tuple[str,
     return tuple(choices), choices.index(question.correct)
 
 
+@dataclass(frozen=True)
+class RoundWording:
+    """What a round shows in one language: the question, its choices in the round's order,
+    and the explanation."""
+
+    question: str
+    choices: tuple[str, ...]
+    explanation: str | None
+
+
+def round_wording(trivia_round: TriviaRound, language: str) -> RoundWording:
+    """The round in `language` ("ko", "en", ...): Korean where the question has it, else as
+    written. Only the words change: the choices keep their order, so a choice's index (what
+    is stored and scored) means the same answer in every language.
+
+    A round whose stored choices are not the question's answers (a shipped question reworded
+    since it was dealt) is shown as it was dealt.
+    """
+    question = trivia_round.question
+    korean = question.korean
+    if language == "ko" and korean is not None:
+        in_korean = dict(zip(question.answers, korean.answers, strict=True))
+        if all(choice in in_korean for choice in trivia_round.choices):
+            return RoundWording(
+                korean.question,
+                tuple(in_korean[choice] for choice in trivia_round.choices),
+                korean.explanation or question.explanation,
+            )
+    return RoundWording(question.question, trivia_round.choices, question.explanation)
+
+
 @dataclass
 class TriviaRound:
     """One posted question: its shuffled answers and who picked what."""

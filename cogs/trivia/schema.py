@@ -19,6 +19,7 @@ from bot.content import (
     one_of,
     validate_records,
 )
+from bot.text import clean_text
 
 PACKS_DIR = DATA_DIR / "trivia"
 # Button labels hold 80 characters; the question sits in an embed title-sized line.
@@ -70,6 +71,8 @@ def _category(value: Any) -> str | None:
 
 
 KOREAN_TEXT = ("question_ko", "correct_ko", "wrong1_ko", "wrong2_ko", "wrong3_ko")
+KOREAN_FIELDS = (*KOREAN_TEXT, "explanation_ko")
+ANSWER_FIELDS = ("correct", "wrong1", "wrong2", "wrong3")
 
 
 def question_fields(
@@ -109,6 +112,48 @@ def _korean(record: Mapping[str, Any]) -> Translation | None:
     )
 
 
+def _same_answers(record: Mapping[str, Any], names: tuple[str, ...]) -> bool:
+    """Whether two of the four answers are the same, compared as questions are (answers
+    that look alike are the same answer); False while one is missing (reported apart)."""
+    folded = [normalised(record[name]) for name in names if record.get(name)]
+    return len(folded) == 4 and len(set(folded)) < 4
+
+
+def _korean_problems(
+    place: str, record: Mapping[str, Any], raw: Mapping[str, Any], *, require_korean: bool
+) -> list[Problem]:
+    """What is wrong with a question's Korean: an empty Korean field (which the generic
+    check would drop as if it were absent), a Korean half-given (a question without its
+    four answers, or the reverse), two Korean answers alike, and, where Korean is required
+    (shipped packs), an explanation without its Korean one."""
+    problems: list[Problem] = []
+    for name in KOREAN_FIELDS:
+        value = raw.get(name)
+        empty = isinstance(value, str) and not clean_text(value)
+        # A required one that is empty is reported as missing already.
+        if empty and not (require_korean and name in KOREAN_TEXT):
+            problems.append(Problem(f"{place}, field {name}", "is empty"))
+    present = [name for name in KOREAN_TEXT if name in record]
+    if present and len(present) < len(KOREAN_TEXT) and not require_korean:
+        missing = ", ".join(f"`{name}`" for name in KOREAN_TEXT if name not in record)
+        problems.append(
+            Problem(place, f"has part of its Korean: {missing} missing; give all five or none")
+        )
+    # Given, even if refused for another reason (too long): that one is reported apart.
+    given = {name for name, value in raw.items() if value is not None}
+    if "explanation_ko" in record and "explanation" not in given:
+        problems.append(Problem(place, "has `explanation_ko` without `explanation`"))
+    elif "explanation_ko" in record and not present:
+        problems.append(Problem(place, "has `explanation_ko` without the Korean question"))
+    if require_korean and "explanation" in record and "explanation_ko" not in given:
+        problems.append(
+            Problem(f"{place}, field explanation_ko", "is missing (it has an explanation)")
+        )
+    if _same_answers(record, tuple(f"{name}_ko" for name in ANSWER_FIELDS)):
+        problems.append(Problem(place, "two of its Korean answers are the same"))
+    return problems
+
+
 def builtin_key(question: str) -> str:
     return "b:" + hashlib.sha1(question.strip().casefold().encode()).hexdigest()[:12]
 
@@ -140,12 +185,17 @@ def parse_questions(
         other_tables=(),
     )
     seen: dict[str, int] = {}
-    for number, record in enumerate(records, start=1):
-        answers = [record.get(name, "") for name in ("correct", "wrong1", "wrong2", "wrong3")]
-        # Compared as questions are: answers that look alike are the same answer.
-        folded = [normalised(answer) for answer in answers if answer]
-        if len(folded) == 4 and len(set(folded)) < 4:
-            problems.append(Problem(f"question {number}", "two of its answers are the same"))
+    # The entries as written, beside the checked records (which are the tables among them;
+    # none when the pack has too many, so the two may differ in length only then).
+    given = document.get("questions")
+    written = (
+        [entry for entry in given if isinstance(entry, dict)] if isinstance(given, list) else []
+    )
+    for number, (record, raw) in enumerate(zip(records, written, strict=False), start=1):
+        place = f"question {number}"
+        if _same_answers(record, ANSWER_FIELDS):
+            problems.append(Problem(place, "two of its answers are the same"))
+        problems.extend(_korean_problems(place, record, raw, require_korean=require_korean))
         text = normalised(record.get("question", ""))
         if text and text in seen:
             problems.append(

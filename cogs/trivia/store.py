@@ -14,7 +14,7 @@ from bot.clock import from_db, to_db
 from bot.content import normalised
 from bot.database import Database, Transaction
 from cogs.trivia.game import AlreadyAnsweredError, ScoreLine, TriviaRound
-from cogs.trivia.schema import Question, split_already_here
+from cogs.trivia.schema import Question, Translation, split_already_here
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ _ASKED = (
 )
 _QUESTION_COLUMNS = (
     "q.id, q.question, q.correct, q.wrong1, q.wrong2, q.wrong3, q.category, q.explanation, "
-    "q.source, q.difficulty"
+    "q.source, q.difficulty, q.question_ko, q.correct_ko, q.wrong1_ko, q.wrong2_ko, "
+    "q.wrong3_ko, q.explanation_ko"
 )
 
 
@@ -129,6 +130,18 @@ def _question(row: Any) -> Question:
         explanation=row["explanation"],
         source=row["source"],
         difficulty=row["difficulty"],
+        korean=_korean(row),
+    )
+
+
+def _korean(row: Any) -> Translation | None:
+    """The question's Korean when it was stored with it (an imported bilingual pack)."""
+    if row["question_ko"] is None:
+        return None
+    return Translation(
+        row["question_ko"],
+        (row["correct_ko"], row["wrong1_ko"], row["wrong2_ko"], row["wrong3_ko"]),
+        row["explanation_ko"],
     )
 
 
@@ -470,11 +483,19 @@ class TriviaStore:
             if len(rows) + len(new) > limit:
                 raise TooManyQuestionsError(len(rows), len(new), limit)
             for question in new:
+                korean = question.korean
+                in_korean = (
+                    (korean.question, *korean.answers, korean.explanation)
+                    if korean is not None
+                    else (None,) * 6
+                )
                 ids.append(
                     await tx.insert(
                         "INSERT INTO trivia_questions (guild_id, question, correct, wrong1, "
                         "wrong2, wrong3, category, explanation, source, difficulty, pack, "
-                        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "created_by, created_at, question_ko, correct_ko, wrong1_ko, "
+                        "wrong2_ko, wrong3_ko, explanation_ko) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             guild_id,
                             question.question,
@@ -487,6 +508,7 @@ class TriviaStore:
                             pack,
                             created_by,
                             to_db(now),
+                            *in_korean,
                         ),
                     )
                 )

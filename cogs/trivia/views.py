@@ -14,11 +14,12 @@ import discord
 
 from bot.embeds import NO_MENTIONS, SUCCESS_COLOUR, clip, fan_embed
 from bot.errors import answer_error
-from bot.i18n import catalog, t
+from bot.i18n import catalog, language_of, t
 from bot.interaction_bot import fanbot_of
 from bot.metrics import Outcome, count_interaction
 from bot.sources import source_links
 from bot.text import as_text
+from cogs.trivia.categories import category_label
 from cogs.trivia.game import (
     CHOICE_LABELS,
     RoundClosedError,
@@ -27,6 +28,7 @@ from cogs.trivia.game import (
     bar_chart,
     competition_ranks,
     medal_for,
+    round_wording,
 )
 from cogs.trivia.store import CategoryLine, LeaderboardRow
 
@@ -93,11 +95,14 @@ class AnswerButton(
             count_interaction(interaction, Outcome.OK)
 
 
-def round_view(trivia_round: TriviaRound, *, revealed: bool = False) -> discord.ui.View:
-    """The four answer buttons: live while the round is open, greyed out with the right one
-    green once it is revealed."""
+def round_view(
+    trivia_round: TriviaRound, locale: Any = None, *, revealed: bool = False
+) -> discord.ui.View:
+    """The four answer buttons, labelled in `locale`'s language (see `round_wording`): live
+    while the round is open, greyed out with the right one green once it is revealed."""
     view = discord.ui.View(timeout=None)
-    for index, choice in enumerate(trivia_round.choices):
+    choices = round_wording(trivia_round, language_of(locale)).choices
+    for index, choice in enumerate(choices):
         style = discord.ButtonStyle.primary
         if revealed:
             right = index == trivia_round.correct_index
@@ -115,12 +120,13 @@ def round_view(trivia_round: TriviaRound, *, revealed: bool = False) -> discord.
 
 
 def question_embed(trivia_round: TriviaRound, locale: Any) -> discord.Embed:
-    """The question with its four answers and when the round closes."""
-    question = trivia_round.question
-    choices = enumerate(trivia_round.choices)
+    """The question with its four answers (in `locale`'s language where the question has
+    it) and when the round closes."""
+    wording = round_wording(trivia_round, language_of(locale))
+    choices = enumerate(wording.choices)
     lines = [f"**{CHOICE_LABELS[i]}.** {as_text(choice)}" for i, choice in choices]
     # Moderators' text is shown as text (`as_text`): a markdown link reads as written.
-    embed = fan_embed(t("trivia.question_title", locale), f"**{as_text(question.question)}**")
+    embed = fan_embed(t("trivia.question_title", locale), f"**{as_text(wording.question)}**")
     embed.add_field(name=t("trivia.choices", locale), value="\n".join(lines), inline=False)
     closes = discord.utils.format_dt(trivia_round.closes_at, "R")
     embed.add_field(name=t("trivia.closes", locale), value=closes, inline=False)
@@ -131,16 +137,17 @@ def question_embed(trivia_round: TriviaRound, locale: Any) -> discord.Embed:
 def round_footer(trivia_round: TriviaRound, locale: Any) -> str:
     """Category, difficulty (when the question has one) and round number."""
     question = trivia_round.question
+    category = category_label(question.category, locale)
     if question.difficulty:
         level = t(f"trivia.level.{question.difficulty}", locale)
         return t(
             "trivia.footer_level",
             locale,
-            category=question.category,
+            category=category,
             level=level,
             id=trivia_round.round_id,
         )
-    return t("trivia.footer", locale, category=question.category, id=trivia_round.round_id)
+    return t("trivia.footer", locale, category=category, id=trivia_round.round_id)
 
 
 def added_to_footer(trivia_round: TriviaRound, posted_footer: str | None) -> str:
@@ -164,12 +171,14 @@ def reveal_embed(
     trivia_round: TriviaRound, locale: Any, *, posted_footer: str | None = None
 ) -> discord.Embed:
     """The answer, why, its source, who was right and how everyone voted; the footer keeps
-    what the poster added to the posted one (`added_to_footer`)."""
+    what the poster added to the posted one (`added_to_footer`). Worded in `locale`'s
+    language where the question has it, as the question was."""
     question = trivia_round.question
-    right = trivia_round.choices[trivia_round.correct_index]
+    wording = round_wording(trivia_round, language_of(locale))
+    right = wording.choices[trivia_round.correct_index]
     embed = fan_embed(
         t("trivia.reveal_title", locale),
-        f"**{as_text(question.question)}**\n\n"
+        f"**{as_text(wording.question)}**\n\n"
         + t(
             "trivia.answer_was",
             locale,
@@ -178,10 +187,10 @@ def reveal_embed(
         ),
     )
     embed.colour = SUCCESS_COLOUR
-    if question.explanation:
+    if wording.explanation:
         # At most 2 x 400 characters once escaped, inside a field's 1,024.
         embed.add_field(
-            name=t("trivia.why", locale), value=as_text(question.explanation), inline=False
+            name=t("trivia.why", locale), value=as_text(wording.explanation), inline=False
         )
     if question.source:
         embed.add_field(
@@ -227,7 +236,7 @@ async def edit_into_reveal(
         posted_footer = posted.embeds[0].footer.text if posted.embeds else None
     await message.edit(
         embed=reveal_embed(trivia_round, locale, posted_footer=posted_footer),
-        view=round_view(trivia_round, revealed=True),
+        view=round_view(trivia_round, locale, revealed=True),
         allowed_mentions=NO_MENTIONS,
     )
 
@@ -299,7 +308,9 @@ def category_text(lines: list[CategoryLine], locale: Any) -> str:
 
     text = [
         line(
-            entry.category or t("trivia.category_earlier", locale),
+            category_label(entry.category, locale)
+            if entry.category
+            else t("trivia.category_earlier", locale),
             entry.answered,
             entry.correct,
         )

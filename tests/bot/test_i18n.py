@@ -74,6 +74,7 @@ RENAMED = {
     "config.seconds": "trivia.timeout.value",
     "config.timeout_set": "trivia.timeout.set",
     "config.bad_timeout": "trivia.timeout.refused",
+    "trivia.correct": "trivia.click.correct",
 }
 
 

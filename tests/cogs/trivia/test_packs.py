@@ -24,6 +24,7 @@ KOREAN = {
     "wrong1_ko": "봉준호",
     "wrong2_ko": "박찬욱",
     "wrong3_ko": "나홍진",
+    "explanation_ko": "《콘크리트 유토피아》도 연출했어요.",
 }
 
 
@@ -110,8 +111,8 @@ def test_shipped_packs_need_the_korean_and_a_server_s_own_may_leave_it_out(tmp_p
     with pytest.raises(ContentError) as caught:
         load_shipped_packs(tmp_path)
     assert [str(p) for p in caught.value.problems] == [
-        f"question 1, field {name}: is missing" for name in KOREAN
-    ]
+        f"question 1, field {name}: is missing" for name in KOREAN if name != "explanation_ko"
+    ] + ["question 1, field explanation_ko: is missing (it has an explanation)"]
     [own] = parse_questions({"questions": [GOOD]}, "own.toml", require_source=False)
     assert own.korean is None
     [both] = parse_questions({"questions": [GOOD | KOREAN]}, "own.toml", require_source=False)

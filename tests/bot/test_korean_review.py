@@ -15,7 +15,7 @@ from bot.i18n import catalog, t
     [
         ("trivia.already_answered", {}, "이미 답하셨어요"),
         ("trivia.stats_none", {"name": "아미"}, "답하신 적이 없어요"),
-        ("trivia.correct", {"letter": "A"}, "정답이에요!"),
+        ("trivia.click.correct", {"letter": "A", "answer": "엄태화"}, "정답이에요!"),
         ("trivia_admin.no_such_question", {"id": 3}, "#3번 문제"),
         ("trivia_admin.removed", {"id": 3}, "#3번 문제"),
         ("schedule.no_such", {"id": 3}, "#3번 예약 공지"),

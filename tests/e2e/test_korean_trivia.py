@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import FakeClock
 from discord_emulator import DemoWorld, Emulator, eventually
-from tests.e2e.test_schedule import schedule
+from tests.support.announcements import schedule
 
 pytestmark = pytest.mark.asyncio
 

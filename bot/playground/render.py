@@ -46,25 +46,39 @@ RELATIVE_UNITS = (
 )
 
 
-def relative_time(delta: float) -> str:
-    """`in 20 seconds`, `3 days ago`: Discord's relative timestamp, in words."""
+# Discord's words for a relative timestamp in Korean: "19초 후", "3일 전".
+KOREAN_UNITS = {
+    "year": "년",
+    "month": "개월",
+    "day": "일",
+    "hour": "시간",
+    "minute": "분",
+    "second": "초",
+}
+
+
+def relative_time(delta: float, language: str = "en") -> str:
+    """`in 20 seconds`, `3 days ago` (`20초 후`, `3일 전`): Discord's relative timestamp in
+    words, in the reader's language, as Discord shows it to them."""
     span = abs(delta)
     count, unit = int(span), "second"
     for name, size in RELATIVE_UNITS:
         if span >= size:
             count, unit = int(span // size), name
             break
+    if language == "ko":
+        return f"{count}{KOREAN_UNITS[unit]} {'후' if delta > 0 else '전'}"
     amount = f"{count} {unit}{'' if count == 1 else 's'}"
     return f"in {amount}" if delta > 0 else f"{amount} ago"
 
 
-def describe_timestamp(seconds: int, style: str | None, now: float) -> str:
+def describe_timestamp(seconds: int, style: str | None, now: float, language: str = "en") -> str:
     """A `<t:...>` timestamp as Discord shows it, in this computer's time zone."""
     when = datetime.fromtimestamp(seconds).astimezone()
     if style == "R":
         near = abs(seconds - now) < 86400
         exact = when.strftime("%H:%M:%S" if near else "%Y-%m-%d %H:%M")
-        return f"{relative_time(seconds - now)} ({exact})"
+        return f"{relative_time(seconds - now, language)} ({exact})"
     return when.strftime(ABSOLUTE_FORMATS.get(style or "f", ABSOLUTE_FORMATS["f"]))
 
 
@@ -81,6 +95,9 @@ class Renderer:
         self.guild = guild
         self.color = color
         self.clock = clock
+        # The language of the member the playground acts as: Discord words relative times in
+        # it (the session sets it, and changes it with `locale`).
+        self.language = "en"
 
     # names behind ids
 
@@ -104,7 +121,7 @@ class Renderer:
     def text(self, raw: str) -> str:
         """Discord markup made readable: names for mentions, times for timestamps."""
         now = self.clock()
-        text = TIMESTAMP.sub(lambda m: describe_timestamp(int(m[1]), m[2], now), raw)
+        text = TIMESTAMP.sub(lambda m: describe_timestamp(int(m[1]), m[2], now, self.language), raw)
         text = ROLE_MENTION.sub(lambda m: "@" + self.role_name(m[1]), text)
         text = USER_MENTION.sub(lambda m: "@" + self.user_name(m[1]), text)
         text = CHANNEL_MENTION.sub(lambda m: "#" + self.channel_name(m[1]), text)

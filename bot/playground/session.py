@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import language_of
 from discord_emulator import (
     Channel,
     CommandIsGroup,
@@ -79,6 +80,7 @@ class Session:
         self.console = console
         self.render = renderer
         self.locale = locale
+        self.render.language = language_of(locale)
         self.member: Member = self.guild.member(DEFAULT_USER)
         self.channel: Channel = self.guild.channel(DEFAULT_CHANNEL)
         self.news = BotNews(emu, console, renderer, here=lambda: self.channel)
@@ -208,6 +210,7 @@ class Session:
 
     def switch_locale(self, locale: str) -> None:
         self.locale = discord_locale(locale)
+        self.render.language = language_of(self.locale)
         self.console.print(
             f"  you now use Discord in {self.locale}: replies to your own commands follow it"
         )

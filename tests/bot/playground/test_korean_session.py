@@ -3,6 +3,7 @@ Korean server (`--server-locale ko`, `server-locale ko`), without Discord."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.support.playground import answer_to, run_playground, transcript
@@ -47,6 +48,10 @@ def test_a_korean_server_reveals_in_korean_and_a_member_can_switch_language(
     done = run_playground(tmp_path, "--server-locale", "ko", stdin=script)
     assert done.returncode == 0, done.stderr
     turns = transcript(done.stdout)
+    # The round is Korean, but its closing time is worded by each reader's Discord: English
+    # for this member, who has not switched yet.
+    round_message = answer_to(turns, "/trivia play")
+    assert "마감: in " in round_message
     # The member's own reply follows the member's locale (English, then Korean).
     clicked = answer_to(turns, "click A")
     assert "[ephemeral]" in clicked
@@ -67,3 +72,11 @@ def test_help_and_the_options_name_the_server_locale(tmp_path: Path) -> None:
     refused = run_playground(tmp_path, "--server-locale", "xx")
     assert refused.returncode == 2
     assert "--server-locale 'xx' is not a Discord locale" in refused.stderr
+
+
+def test_a_korean_member_reads_times_as_korean_discord_words_them(tmp_path: Path) -> None:
+    done = run_playground(
+        tmp_path, "--locale", "ko", "--server-locale", "ko", stdin="/trivia play\nquit\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"마감: \d+초 후 \(", answer_to(transcript(done.stdout), "/trivia play"))

@@ -18,6 +18,13 @@ def test_relative_times_read_as_words() -> None:
     assert relative_time(3 * 86400 + 5) == "in 3 days"
 
 
+def test_relative_times_read_in_korean_for_a_korean_member() -> None:
+    # As Discord's Korean client words <t:...:R>.
+    assert relative_time(19, "ko") == "19초 후"
+    assert relative_time(-3 * 86400, "ko") == "3일 전"
+    assert relative_time(2 * 3600 + 5, "ko") == "2시간 후"
+
+
 async def test_mentions_timestamps_and_news_are_readable() -> None:
     emu = Emulator()
     world = build_world(emu)

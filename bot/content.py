@@ -13,6 +13,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as attribute
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,69 @@ class Problem:
     message: str
     # A catalog key (and its values) for the problems of a moderator's file that no parser
     # words for us; `message` stays the English, for logs and shipped content.
-    key: str | None = None
-    values: tuple[tuple[str, Any], ...] = ()
+    # Not compared: two problems are the same when their English place and message are.
+    key: str | None = attribute(default=None, compare=False)
+    values: tuple[tuple[str, Any], ...] = attribute(default=(), compare=False)
+    # The same for the place (`question 2, field wrong3`), where it has a key.
+    place_key: str | None = attribute(default=None, compare=False)
+    place_values: tuple[tuple[str, Any], ...] = attribute(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.place}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a problem is: the English words and their catalog key."""
+
+    text: str
+    key: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+class Wording(str):
+    """What a problem is: the English (this string, as `Field.check` returns it) and its
+    catalog key, so a check's problem can be shown in the moderator's language."""
+
+    key: str | None
+    values: tuple[tuple[str, Any], ...]
+
+    def __new__(
+        cls, text: str, key: str | None = None, values: tuple[tuple[str, Any], ...] = ()
+    ) -> Wording:
+        wording = super().__new__(cls, text)
+        wording.key = key
+        wording.values = values
+        return wording
+
+
+FILE = Place("file", "trivia_admin.place_file")
+
+
+def line_place(line: int) -> Place:
+    return Place(f"line {line}", "trivia_admin.place_line", (("line", line),))
+
+
+def entry_place(word: str, number: int, field: str | None = None) -> Place:
+    """`question 2` or `question 2, field wrong3` (`entry` for words without a key)."""
+    kind = word if word in ("question", "entry") else "entry"
+    text = f"{word} {number}"
+    if field is None:
+        return Place(text, f"trivia_admin.place_{kind}", (("number", number),))
+    values = (("number", number), ("field", field))
+    return Place(f"{text}, field {field}", f"trivia_admin.place_{kind}_field", values)
+
+
+def problem(where: Place, message: str, key: str, **values: Any) -> Problem:
+    """A `Problem` with both its place and its message in the catalog."""
+    return Problem(where.text, message, key, tuple(values.items()), where.key, where.values)
+
+
+def worded(where: Place, wording: str) -> Problem:
+    """A check's problem, with its key when the check gave a `Wording`."""
+    if not isinstance(wording, Wording):
+        return Problem(where.text, wording, None, (), where.key, where.values)
+    return Problem(where.text, str(wording), wording.key, wording.values, where.key, where.values)
 
 
 class ContentError(Exception):
@@ -65,7 +124,9 @@ def parse_document(text: str, fmt: str, source: str) -> dict[str, Any]:
     read (Python's 4,300-digit limit for integers).
     """
     if fmt not in ("toml", "json"):
-        raise ContentError(source, [Problem("file", f"unknown format {fmt!r}: use .toml or .json")])
+        message = f"unknown format {fmt!r}: use .toml or .json"
+        key = "trivia_admin.problem_unknown_format"
+        raise ContentError(source, [problem(FILE, message, key, fmt=repr(fmt))])
     if shape := shape_problem(text, fmt):
         raise ContentError(source, [shape])
     try:
@@ -73,23 +134,28 @@ def parse_document(text: str, fmt: str, source: str) -> dict[str, Any]:
             return tomllib.loads(text)
         document = json.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ContentError(source, [Problem("file", f"not valid TOML: {exc}")]) from exc
+        bad = problem(FILE, f"not valid TOML: {exc}", "trivia_admin.problem_not_toml", error=exc)
+        raise ContentError(source, [bad]) from exc
     except json.JSONDecodeError as exc:
-        raise ContentError(
-            source, [Problem(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]
-        ) from exc
+        where = line_place(exc.lineno)
+        message = f"not valid JSON: {exc.msg}"
+        bad = problem(where, message, "trivia_admin.problem_not_json", error=exc.msg)
+        raise ContentError(source, [bad]) from exc
     except ValueError as exc:
         # int("1" * 5000) is refused by Python's limit on the digits it converts.
         if "digits" not in str(exc):
-            raise ContentError(source, [Problem("file", f"not valid: {exc}")]) from exc
+            bad = problem(FILE, f"not valid: {exc}", "trivia_admin.problem_not_valid", error=exc)
+            raise ContentError(source, [bad]) from exc
         key = "trivia_admin.problem_long_number"
-        raise ContentError(source, [Problem("file", "has a number too long to read", key)]) from exc
+        raise ContentError(source, [problem(FILE, "has a number too long to read", key)]) from exc
     except RecursionError as exc:  # shape_problem should have caught it first
-        values = (("max", NESTING_MAX),)
-        problem = Problem("file", "is nested too deeply", "trivia_admin.problem_nested", values)
-        raise ContentError(source, [problem]) from exc
+        key = "trivia_admin.problem_nested"
+        raise ContentError(
+            source, [problem(FILE, "is nested too deeply", key, max=NESTING_MAX)]
+        ) from exc
     if not isinstance(document, dict):
-        raise ContentError(source, [Problem("file", "the top level must be an object")])
+        message = "the top level must be an object"
+        raise ContentError(source, [problem(FILE, message, "trivia_admin.problem_top_level")])
     return document
 
 
@@ -136,9 +202,8 @@ def shape_problem(text: str, fmt: str) -> Problem | None:
             dots += 1
             if dots >= KEY_PARTS_MAX:
                 message = f"has a key of more than {KEY_PARTS_MAX} parts"
-                values = (("max", KEY_PARTS_MAX),)
                 key = "trivia_admin.problem_key_parts"
-                return Problem(f"line {line + 1}", message, key, values)
+                return problem(line_place(line + 1), message, key, max=KEY_PARTS_MAX)
         position += 1
     return None
 
@@ -161,8 +226,7 @@ def _json_shape_problem(text: str) -> Problem | None:
 
 def _too_deep(line: int) -> Problem:
     message = f"nests more than {NESTING_MAX} levels deep"
-    values = (("max", NESTING_MAX),)
-    return Problem(f"line {line + 1}", message, "trivia_admin.problem_nested", values)
+    return problem(line_place(line + 1), message, "trivia_admin.problem_nested", max=NESTING_MAX)
 
 
 def _string_end(text: str, start: int, quote: str) -> int:
@@ -202,7 +266,8 @@ def format_of(filename: str) -> str | None:
 def load_file(path: Path) -> dict[str, Any]:
     fmt = format_of(path.name)
     if fmt is None:
-        raise ContentError(str(path), [Problem("file", "use a .toml or .json file")])
+        bad = problem(FILE, "use a .toml or .json file", "trivia_admin.problem_use_format")
+        raise ContentError(str(path), [bad])
     return parse_document(path.read_text("utf-8"), fmt, str(path))
 
 
@@ -214,17 +279,21 @@ class Field:
     required: bool = True
     max_length: int = 1000
     kind: type = str
-    check: Callable[[Any], str | None] | None = None  # returns a problem, or None
+    # Returns a problem (a `Wording`, for one a moderator may meet), or None.
+    check: Callable[[Any], str | None] | None = None
     multiline: bool = False  # line breaks are kept (see `bot.text.clean_text`)
 
 
-def one_of(*allowed: str) -> Callable[[Any], str | None]:
+def one_of(*allowed: str) -> Callable[[Any], Wording | None]:
     """A `Field.check` accepting only these words (any case; the caller lowers them)."""
 
-    def check(value: Any) -> str | None:
+    def check(value: Any) -> Wording | None:
         if isinstance(value, str) and value.strip().lower() in allowed:
             return None
-        return f"must be one of: {', '.join(allowed)}"
+        words = ", ".join(allowed)
+        return Wording(
+            f"must be one of: {words}", "trivia_admin.problem_one_of", (("allowed", words),)
+        )
 
     return check
 
@@ -246,12 +315,28 @@ def did_you_mean(name: str, known: Sequence[str]) -> str:
     return f" (known: {', '.join(known)})"
 
 
-def is_url(value: Any) -> str | None:
+def _unknown(where: Place, kind: str, name: str, known: Sequence[str]) -> Problem:
+    """An unknown `kind` (`table` or `key`) with its did-you-mean, or the known names."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    lead = "unknown" if kind == "table" else f"unknown key `{name}`"
+    message = lead + did_you_mean(name, known)
+    if close:
+        return problem(
+            where, message, f"trivia_admin.problem_unknown_{kind}_close", name=name, close=close[0]
+        )
+    return problem(
+        where, message, f"trivia_admin.problem_unknown_{kind}", name=name, known=", ".join(known)
+    )
+
+
+def is_url(value: Any) -> Wording | None:
     """Every address of a `source` (several are separated by " ; ") must be a web address."""
     parts = value.split(" ; ") if isinstance(value, str) else []
     if parts and all(_URL.match(part.strip()) for part in parts):
         return None
-    return "must be web addresses (https://...), separated by ' ; '"
+    return Wording(
+        "must be web addresses (https://...), separated by ' ; '", "trivia_admin.problem_url"
+    )
 
 
 def validate_records(
@@ -274,49 +359,66 @@ def validate_records(
     if other_tables is not None:
         tables = [table, *other_tables]
         for extra in sorted(set(document) - set(tables)):
-            problems.append(Problem(f"table `{extra}`", "unknown" + did_you_mean(extra, tables)))
+            where = Place(f"table `{extra}`", "trivia_admin.place_table", (("table", extra),))
+            problems.append(_unknown(where, "table", extra, tables))
     records = document.get(table)
     if not isinstance(records, list):
-        return [], [*problems, Problem("file", f"needs a list of [[{table}]] entries")]
+        message = f"needs a list of [[{table}]] entries"
+        key = "trivia_admin.problem_needs_list"
+        return [], [*problems, problem(FILE, message, key, table=table)]
     if len(records) < minimum:
-        problems.append(Problem("file", f"has no [[{table}]] entries"))
+        message = f"has no [[{table}]] entries"
+        problems.append(problem(FILE, message, "trivia_admin.problem_no_entries", table=table))
     if maximum is not None and len(records) > maximum:
-        problems.append(Problem("file", f"has {len(records)} entries; at most {maximum} fit"))
+        message = f"has {len(records)} entries; at most {maximum} fit"
+        key = "trivia_admin.problem_too_many_entries"
+        problems.append(problem(FILE, message, key, count=len(records), max=maximum))
         return [], problems
     known = [field.name for field in fields]
     clean: list[dict[str, Any]] = []
     for number, record in enumerate(records, start=1):
-        place = f"{entry_word} {number}"
+        place = entry_place(entry_word, number)
         if not isinstance(record, dict):
-            problems.append(Problem(place, "is not a table of fields"))
+            key = "trivia_admin.problem_not_table"
+            problems.append(problem(place, "is not a table of fields", key))
             continue
         for extra in sorted(set(record) - set(known)):
-            problems.append(Problem(place, f"unknown key `{extra}`" + did_you_mean(extra, known)))
+            problems.append(_unknown(place, "key", extra, known))
         entry: dict[str, Any] = {}
         for field in fields:
             value = record.get(field.name)
-            where = f"{place}, field {field.name}"
+            where = entry_place(entry_word, number, field.name)
             if isinstance(value, str):
                 # Before any check: invisible-only text is empty, and lengths are as shown.
                 value = clean_text(value, multiline=field.multiline)
             if value is None or (isinstance(value, str) and not value):
                 if field.required:
-                    problems.append(Problem(where, "is missing"))
+                    problems.append(problem(where, "is missing", "trivia_admin.problem_missing"))
                 continue
             if not isinstance(value, field.kind):
-                problems.append(Problem(where, f"must be {_kind_name(field.kind)}"))
+                problems.append(_wrong_kind(where, field.kind))
                 continue
             if isinstance(value, str) and len(value) > field.max_length:
+                message = f"is {len(value)} characters; at most {field.max_length}"
+                key = "trivia_admin.problem_too_long"
                 problems.append(
-                    Problem(where, f"is {len(value)} characters; at most {field.max_length}")
+                    problem(where, message, key, length=len(value), max=field.max_length)
                 )
                 continue
-            if field.check is not None and (message := field.check(value)):
-                problems.append(Problem(where, message))
+            if field.check is not None and (wording := field.check(value)):
+                problems.append(worded(where, wording))
                 continue
             entry[field.name] = value
         clean.append(entry)
     return clean, problems
+
+
+def _wrong_kind(where: Place, kind: type) -> Problem:
+    message = f"must be {_kind_name(kind)}"
+    name = {str: "text", bool: "bool", int: "int", list: "list"}.get(kind)
+    if name is None:
+        return problem(where, message, "trivia_admin.problem_kind", kind=kind.__name__)
+    return problem(where, message, f"trivia_admin.problem_kind_{name}")
 
 
 def _kind_name(kind: type) -> str:

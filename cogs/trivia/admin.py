@@ -48,10 +48,15 @@ DIFFICULTY_CHOICES = [app_commands.Choice(name=_(level), value=level) for level 
 
 
 def problem_text(problem: Problem, locale: discord.Locale) -> str:
-    """`place: what`, in the member's language where the problem has a catalog key."""
-    if problem.key is None:
-        return str(problem)
-    return f"{problem.place}: {t(problem.key, locale, **dict(problem.values))}"
+    """`place: what`, in the member's language where the problem has catalog keys (the
+    English `place` and `message` where it has none)."""
+    place = problem.place
+    if problem.place_key is not None:
+        place = t(problem.place_key, locale, **dict(problem.place_values))
+    message = problem.message
+    if problem.key is not None:
+        message = t(problem.key, locale, **dict(problem.values))
+    return f"{place}: {message}"
 
 
 def describe_problems(error: ContentError, locale: discord.Locale) -> str:

@@ -13,10 +13,13 @@ from bot.content import (
     ContentError,
     Field,
     Problem,
+    Wording,
+    entry_place,
     is_url,
     load_file,
     normalised,
     one_of,
+    problem,
     validate_records,
 )
 from bot.text import clean_text
@@ -64,9 +67,9 @@ class Question:
         return normalised(self.question)
 
 
-def _category(value: Any) -> str | None:
+def _category(value: Any) -> Wording | None:
     if not value.replace("-", "").replace(" ", "").isalnum():
-        return "use letters, digits, spaces or '-' only"
+        return Wording("use letters, digits, spaces or '-' only", "trivia_admin.problem_category")
     return None
 
 
@@ -120,37 +123,43 @@ def _same_answers(record: Mapping[str, Any], names: tuple[str, ...]) -> bool:
 
 
 def _korean_problems(
-    place: str, record: Mapping[str, Any], raw: Mapping[str, Any], *, require_korean: bool
+    number: int, record: Mapping[str, Any], raw: Mapping[str, Any], *, require_korean: bool
 ) -> list[Problem]:
     """What is wrong with a question's Korean: an empty Korean field (which the generic
     check would drop as if it were absent), a Korean half-given (a question without its
     four answers, or the reverse), two Korean answers alike, and, where Korean is required
     (shipped packs), an explanation without its Korean one."""
+    place = entry_place("question", number)
     problems: list[Problem] = []
     for name in KOREAN_FIELDS:
         value = raw.get(name)
         empty = isinstance(value, str) and not clean_text(value)
         # A required one that is empty is reported as missing already.
         if empty and not (require_korean and name in KOREAN_TEXT):
-            problems.append(Problem(f"{place}, field {name}", "is empty"))
+            where = entry_place("question", number, name)
+            problems.append(problem(where, "is empty", "trivia_admin.problem_empty"))
     present = [name for name in KOREAN_TEXT if name in record]
     if present and len(present) < len(KOREAN_TEXT) and not require_korean:
         missing = ", ".join(f"`{name}`" for name in KOREAN_TEXT if name not in record)
-        problems.append(
-            Problem(place, f"has part of its Korean: {missing} missing; give all five or none")
-        )
+        message = f"has part of its Korean: {missing} missing; give all five or none"
+        key = "trivia_admin.problem_part_korean"
+        problems.append(problem(place, message, key, missing=missing))
     # Given, even if refused for another reason (too long): that one is reported apart.
     given = {name for name, value in raw.items() if value is not None}
     if "explanation_ko" in record and "explanation" not in given:
-        problems.append(Problem(place, "has `explanation_ko` without `explanation`"))
+        message = "has `explanation_ko` without `explanation`"
+        problems.append(problem(place, message, "trivia_admin.problem_explanation_ko_alone"))
     elif "explanation_ko" in record and not present:
-        problems.append(Problem(place, "has `explanation_ko` without the Korean question"))
+        message = "has `explanation_ko` without the Korean question"
+        key = "trivia_admin.problem_explanation_ko_no_question"
+        problems.append(problem(place, message, key))
     if require_korean and "explanation" in record and "explanation_ko" not in given:
-        problems.append(
-            Problem(f"{place}, field explanation_ko", "is missing (it has an explanation)")
-        )
+        where = entry_place("question", number, "explanation_ko")
+        message = "is missing (it has an explanation)"
+        problems.append(problem(where, message, "trivia_admin.problem_explanation_ko_missing"))
     if _same_answers(record, tuple(f"{name}_ko" for name in ANSWER_FIELDS)):
-        problems.append(Problem(place, "two of its Korean answers are the same"))
+        message = "two of its Korean answers are the same"
+        problems.append(problem(place, message, "trivia_admin.problem_same_korean_answers"))
     return problems
 
 
@@ -192,15 +201,16 @@ def parse_questions(
         [entry for entry in given if isinstance(entry, dict)] if isinstance(given, list) else []
     )
     for number, (record, raw) in enumerate(zip(records, written, strict=False), start=1):
-        place = f"question {number}"
+        place = entry_place("question", number)
         if _same_answers(record, ANSWER_FIELDS):
-            problems.append(Problem(place, "two of its answers are the same"))
-        problems.extend(_korean_problems(place, record, raw, require_korean=require_korean))
+            message = "two of its answers are the same"
+            problems.append(problem(place, message, "trivia_admin.problem_same_answers"))
+        problems.extend(_korean_problems(number, record, raw, require_korean=require_korean))
         text = normalised(record.get("question", ""))
         if text and text in seen:
-            problems.append(
-                Problem(f"question {number}", f"repeats question {seen[text]} word for word")
-            )
+            message = f"repeats question {seen[text]} word for word"
+            key = "trivia_admin.problem_repeats"
+            problems.append(problem(place, message, key, number=seen[text]))
         seen.setdefault(text, number)
     if problems:
         raise ContentError(source, problems)

@@ -56,7 +56,7 @@ def test_invalid_toml_is_refused_for_the_file():
     problem = only_problem(refusal("a = = 1", "toml"))
     assert problem.place == "file"
     assert problem.message.startswith("not valid TOML: ")
-    assert problem.key is None
+    assert problem.key == "trivia_admin.problem_not_toml"
 
 
 def test_invalid_json_names_its_line():

@@ -4,41 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
 from discord_emulator import Emulator, add_fans, demo_world, eventually
+from tests.support.bot_process import TOKEN, start_bot_process
 
 pytestmark = pytest.mark.asyncio
 
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "emulator-token-for-the-killed-burst-0123456789"
 ACKNOWLEDGED = ("Correct!", "Not quite.")
 
 
 async def start_bot(emu: Emulator, db_path: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": TOKEN,
-        "DISCORD_API_BASE": emu.base_url,
-        "DATABASE_PATH": str(db_path),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("DEV_GUILD_ID", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot_process(emu, db_path)
     await emu.wait_ready(timeout=60)
     return process
 

@@ -15,6 +15,8 @@ TOKEN = "emulator-token-for-the-subprocess-bot-0123456789"
 
 
 async def start_bot_process(emu: Emulator, db_path: Path) -> asyncio.subprocess.Process:
+    """`python -m bot` on `db_path`, connecting to `emu` (made with `token=TOKEN`); its
+    commands sync globally, whatever DEV_GUILD_ID the developer's shell has."""
     env = {
         **os.environ,
         "DISCORD_TOKEN": TOKEN,
@@ -22,6 +24,7 @@ async def start_bot_process(emu: Emulator, db_path: Path) -> asyncio.subprocess.
         "DATABASE_PATH": str(db_path),
         "LOG_LEVEL": "WARNING",
     }
+    env.pop("DEV_GUILD_ID", None)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

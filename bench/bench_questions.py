@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.client import FanBot
 from bot.clock import SystemClock, to_db
 from bot.config import Settings
-from bot.database import Database
+from bot.sqlite import SqliteDatabase
 from discord_emulator import Emulator, demo_world, running_client
 
 DEADLINE = 3.0
@@ -46,7 +46,7 @@ LEVELS = ("easy", "medium", "hard")
 
 
 async def fill(path: Path, guild_id: int, count: int) -> None:
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     now = to_db(datetime.now(UTC))
     rows = [
         (

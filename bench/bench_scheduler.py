@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.client import FanBot, discover_cogs
 from bot.clock import FakeClock, to_db
 from bot.config import Settings
-from bot.database import Database
 from bot.schedule_time import Repeat, format_hhmm, next_run_after
 from bot.scheduler import OutgoingMessage, RunStatus, Scheduler
+from bot.sqlite import SqliteDatabase
 
 NOW = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)  # 09:00 in Seoul: the burst's due instant
 ZONES = ("Asia/Seoul", "America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC")
@@ -127,7 +127,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         kinds = await registered_kinds(Path(folder) / "cogs.sqlite3")
         path = Path(folder) / "bench.sqlite3"
-        db = await Database.open(path)
+        db = await SqliteDatabase.open(path)
         started = timer.perf_counter()
         await db.executemany(
             "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, repeat, "

@@ -42,6 +42,7 @@ from bot.database import Database
 from bot.guild_settings import GuildSettings, GuildSettingsStore
 from bot.schedule_time import Repeat
 from bot.scheduler import OutgoingMessage, Scheduler
+from bot.sqlite import SqliteDatabase
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Asia/Seoul")
@@ -125,7 +126,7 @@ def change(store: GuildSettingsStore, guild_id: int, n: int):
 
 
 async def fresh(folder: Path, label: str) -> Database:
-    return await Database.open(folder / f"{label}.sqlite3")
+    return await SqliteDatabase.open(folder / f"{label}.sqlite3")
 
 
 async def sequential(folder: Path, label: str, cls: type, changes: int, guilds: int) -> list[float]:

@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import discord
@@ -22,7 +23,7 @@ from bot import __version__
 from bot.backup import BackupError, backup_database
 from bot.client import FanBot
 from bot.config import ConfigError, Settings, find_env_file, load_settings
-from bot.database import DatabaseError, DatabaseFileError
+from bot.database import DatabaseError, DatabaseFileError, redacted
 from bot.logs import setup_logging
 from bot.metrics import MetricsServerError
 
@@ -146,11 +147,11 @@ def run_bot() -> int:
     if isinstance(read, int):
         return read
     settings, env_file = read
-    setup_logging(settings.log_level_number, secrets=[settings.token])
+    setup_logging(settings.log_level_number, secrets=[settings.token, *url_secrets(settings)])
     log = logging.getLogger("bot")
     log.info("%s starting (discord.py %s)", VERSION, discord.__version__)
     log.info("settings: %s", env_file_note(env_file))
-    log.info("database: %s", settings.database_path)
+    log.info("database: %s", redacted(settings.database_url or str(settings.database_path)))
     try:
         asyncio.run(run(settings))
     except discord.LoginFailure:
@@ -173,6 +174,14 @@ def run_bot() -> int:
         log.error("Discord asked for privileged intents, which this bot does not use")
         return 1
     return 0
+
+
+def url_secrets(settings: Settings) -> list[str]:
+    """The database URL's password, masked in every log line like the token."""
+    if not settings.database_url:
+        return []
+    password = urlsplit(settings.database_url).password
+    return [password] if password else []
 
 
 def env_file_note(env_file: Path | None) -> str:

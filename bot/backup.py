@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.database import INTEGRITY_CHECK_LIMIT
+from bot.sqlite import INTEGRITY_CHECK_LIMIT
 
 
 class BackupError(Exception):

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.database import Database
+from bot.database import Database, open_database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
 from bot.features import Features, discover_features
@@ -157,8 +157,9 @@ class FanBot(commands.Bot):
         """
         if self.db is not None:
             return
-        self.db = await Database.open(
-            self.settings.database_path, busy_timeout=self.settings.database_busy_timeout
+        self.db = await open_database(
+            self.settings.database_url or self.settings.database_path,
+            busy_timeout=self.settings.database_busy_timeout,
         )
         self._guild_settings = GuildSettingsStore(self.db, self.clock, self.features)
         self._scheduler = Scheduler(

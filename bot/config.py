@@ -35,6 +35,9 @@ class Settings:
 
     token: str = field(repr=False)
     database_path: Path = DEFAULT_DATABASE_PATH
+    # PostgreSQL instead of the SQLite file (DATABASE_PATH is then unused); holds the
+    # password, so never in repr or logs (`bot.postgres.redacted` shows it without).
+    database_url: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     # Points discord.py at a local emulator; unset in production.
@@ -94,6 +97,13 @@ def load_settings(
             f"DATABASE_PATH={raw_path} is a folder ({database_path}); give the path of a file."
         )
 
+    database_url = env.get("DATABASE_URL", "").strip() or None
+    if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+        problems.append(
+            "DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host:5432/name); "
+            "leave it unset to use the SQLite file at DATABASE_PATH."
+        )
+
     dev_guild_id: int | None = None
     raw_guild = env.get("DEV_GUILD_ID", "").strip()
     if raw_guild:
@@ -134,6 +144,7 @@ def load_settings(
     return Settings(
         token=token,
         database_path=database_path,
+        database_url=database_url,
         dev_guild_id=dev_guild_id,
         log_level=log_level,
         api_base=api_base,

@@ -61,11 +61,14 @@ class SettingChange:
 
 _COLUMNS = ("timezone", "announce_channel_id", "mod_role_id", "disabled_cogs", "language")
 # One statement reads the row and its feature settings (as a JSON object): one snapshot.
-_SELECT = (
-    f"SELECT {', '.join(_COLUMNS)}, (SELECT json_group_object(name, value) FROM "
+# The one function the two databases name differently.
+_JSON_OBJECT_AGG = {"sqlite": "json_group_object", "postgresql": "json_object_agg"}
+_SELECT = {
+    dialect: f"SELECT {', '.join(_COLUMNS)}, (SELECT {aggregate}(name, value) FROM "
     "feature_settings AS f WHERE f.guild_id = g.guild_id) AS feature_values "
     "FROM guild_settings AS g WHERE guild_id = ?"
-)
+    for dialect, aggregate in _JSON_OBJECT_AGG.items()
+}
 # One statement per column: a change writes only the columns it changes, so two changes of
 # different settings at once both land (the names come from `_COLUMNS`, never from users).
 _SET_COLUMN = {
@@ -113,7 +116,7 @@ class GuildSettingsStore:
         if cached is not None:
             return cached
         writes = self._writes
-        row = await self._db.fetchone(_SELECT, (guild_id,))
+        row = await self._db.fetchone(_SELECT[self._db.dialect], (guild_id,))
         settings = self._from_row(guild_id, row)
         if writes == self._writes:
             self._remember(settings)
@@ -176,12 +179,17 @@ class GuildSettingsStore:
     ) -> GuildSettings:
         now = to_db(self._clock.now())
         async with self._db.transaction() as tx:
+            # Another process's change of this server waits here and then starts from this
+            # one's (a toggle of another feature is not lost).
+            await tx.lock("guild_settings", guild_id)
             await tx.execute(
                 "INSERT INTO guild_settings (guild_id) VALUES (?) "
                 "ON CONFLICT (guild_id) DO NOTHING",
                 (guild_id,),
             )
-            old = self._from_row(guild_id, await tx.fetchone(_SELECT, (guild_id,)))
+            old = self._from_row(
+                guild_id, await tx.fetchone(_SELECT[self._db.dialect], (guild_id,))
+            )
             changes = dict(compute(old))
             values = {name: changes.pop(name) for name in list(changes) if name in self._defaults}
             new = replace(old, **changes, values={**old.values, **values})
@@ -264,7 +272,8 @@ class GuildSettingsStore:
         values of settings no feature declares any more are left out."""
         if row is None:
             return GuildSettings(guild_id, values=dict(self._defaults))
-        stored = json.loads(row["feature_values"])
+        # PostgreSQL's aggregate of no rows is NULL, SQLite's '{}'.
+        stored = json.loads(row["feature_values"] or "{}")
         values = {name: stored.get(name, default) for name, default in self._defaults.items()}
         return GuildSettings(
             guild_id=guild_id,

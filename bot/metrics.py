@@ -25,7 +25,6 @@ import json
 import logging
 import math
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -42,8 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 METRICS_HOST = "127.0.0.1"  # never another interface: the figures are for the operator only
-# A health check must answer quickly, even when another process holds the file's lock.
-WRITE_CHECK_TIMEOUT = 0.5
 LOOP_LAG_INTERVAL = 1.0
 LABEL_MAX = 100
 
@@ -174,28 +171,6 @@ class Health:
         }
 
 
-def database_write_error(path: str, timeout: float = WRITE_CHECK_TIMEOUT) -> str | None:
-    """None when a write transaction can start on the file at `path` within `timeout`, else
-    why not ("database is locked", "attempt to write a readonly database", ...).
-
-    A connection of its own, so a check never queues behind the bot's statements; the
-    transaction writes nothing (`BEGIN IMMEDIATE` takes the write lock, `ROLLBACK` drops it).
-    Blocking: run it in a thread.
-    """
-    try:
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-    except sqlite3.Error as exc:
-        return str(exc)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
-    except sqlite3.Error as exc:
-        return str(exc)
-    finally:
-        conn.close()
-    return None
-
-
 def gateway_latency(bot: discord.Client) -> float | None:
     latency = bot.latency
     return latency if math.isfinite(latency) else None
@@ -212,7 +187,7 @@ async def check_health(bot: FanBot) -> Health:
     if db is None:
         error: str | None = "the database is not open"
     else:
-        error = await asyncio.to_thread(database_write_error, db.path)
+        error = await db.write_error()
     return Health(
         ready=bot.is_ready(),
         gateway_connected=gateway_connected(bot),

@@ -90,11 +90,16 @@ def discover_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
-def discover_tracks() -> list[Track]:
-    """The core's track, then each feature's (named after its package), in name order."""
-    tracks = [Track(CORE, tuple(discover_migrations(MIGRATIONS_DIR)))]
+def discover_tracks(dialect: str = "sqlite") -> list[Track]:
+    """The core's track, then each feature's (named after its package), in name order.
+
+    SQLite's migrations are the folders' own files; PostgreSQL's are in their `postgresql/`
+    subfolders, numbered on their own (a PostgreSQL database starts at today's tables).
+    """
+    sub = "postgresql" if dialect == "postgresql" else ""
+    tracks = [Track(CORE, tuple(discover_migrations(MIGRATIONS_DIR / sub)))]
     for folder in feature_folders("migrations"):
-        tracks.append(Track(folder.parent.name, tuple(discover_migrations(folder))))
+        tracks.append(Track(folder.parent.name, tuple(discover_migrations(folder / sub))))
     return tracks
 
 

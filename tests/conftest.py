@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
 
 from bot.clock import FakeClock
-from bot.database import Database
+from bot.database import Database, open_database
+from bot.sqlite import SqliteDatabase
 from discord_emulator import DemoWorld, Emulator, demo_world
 from tests.support.clock import T0
+from tests.support.postgres import PostgresServer, Unavailable, skip_or_fail, start_server
+
+BACKENDS = ["sqlite", "postgresql"]
 
 # Property tests (tests/**/test_properties_*.py) are the same examples on every CI run, and
 # quick; `HYPOTHESIS_PROFILE=explore` searches afresh, with more examples, on a laptop.
@@ -29,9 +34,51 @@ def clock() -> FakeClock:
     return FakeClock(T0)
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | Unavailable]:
+    """One PostgreSQL server for the whole run (or why there is none)."""
+    try:
+        server = start_server()
+    except Unavailable as exc:
+        yield exc
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-async def db(tmp_path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "test.sqlite3")
+def postgres(postgres_server: PostgresServer | Unavailable) -> PostgresServer:
+    """The server, for a test that needs PostgreSQL (skipped, or failed in CI, without)."""
+    if isinstance(postgres_server, Unavailable):
+        skip_or_fail(str(postgres_server))
+        raise AssertionError("unreachable")
+    return postgres_server
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a test's database is: an SQLite file, then a PostgreSQL database (each test
+    that takes it runs on both)."""
+    if request.param == "sqlite":
+        return tmp_path / "test.sqlite3"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return await server.fresh_database()
+
+
+@pytest.fixture
+async def db(database_target: str | Path) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    database = await open_database(database_target)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+    """A migrated SQLite file, for what only SQLite has (PRAGMAs, the file itself)."""
+    database = await SqliteDatabase.open(tmp_path / "test.sqlite3")
     yield database
     await database.close()
 

@@ -102,8 +102,9 @@ class AnnouncementStore:
     ) -> Announcement:
         """Insert a new announcement and return it as stored. Raises `TooManyAnnouncements`
         when the server already has `limit` unfinished ones (counted in `tx`, so concurrent
-        adds can't pass it)."""
+        adds can't pass it: on PostgreSQL another process's add waits for this one)."""
         if limit is not None:
+            await tx.lock("announcements", guild_id)
             row = await tx.fetchone(
                 "SELECT COUNT(*) FROM announcements WHERE guild_id = ? AND active = 1 "
                 "AND (next_run_utc IS NOT NULL OR pending_due_utc IS NOT NULL)",
@@ -114,7 +115,7 @@ class AnnouncementStore:
         announcement_id = await tx.insert(
             "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, "
             "repeat, zone, next_run_utc, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 guild_id,
                 channel_id,

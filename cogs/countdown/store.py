@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import from_db, to_db
 from bot.content import DATA_DIR, ContentError, Field, Problem, is_url, load_file, validate_records
-from bot.database import Database, Transaction
+from bot.database import Database, Transaction, is_unique_violation
 from cogs.countdown.maths import KST, YEARLY_KINDS, CountdownEvent
 
 ALIAS_MAX = 40
@@ -164,6 +163,8 @@ class CountdownStore:
         try:
             async with self._db.transaction() as tx:
                 if limit is not None:
+                    # Another process's add waits here, so two can't both pass the limit.
+                    await tx.lock("countdown_events", guild_id)
                     row = await tx.fetchone(
                         "SELECT COUNT(*) FROM countdown_events WHERE guild_id = ?", (guild_id,)
                     )
@@ -173,7 +174,7 @@ class CountdownStore:
                 return await tx.insert(
                     "INSERT INTO countdown_events (guild_id, name, starts_at, yearly, "
                     "description, created_by, created_at, kind, date_only, zone) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         guild_id,
                         name,
@@ -187,9 +188,9 @@ class CountdownStore:
                         str(at.tzinfo),
                     ),
                 )
-        except sqlite3.IntegrityError as error:
+        except self._db.integrity_errors as error:
             # The unique index on (guild_id, name COLLATE NOCASE) is the one judge of "taken".
-            if getattr(error, "sqlite_errorname", "") == "SQLITE_CONSTRAINT_UNIQUE":
+            if is_unique_violation(error):
                 raise EventNameTaken(name) from error
             raise
 

@@ -277,6 +277,8 @@ class QuoteCycleStore:
         """
         by_key = {quote.key: quote for quote in pool}
         async with self._db.transaction() as tx:
+            # Another process's pick in this channel waits here, then sees this one's.
+            await tx.lock("quotes_shown", channel_id)
             if run_nonce is not None:
                 row = await tx.fetchone(
                     "SELECT quote_key FROM quotes_shown WHERE channel_id = ? AND run_nonce = ?",
@@ -293,10 +295,12 @@ class QuoteCycleStore:
             if afresh:
                 await tx.execute("DELETE FROM quotes_shown WHERE channel_id = ?", (channel_id,))
             await tx.execute(
-                "INSERT OR REPLACE INTO quotes_shown "
+                "INSERT INTO quotes_shown "
                 "(channel_id, quote_key, guild_id, position, run_nonce) VALUES (?, ?, ?, "
                 "(SELECT COALESCE(MAX(position), 0) + 1 FROM quotes_shown WHERE channel_id = ?),"
-                " ?)",
+                " ?) ON CONFLICT (channel_id, quote_key) DO UPDATE SET "
+                "guild_id = excluded.guild_id, position = excluded.position, "
+                "run_nonce = excluded.run_nonce",
                 (channel_id, chosen.key, guild_id, channel_id, run_nonce),
             )
         return chosen

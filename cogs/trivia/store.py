@@ -13,6 +13,7 @@ from typing import Any
 from bot.clock import from_db, to_db
 from bot.content import normalised
 from bot.database import Database, Transaction
+from bot.sqlite import SqliteDatabase
 from cogs.trivia.game import AlreadyAnsweredError, ScoreLine, TriviaRound
 from cogs.trivia.schema import Question, Translation, split_already_here
 
@@ -244,13 +245,14 @@ class TriviaStore:
                 if start_afresh:
                     await tx.execute("DELETE FROM trivia_asked WHERE guild_id = ?", (guild_id,))
                 await tx.execute(
-                    "INSERT OR IGNORE INTO trivia_asked (guild_id, question_key) VALUES (?, ?)",
+                    "INSERT INTO trivia_asked (guild_id, question_key) VALUES (?, ?) "
+                    "ON CONFLICT DO NOTHING",
                     (guild_id, question.key),
                 )
                 return await tx.insert(
                     "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
                     "correct_index, opened_at, closes_at, run_nonce) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         guild_id,
                         channel_id,
@@ -262,8 +264,12 @@ class TriviaStore:
                         run_nonce,
                     ),
                 )
-        except sqlite3.IntegrityError as exc:
-            if "trivia_rounds.channel_id" not in str(exc):
+        except self._db.integrity_errors as exc:
+            # SQLite names the index's column, PostgreSQL the index.
+            if not (
+                "trivia_rounds.channel_id" in str(exc)
+                or getattr(exc, "constraint_name", None) == "trivia_rounds_one_open"
+            ):
                 raise
             # Outside the failed transaction: the database's lock is not reentrant.
             other = await self.open_round_in(channel_id)
@@ -322,7 +328,8 @@ class TriviaStore:
         """How many of the server's own questions match, and how many of those are unasked."""
         where, values = which.where()
         row = await self._db.fetchone(
-            f"SELECT COUNT(*) AS total, COALESCE(SUM(NOT {_ASKED}), 0) AS fresh "
+            f"SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN {_ASKED} THEN 0 ELSE 1 END), 0) "
+            "AS fresh "
             f"FROM trivia_questions q WHERE q.guild_id = ?{where}",
             (guild_id, *values),
         )
@@ -388,13 +395,32 @@ class TriviaStore:
         Returns, in order, what each answer earned, or None for an answer the database
         already had (the primary key allows one per member and round; a repeat within the
         batch counts once). All or nothing: if the transaction fails, nothing is stored and
-        the error (sqlite3.OperationalError "database is locked", a full disk, ...) is raised.
-        The whole batch is one trip to the database thread, so a burst costs one wait on the
-        event loop per batch, not one per statement.
+        the error (a lock held too long, a full disk, ...) is raised.
+
+        On SQLite the whole batch is one trip to the database thread, so a burst costs one
+        wait on the event loop per batch, not one per statement. On PostgreSQL the batch
+        first takes its servers' score locks, so another process's batch for the same
+        members waits and reads the totals this one wrote (no lost update of a streak).
         """
         if not answers:
             return []
-        return await self._db.run_in_transaction(partial(_record_answers, list(answers)))
+        if isinstance(self._db, SqliteDatabase):
+            return await self._db.run_in_transaction(partial(_record_answers, list(answers)))
+        async with self._db.transaction() as tx:
+            for guild_id in sorted({answer.trivia_round.guild_id for answer in answers}):
+                await tx.lock("trivia_scores", guild_id)
+            taken: set[tuple[int, int]] = set()
+            for sql, params in _taken_queries(answers):
+                taken |= {(params[0], row[0]) for row in await tx.fetchall(sql, params)}
+            totals: dict[tuple[int, int], ScoreLine] = {}
+            for sql, params in _totals_queries(answers):
+                for row in await tx.fetchall(sql, params):
+                    totals[(params[0], row[0])] = ScoreLine(*tuple(row)[1:])
+            planned = _plan_answers(answers, taken, totals)
+            if planned.answer_rows:
+                await tx.executemany(_INSERT_ANSWER, planned.answer_rows)
+                await tx.executemany(_UPSERT_SCORE, planned.score_rows)
+        return planned.results
 
     async def score(self, guild_id: int, user_id: int) -> ScoreLine | None:
         row = await self._db.fetchone(
@@ -428,7 +454,8 @@ class TriviaStore:
     ) -> list[LeaderboardRow]:
         """Points and right answers from `since` on (the index covers guild and time)."""
         rows = await self._db.fetchall(
-            "SELECT a.user_id, COALESCE(s.display_name, '') AS name, SUM(a.points) AS points, "
+            "SELECT a.user_id, COALESCE(MAX(s.display_name), '') AS name, "
+            "SUM(a.points) AS points, "
             "SUM(a.correct) AS correct FROM trivia_answers a LEFT JOIN trivia_scores s "
             "ON s.guild_id = a.guild_id AND s.user_id = a.user_id "
             "WHERE a.guild_id = ? AND a.answered_at >= ? GROUP BY a.user_id "
@@ -475,6 +502,8 @@ class TriviaStore:
         """
         ids = []
         async with self._db.transaction() as tx:
+            # Another process's import for this server waits here (the limit, "already here").
+            await tx.lock("trivia_questions", guild_id)
             rows = await tx.fetchall(
                 "SELECT question FROM trivia_questions WHERE guild_id = ?", (guild_id,)
             )
@@ -495,7 +524,7 @@ class TriviaStore:
                         "wrong2, wrong3, category, explanation, source, difficulty, pack, "
                         "created_by, created_at, question_ko, correct_ko, wrong1_ko, "
                         "wrong2_ko, wrong3_ko, explanation_ko) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        f"VALUES ({', '.join('?' * 19)}) RETURNING id",
                         (
                             guild_id,
                             question.question,
@@ -542,33 +571,62 @@ class TriviaStore:
         return int(row[0]) if row else 0
 
 
-def _record_answers(
-    answers: list[AnswerToStore], conn: sqlite3.Connection
-) -> list[StoredAnswer | None]:
-    """`TriviaStore.record_answers`'s work, run in the database thread inside its transaction."""
-    results: list[StoredAnswer | None] = [None] * len(answers)
-    taken: set[tuple[int, int]] = set()
-    for round_id in {answer.trivia_round.round_id for answer in answers}:
+def _taken_queries(answers: Sequence[AnswerToStore]) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """The reads of which members already answered the batch's rounds (round id first)."""
+    for round_id in sorted({answer.trivia_round.round_id for answer in answers}):
         users = sorted({a.user_id for a in answers if a.trivia_round.round_id == round_id})
         for chunk in _chunks(users):
-            rows = conn.execute(
+            yield (
                 "SELECT user_id FROM trivia_answers WHERE round_id = ? AND user_id IN "
                 f"({', '.join('?' * len(chunk))})",
                 (round_id, *chunk),
             )
-            taken |= {(round_id, row[0]) for row in rows}
-    totals: dict[tuple[int, int], ScoreLine] = {}
-    for guild_id in {answer.trivia_round.guild_id for answer in answers}:
+
+
+def _totals_queries(answers: Sequence[AnswerToStore]) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """The reads of the batch's members' totals (guild id first)."""
+    for guild_id in sorted({answer.trivia_round.guild_id for answer in answers}):
         users = sorted({a.user_id for a in answers if a.trivia_round.guild_id == guild_id})
         for chunk in _chunks(users):
-            rows = conn.execute(
+            yield (
                 "SELECT user_id, answered, correct, points, streak, best_streak "
                 "FROM trivia_scores WHERE guild_id = ? AND user_id IN "
                 f"({', '.join('?' * len(chunk))})",
                 (guild_id, *chunk),
             )
-            for row in rows:
-                totals[(guild_id, row[0])] = ScoreLine(*tuple(row)[1:])
+
+
+_INSERT_ANSWER = (
+    "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, points, "
+    "answered_at, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_SCORE = (
+    "INSERT INTO trivia_scores (guild_id, user_id, display_name, answered, correct, "
+    "points, streak, best_streak) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+    "display_name = excluded.display_name, answered = excluded.answered, "
+    "correct = excluded.correct, points = excluded.points, "
+    "streak = excluded.streak, best_streak = excluded.best_streak"
+)
+
+
+@dataclass(frozen=True)
+class _PlannedAnswers:
+    results: list[StoredAnswer | None]
+    answer_rows: list[tuple[Any, ...]]
+    score_rows: list[tuple[Any, ...]]
+
+
+def _plan_answers(
+    answers: Sequence[AnswerToStore],
+    taken: set[tuple[int, int]],
+    totals: dict[tuple[int, int], ScoreLine],
+) -> _PlannedAnswers:
+    """What the batch writes, given the answers already stored (`taken`: round and member)
+    and the members' totals before it."""
+    results: list[StoredAnswer | None] = [None] * len(answers)
+    taken = set(taken)
+    totals = dict(totals)
     answer_rows: list[tuple[Any, ...]] = []
     names: dict[tuple[int, int], str] = {}
     for index, answer in enumerate(answers):
@@ -594,37 +652,36 @@ def _record_answers(
                 trivia_round.question.category,
             )
         )
-    if not answer_rows:
-        return results
-    # The primary key still guards the rule: a row that slipped past the check above fails
-    # the whole batch rather than storing a second answer.
-    conn.executemany(
-        "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, points, "
-        "answered_at, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        answer_rows,
-    )
-    conn.executemany(
-        "INSERT INTO trivia_scores (guild_id, user_id, display_name, answered, correct, "
-        "points, streak, best_streak) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
-        "display_name = excluded.display_name, answered = excluded.answered, "
-        "correct = excluded.correct, points = excluded.points, "
-        "streak = excluded.streak, best_streak = excluded.best_streak",
-        [
-            (
-                guild_id,
-                user_id,
-                name,
-                totals[(guild_id, user_id)].answered,
-                totals[(guild_id, user_id)].correct,
-                totals[(guild_id, user_id)].points,
-                totals[(guild_id, user_id)].streak,
-                totals[(guild_id, user_id)].best_streak,
-            )
-            for (guild_id, user_id), name in names.items()
-        ],
-    )
-    return results
+    score_rows = [
+        (guild_id, user_id, name, *_score_values(totals[(guild_id, user_id)]))
+        for (guild_id, user_id), name in names.items()
+    ]
+    return _PlannedAnswers(results, answer_rows, score_rows)
+
+
+def _score_values(line: ScoreLine) -> tuple[int, int, int, int, int]:
+    return (line.answered, line.correct, line.points, line.streak, line.best_streak)
+
+
+def _record_answers(
+    answers: list[AnswerToStore], conn: sqlite3.Connection
+) -> list[StoredAnswer | None]:
+    """`TriviaStore.record_answers`'s work on SQLite, run in the database thread inside its
+    transaction."""
+    taken: set[tuple[int, int]] = set()
+    for sql, params in _taken_queries(answers):
+        taken |= {(params[0], row[0]) for row in conn.execute(sql, params)}
+    totals: dict[tuple[int, int], ScoreLine] = {}
+    for sql, params in _totals_queries(answers):
+        for row in conn.execute(sql, params):
+            totals[(params[0], row[0])] = ScoreLine(*tuple(row)[1:])
+    planned = _plan_answers(answers, taken, totals)
+    if planned.answer_rows:
+        # The primary key still guards the rule: a row that slipped past the check above
+        # fails the whole batch rather than storing a second answer.
+        conn.executemany(_INSERT_ANSWER, planned.answer_rows)
+        conn.executemany(_UPSERT_SCORE, planned.score_rows)
+    return planned.results
 
 
 # --- erasers for bot.member_data (/privacy forget, servers the bot left) ------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.database import Database
+from bot.sqlite import SqliteDatabase
 from tests.support.command_line import run_bot
 from tests.support.readme import section
 
 
 async def a_database(path: Path) -> Path:
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     await db.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (7, 'Europe/Paris')")
     await db.close()
     return path

@@ -5,9 +5,10 @@ import sqlite3
 
 import pytest
 
-from bot import database
-from bot.database import Database, DatabaseError, DatabaseFileError
+from bot import sqlite as database
+from bot.database import DatabaseError, DatabaseFileError
 from bot.schema_tracks import Migration, Track, discover_tracks, expected_schema
+from bot.sqlite import SqliteDatabase
 
 
 def latest_versions() -> dict[str, int]:
@@ -15,7 +16,7 @@ def latest_versions() -> dict[str, int]:
 
 
 async def test_fresh_database_gets_every_migration(tmp_path):
-    db = await Database.open(tmp_path / "a.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "a.sqlite3")
     try:
         assert await db.schema_versions() == latest_versions()
         row = await db.fetchone("PRAGMA journal_mode")
@@ -26,12 +27,12 @@ async def test_fresh_database_gets_every_migration(tmp_path):
 
 async def test_second_start_changes_nothing_and_keeps_data(tmp_path):
     path = tmp_path / "a.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     await db.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (1, 'Europe/Berlin')")
     versions = await db.schema_versions()
     await db.close()
 
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         assert await db.schema_versions() == versions
         assert await db.migrate(discover_tracks()) == 0
@@ -43,19 +44,19 @@ async def test_second_start_changes_nothing_and_keeps_data(tmp_path):
 
 async def test_database_from_a_newer_bot_is_refused(tmp_path):
     path = tmp_path / "a.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     await db.execute("PRAGMA user_version = 999")
     await db.close()
     with pytest.raises(DatabaseError, match="newer version"):
-        await Database.open(path)
+        await SqliteDatabase.open(path)
 
 
 async def test_a_failing_migration_leaves_nothing_behind(tmp_path):
     good = Migration(1, "0001_ok", "CREATE TABLE a (x INTEGER);")
     bad = Migration(2, "0002_bad", "CREATE TABLE b (x INTEGER);\nINSERT INTO missing VALUES (1);")
     with pytest.raises(Exception, match="missing"):
-        await Database.open(tmp_path / "m.sqlite3", [Track("core", (good, bad))])
-    db = await Database.open(tmp_path / "m.sqlite3", [Track("core", (good,))])
+        await SqliteDatabase.open(tmp_path / "m.sqlite3", [Track("core", (good, bad))])
+    db = await SqliteDatabase.open(tmp_path / "m.sqlite3", [Track("core", (good,))])
     try:
         assert await db.schema_versions() == {"core": 1}
         tables = {row[0] for row in await db.fetchall("SELECT name FROM sqlite_master")}
@@ -79,14 +80,14 @@ async def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path):
     path = tmp_path / "notes.sqlite3"
     path.write_text("these are my notes, not a database\n" * 100)
     with pytest.raises(DatabaseError, match=r"can.t use .* as the database"):
-        await Database.open(path)
+        await SqliteDatabase.open(path)
 
 
 async def test_a_path_that_cannot_be_created_is_refused_clearly(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(DatabaseError, match="can't open the database"):
-        await Database.open(blocker / "inside" / "bot.sqlite3")
+        await SqliteDatabase.open(blocker / "inside" / "bot.sqlite3")
 
 
 # -- start-up checks of the file ---------------------------------------------------------------
@@ -94,29 +95,31 @@ async def test_a_path_that_cannot_be_created_is_refused_clearly(tmp_path):
 
 async def test_a_column_renamed_by_hand_is_refused_naming_the_table(tmp_path):
     path = tmp_path / "a.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     await db.execute("ALTER TABLE guild_settings RENAME COLUMN timezone TO tz")
     await db.close()
     with pytest.raises(DatabaseFileError, match=r"not this bot's database.*guild_settings"):
-        await Database.open(path)
+        await SqliteDatabase.open(path)
 
 
 async def test_an_unknown_table_is_refused_at_any_version(tmp_path):
     path = tmp_path / "a.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     await db.execute("CREATE TABLE my_notes (x TEXT)")
     await db.close()
     with pytest.raises(DatabaseFileError, match="unexpected table my_notes"):
-        await Database.open(path)
+        await SqliteDatabase.open(path)
 
 
 async def test_the_schema_is_compared_with_the_files_own_version_before_migrating(tmp_path):
     first = Migration(1, "0001_a", "CREATE TABLE a (x INTEGER);")
     second = Migration(2, "0002_b", "ALTER TABLE a ADD COLUMN y TEXT;")
     path = tmp_path / "m.sqlite3"
-    db = await Database.open(path, [Track("core", (first,))])
+    db = await SqliteDatabase.open(path, [Track("core", (first,))])
     await db.close()
-    db = await Database.open(path, [Track("core", (first, second))])  # a version 1 file migrates
+    db = await SqliteDatabase.open(
+        path, [Track("core", (first, second))]
+    )  # a version 1 file migrates
     columns = [row["name"] for row in await db.fetchall("SELECT name FROM pragma_table_info('a')")]
     await db.close()
     assert columns == ["x", "y"]
@@ -124,7 +127,7 @@ async def test_the_schema_is_compared_with_the_files_own_version_before_migratin
 
 async def test_a_fresh_file_and_an_in_memory_database_pass(tmp_path):
     for path in (tmp_path / "new" / "a.sqlite3", ":memory:"):
-        db = await Database.open(path)
+        db = await SqliteDatabase.open(path)
         await db.close()
 
 
@@ -138,7 +141,7 @@ def test_the_expected_schema_is_what_the_migrations_make():
 async def test_an_integrity_problem_is_named_in_one_line(tmp_path):
     """Damage that integrity_check reports as rows (rather than an error) is refused too."""
     path = tmp_path / "a.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     async with db.transaction() as tx:
         await tx.executemany(
             "INSERT INTO guild_settings (guild_id) VALUES (?)", [(i,) for i in range(3000)]
@@ -156,15 +159,15 @@ async def test_an_integrity_problem_is_named_in_one_line(tmp_path):
     conn.commit()
     conn.close()
     with pytest.raises(DatabaseFileError, match=r"is damaged \(integrity_check found") as refused:
-        await Database.open(path)
+        await SqliteDatabase.open(path)
     assert "\n" not in str(refused.value)
     assert "restore a backup" in str(refused.value)
 
 
 async def test_a_large_file_gets_the_quick_check(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(database, "INTEGRITY_CHECK_LIMIT", 0)
-    with caplog.at_level(logging.INFO, logger="bot.database"):
-        db = await Database.open(tmp_path / "a.sqlite3")
+    with caplog.at_level(logging.INFO, logger="bot.sqlite"):
+        db = await SqliteDatabase.open(tmp_path / "a.sqlite3")
         await db.close()
     assert "passed quick_check" in caplog.text
 
@@ -172,13 +175,13 @@ async def test_a_large_file_gets_the_quick_check(tmp_path, monkeypatch, caplog):
 async def test_a_file_locked_by_another_process_is_busy_not_bad(tmp_path):
     """Another bot holding the write lock: try again later (status 1), not a bad file (2)."""
     path = tmp_path / "a.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     await db.close()
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(DatabaseError, match="locked by another process") as refused:
-            await Database.open(path, busy_timeout=0.1)
+            await SqliteDatabase.open(path, busy_timeout=0.1)
         assert not isinstance(refused.value, DatabaseFileError)
     finally:
         other.execute("ROLLBACK")

@@ -9,8 +9,9 @@ import pytest
 from discord import app_commands
 
 from bot.checks import moderator_group
-from bot.database import Database, is_busy
+from bot.database import is_busy
 from bot.deadline import AnswerStyle, DeadlineGuard, command_style, ephemeral_answer
+from bot.sqlite import SqliteDatabase
 from cogs.countdown.cog import PageButton
 from cogs.privacy.cog import ForgetButton
 from cogs.trivia.views import AnswerButton
@@ -53,7 +54,7 @@ def test_buttons_that_edit_their_message_defer_as_an_update():
 @pytest.mark.asyncio
 async def test_a_lock_held_elsewhere_fails_after_the_busy_timeout(tmp_path):
     path = tmp_path / "busy.sqlite3"
-    db = await Database.open(path, busy_timeout=0.2)
+    db = await SqliteDatabase.open(path, busy_timeout=0.2)
     try:
         row = await db.fetchone("PRAGMA busy_timeout")
         assert row is not None

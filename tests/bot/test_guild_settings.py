@@ -11,6 +11,7 @@ from bot.client import installed_features
 from bot.database import Database, Transaction
 from bot.features import FeatureError, OutOfBounds
 from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettings, GuildSettingsStore
+from bot.sqlite import SqliteDatabase
 from tests.support.database import tracks_before
 from tests.support.features import LINES, LYRICS
 
@@ -110,6 +111,7 @@ class SlowReads:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.dialect = db.dialect
         self.has_read = asyncio.Event()
         self.answer = asyncio.Event()
 
@@ -207,12 +209,12 @@ async def test_forgetting_a_server_erases_its_feature_settings(db, clock):
 
 async def test_the_migration_moves_the_trivia_timeout_to_feature_settings(tmp_path, clock):
     path = tmp_path / "old.sqlite3"
-    old = await Database.open(path, tracks_before("feature_settings"))
+    old = await SqliteDatabase.open(path, tracks_before("feature_settings"))
     await old.execute("INSERT INTO guild_settings (guild_id, trivia_timeout) VALUES (1, 45)")
     await old.execute("INSERT INTO guild_settings (guild_id, timezone) VALUES (2, 'UTC')")
     await old.close()
 
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         rows = await db.fetchall("SELECT guild_id, name, value FROM feature_settings")
         # Only a value a moderator chose is moved: the others follow the declared default.

@@ -14,10 +14,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.clock import FakeClock
 from bot.config import ConfigError, load_settings
-from bot.database import Database
-from bot.metrics import BotMetrics, LoopLagMonitor, database_write_error
+from bot.metrics import BotMetrics, LoopLagMonitor
 from bot.schedule_time import Repeat
 from bot.scheduler import DueRun, OutgoingMessage, RunStatus, Scheduler
+from bot.sqlite import SqliteDatabase, database_write_error
 from tests.support.command_line import run_bot
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -125,7 +125,7 @@ async def test_scheduler_lag_is_how_late_each_run_starts_by_the_injected_clock(t
     due = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)  # 09:00 in Seoul
     clock = FakeClock(due - timedelta(hours=1))
     metrics = BotMetrics()
-    db = await Database.open(tmp_path / "lag.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "lag.sqlite3")
     try:
         scheduler = Scheduler(db, clock, Poster(), observe_lag=metrics.scheduler_lag)
         scheduler.register_kind("quote", render)
@@ -152,7 +152,7 @@ async def test_scheduler_lag_is_how_late_each_run_starts_by_the_injected_clock(t
 
 async def test_the_write_check_fails_while_another_process_holds_the_write_lock(tmp_path):
     path = tmp_path / "locked.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         assert database_write_error(str(path)) is None
         other = sqlite3.connect(path, isolation_level=None)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import TRACKED, Database, DatabaseFileError
+from bot.database import DatabaseFileError
 from bot.schema_tracks import (
     CORE,
     LEGACY_VERSIONS,
@@ -23,6 +23,7 @@ from bot.schema_tracks import (
     expected_schema,
     split_statements,
 )
+from bot.sqlite import TRACKED, SqliteDatabase
 from tests.support.paths import FIXTURES
 
 OLD_MIGRATIONS = discover_migrations(FIXTURES / "migrations_v7")
@@ -106,7 +107,7 @@ def latest_versions(tracks: list[Track]) -> dict[str, int]:
 
 
 async def fresh_database(path: Path, tracks: list[Track] | None = None) -> Path:
-    db = await Database.open(path, tracks)
+    db = await SqliteDatabase.open(path, tracks)
     await db.close()
     return path
 
@@ -139,7 +140,7 @@ async def test_a_database_from_before_the_tracks_keeps_every_row(tmp_path):
     path = old_database(tmp_path / "old.sqlite3", OLD_VERSIONS[-1], ROWS)
     before = contents(path)
     assert all(before.values()), "every table has a row"
-    db = await Database.open(path, tracks_at_the_split())
+    db = await SqliteDatabase.open(path, tracks_at_the_split())
     try:
         versions = await db.schema_versions()
         kept = await db.fetchone("PRAGMA user_version")
@@ -163,7 +164,7 @@ async def test_later_migrations_apply_to_a_database_from_before_the_tracks(tmp_p
         else t
         for t in tracks_at_the_split()
     ]
-    db = await Database.open(path, tracks)
+    db = await SqliteDatabase.open(path, tracks)
     try:
         assert await db.schema_versions() == latest_versions(tracks)
         score = await db.fetchone("SELECT display_name, points, later FROM trivia_scores")
@@ -181,7 +182,7 @@ async def test_later_migrations_apply_to_a_database_from_before_the_tracks(tmp_p
 async def test_a_database_at_any_version_of_the_single_track_migrates_to_todays(tmp_path, version):
     """Each old version is recorded at what it had made, so exactly what it lacked applies."""
     path = old_database(tmp_path / "old.sqlite3", version)
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         versions = await db.schema_versions()
     finally:
@@ -244,7 +245,7 @@ async def test_a_file_whose_features_this_bot_cannot_use_is_refused_untouched(
     conn.close()
     before = path.read_bytes()
     with pytest.raises(DatabaseFileError, match=refusal):
-        await Database.open(path)
+        await SqliteDatabase.open(path)
     assert path.read_bytes() == before
 
 
@@ -254,8 +255,8 @@ async def test_a_failing_feature_migration_keeps_the_versions_applied_before_it(
     bad = Migration(2, "0002_c", "CREATE TABLE c (x INTEGER);\nINSERT INTO missing VALUES (1);")
     path = tmp_path / "m.sqlite3"
     with pytest.raises(DatabaseFileError, match="no such table: missing"):
-        await Database.open(path, [core, Track("lyrics", (good, bad))])
-    db = await Database.open(path, [core, Track("lyrics", (good,))])
+        await SqliteDatabase.open(path, [core, Track("lyrics", (good, bad))])
+    db = await SqliteDatabase.open(path, [core, Track("lyrics", (good,))])
     try:
         assert await db.schema_versions() == {CORE: 1, "lyrics": 1}
         tables = {row[0] for row in await db.fetchall("SELECT name FROM sqlite_master")}

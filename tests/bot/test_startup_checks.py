@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import Database
+from bot.sqlite import SqliteDatabase
 from tests.support.command_line import TOKEN, UNREACHABLE, run_bot
 
 PAGE = 4096
@@ -24,7 +24,7 @@ PAGE = 4096
 
 async def real_database(path: Path) -> Path:
     """The bot's database with a few thousand rows, checkpointed into the main file."""
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     async with db.transaction() as tx:
         await tx.executemany(
             "INSERT INTO guild_settings (guild_id, timezone) VALUES (?, 'Asia/Seoul')",

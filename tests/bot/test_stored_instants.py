@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.client import installed_features
 from bot.clock import FakeClock, from_db, to_db
-from bot.database import Database
 from bot.guild_settings import GuildSettingsStore
 from bot.schedule_time import Repeat
 from bot.scheduler import OutgoingMessage, Scheduler
+from bot.sqlite import SqliteDatabase
 from tests.support.database import tracks_before
 
 GUILD = 100
@@ -54,7 +54,7 @@ class NoPoster:
 
 
 async def write_old_rows(path: Path) -> None:
-    db = await Database.open(path, tracks_before("one_datetime_format"))
+    db = await SqliteDatabase.open(path, tracks_before("one_datetime_format"))
     await db.executemany(
         "INSERT INTO announcements (guild_id, channel_id, kind, time_local, repeat, zone, "
         "next_run_utc, created_by, created_at, pending_nonce, pending_due_utc, "
@@ -103,7 +103,7 @@ async def test_instants_written_in_the_old_forms_read_back_the_same_after_migrat
 ) -> None:
     path = tmp_path / "old.sqlite3"
     await write_old_rows(path)
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         for table, columns in INSTANT_COLUMNS.items():
             for row in await db.fetchall(f"SELECT {', '.join(columns)} FROM {table}"):
@@ -133,7 +133,7 @@ async def test_instants_written_in_the_old_forms_read_back_the_same_after_migrat
 async def test_old_and_new_rows_sort_and_compare_as_their_instants(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     await write_old_rows(path)
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         # Today's code adds one due at the same instant as an old row, and one a second later.
         scheduler = Scheduler(db, FakeClock(DUE - timedelta(hours=1)), NoPoster())

@@ -25,11 +25,11 @@ from bot.choices import matching_choices
 from bot.client import installed_features
 from bot.clock import FakeClock
 from bot.content import DATA_DIR, ContentError
-from bot.database import Database
 from bot.errors import MESSAGE_MAX
 from bot.guild_settings import GuildSettingsStore
 from bot.schedule_time import Repeat
 from bot.scheduler import Announcement
+from bot.sqlite import SqliteDatabase
 from cogs.about.cog import Credit, Fact, Release, about_embed, check_fits, load_release
 from cogs.countdown.cog import CountdownCog
 from cogs.countdown.maths import YEARLY_KINDS, CountdownEvent
@@ -344,7 +344,7 @@ def test_the_shipped_release_fits_about() -> None:
 def countdown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, CountdownCog]]:
     """The countdown cog over a real database, without a client; one loop for all examples."""
     runner = asyncio.Runner()
-    database = runner.run(Database.open(tmp_path_factory.mktemp("props") / "db.sqlite3"))
+    database = runner.run(SqliteDatabase.open(tmp_path_factory.mktemp("props") / "db.sqlite3"))
     clock = FakeClock(NOW)
     bot = types.SimpleNamespace(
         database=database,

@@ -115,8 +115,9 @@ async def test_a_backup_taken_while_the_bot_writes_restores_what_was_stored(
         assert "100%" in stats.message.text()
 
 
-async def test_a_backup_during_a_burst_of_writes_is_whole(tmp_path: Path, db):
+async def test_a_backup_during_a_burst_of_writes_is_whole(tmp_path: Path, sqlite_db):
     """Writes go on, one transaction each, while the copy is made: it holds a prefix of them."""
+    db = sqlite_db
     backup = tmp_path / "copy.sqlite3"
     stop = asyncio.Event()
     written: list[int] = []

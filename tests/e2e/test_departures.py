@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock, to_db
-from bot.database import Database
+from bot.sqlite import SqliteDatabase
 from discord_emulator import DemoWorld, Emulator, eventually, running_client
 from tests.support.bots import make_bot
 from tests.support.clock import T0
@@ -112,7 +112,7 @@ async def _none(awaitable) -> bool:
 async def test_the_check_runs_when_the_bot_starts(emu: Emulator, world: DemoWorld, tmp_path):
     # A server the bot left 31 days before this start, and one it left yesterday.
     path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     for guild_id, days in ((7001, 31), (7002, 1)):
         await db.execute(
             "INSERT INTO countdown_events (guild_id, name, starts_at, created_by, created_at) "

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.database import Database
 from bot.scheduler import RunStatus
+from bot.sqlite import SqliteDatabase
 from discord_emulator import DemoWorld, Emulator, demo_world, eventually
 from tests.support.announcements import START, schedule
 from tests.support.bot_process import TOKEN, start_bot_process
@@ -240,7 +240,7 @@ class TestOneRoundPerChannel:
 
 
 async def open_rounds(db_path: Path) -> list[int]:
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     try:
         rows = await db.fetchall("SELECT id FROM trivia_rounds WHERE closed = 0")
     finally:
@@ -255,7 +255,7 @@ async def test_a_reveal_pending_when_the_bot_stops_is_made_by_the_next_start(
     async with Emulator(token=TOKEN) as emu:
         world = demo_world(emu)
         db_path = tmp_path / "bot.sqlite3"
-        db = await Database.open(db_path)
+        db = await SqliteDatabase.open(db_path)
         await db.execute("INSERT INTO guild_settings (guild_id) VALUES (?)", (int(world.guild.id),))
         await db.execute(
             "INSERT INTO feature_settings (guild_id, name, value) VALUES (?, 'trivia_timeout', 5)",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.database import Database
 from bot.scheduler import RunStatus, run_nonce
+from bot.sqlite import SqliteDatabase
 from discord_emulator import DemoWorld, Emulator, demo_world, permissions, running_client
 from tests.support.announcements import START, schedule
 from tests.support.bot_process import TOKEN, start_bot_process
@@ -125,7 +125,7 @@ async def test_schedule_remove(emu: Emulator, world: DemoWorld, bot, bot_clock):
 
 async def due_announcement(db_path: Path, guild_id: int, channel_id: int) -> None:
     """An announcement that fell due ten seconds ago, as if the bot had just been down."""
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     due = datetime.now(UTC) - timedelta(seconds=10)
     await db.execute(
         "INSERT INTO announcements (guild_id, channel_id, kind, time_local, repeat, zone, "
@@ -141,7 +141,7 @@ async def confirmed(db_path: Path) -> None:
     async with asyncio.timeout(30):
         # Polling: the other process's database has no change feed.
         while True:
-            db = await Database.open(db_path)
+            db = await SqliteDatabase.open(db_path)
             row = await db.fetchone("SELECT last_message_id, pending_nonce FROM announcements")
             await db.close()
             if row["last_message_id"] is not None and row["pending_nonce"] is None:
@@ -199,7 +199,7 @@ MESSAGES = r"/channels/{}/messages$"
 
 
 async def last_message_id(db_path: Path) -> int:
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     row = await db.fetchone("SELECT last_message_id FROM announcements")
     await db.close()
     return int(row["last_message_id"])

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock, to_db
-from bot.database import Database
+from bot.database import Database, open_database
 from bot.schedule_time import Repeat
 from bot.scheduler import (
     ChannelGone,
@@ -109,9 +109,12 @@ async def render_quote(run: DueRun, language: str) -> OutgoingMessage:
 
 
 class Bot:
-    """One database file, restarted at will, with a scheduler on it."""
+    """One database (an SQLite file or a PostgreSQL database), restarted at will, with a
+    scheduler on it."""
 
-    def __init__(self, path: Path, clock: FakeClock, poster: FakePoster, **options: Any) -> None:
+    def __init__(
+        self, path: Path | str, clock: FakeClock, poster: FakePoster, **options: Any
+    ) -> None:
         self.path = path
         self.clock = clock
         self.poster = poster
@@ -120,7 +123,7 @@ class Bot:
         self.scheduler: Scheduler | None = None
 
     async def open(self) -> Scheduler:
-        self.db = await Database.open(self.path)
+        self.db = await open_database(self.path)
         self.scheduler = Scheduler(self.db, self.clock, self.poster, **self.options)
         self.scheduler.register_kind("quote", render_quote)
         await self.scheduler.load()
@@ -155,8 +158,10 @@ def poster() -> FakePoster:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, clock: FakeClock, poster: FakePoster) -> AsyncIterator[Bot]:
-    harness = Bot(tmp_path / "x.sqlite3", clock, poster)
+async def bot(
+    database_target: Path | str, clock: FakeClock, poster: FakePoster
+) -> AsyncIterator[Bot]:
+    harness = Bot(database_target, clock, poster)
     await harness.open()
     yield harness
     await harness.close()
@@ -500,7 +505,7 @@ _CHILD = textwrap.dedent(
     from datetime import datetime
     from pathlib import Path
     from bot.clock import FakeClock
-    from bot.database import Database
+    from bot.sqlite import SqliteDatabase
     from bot.scheduler import OutgoingMessage, Scheduler
     from tests.support.scheduler import FileDiscord
 
@@ -517,7 +522,7 @@ _CHILD = textwrap.dedent(
         return OutgoingMessage(content="quote")
 
     async def main():
-        db = await Database.open(db_path)
+        db = await SqliteDatabase.open(db_path)
         scheduler = Scheduler(db, FakeClock(due), KillingDiscord(log_path))
         scheduler.register_kind("quote", render)
         await scheduler.load()
@@ -674,9 +679,11 @@ async def test_transient_errors_that_last_are_recorded(bot: Bot) -> None:
     assert row["pending_nonce"] is None
 
 
-async def test_no_retry_past_the_catch_up_window(tmp_path: Path, clock: FakeClock) -> None:
+async def test_no_retry_past_the_catch_up_window(
+    database_target: Path | str, clock: FakeClock
+) -> None:
     poster = FakePoster(transient_failures=100)
-    harness = Bot(tmp_path / "x.sqlite3", clock, poster, retry_delays=(120.0,))
+    harness = Bot(database_target, clock, poster, retry_delays=(120.0,))
     scheduler = await harness.open()
     await add(scheduler)
     await harness.close()
@@ -691,9 +698,9 @@ async def test_no_retry_past_the_catch_up_window(tmp_path: Path, clock: FakeCloc
 
 
 async def test_owns_guild_keeps_only_this_process_servers(
-    tmp_path: Path, clock: FakeClock, poster: FakePoster
+    database_target: Path | str, clock: FakeClock, poster: FakePoster
 ) -> None:
-    harness = Bot(tmp_path / "x.sqlite3", clock, poster)
+    harness = Bot(database_target, clock, poster)
     scheduler = await harness.open()
     await add(scheduler, guild_id=GUILD)
     await add(scheduler, guild_id=OTHER_GUILD)
@@ -823,9 +830,9 @@ async def test_the_limit_counts_unfinished_announcements_where_they_are_inserted
 
 
 async def test_add_wakes_the_sleeping_loop(
-    tmp_path: Path, clock: FakeClock, poster: FakePoster
+    database_target: Path | str, clock: FakeClock, poster: FakePoster
 ) -> None:
-    harness = Bot(tmp_path / "x.sqlite3", clock, poster, max_sleep=timedelta(hours=6))
+    harness = Bot(database_target, clock, poster, max_sleep=timedelta(hours=6))
     scheduler = await harness.open()
     await scheduler.start()
     # Nothing armed: the loop sleeps for its cap.
@@ -848,9 +855,9 @@ async def test_add_wakes_the_sleeping_loop(
 
 
 async def test_the_loop_posts_what_fell_due_while_down(
-    tmp_path: Path, clock: FakeClock, poster: FakePoster
+    database_target: Path | str, clock: FakeClock, poster: FakePoster
 ) -> None:
-    harness = Bot(tmp_path / "x.sqlite3", clock, poster, max_sleep=timedelta(hours=1))
+    harness = Bot(database_target, clock, poster, max_sleep=timedelta(hours=1))
     scheduler = await harness.open()
     announcement_id = await add(scheduler)
     await harness.close()
@@ -912,14 +919,14 @@ def test_nonce_fits_discord_limit() -> None:
 
 
 async def test_a_closed_gate_posts_nothing_and_moves_on(
-    tmp_path: Path, clock: FakeClock, poster: FakePoster
+    database_target: Path | str, clock: FakeClock, poster: FakePoster
 ) -> None:
     open_servers = {OTHER_GUILD}
 
     async def announcements_on(guild_id: int, feature: str) -> bool:
         return guild_id in open_servers
 
-    harness = Bot(tmp_path / "g.sqlite3", clock, poster, feature_enabled=announcements_on)
+    harness = Bot(database_target, clock, poster, feature_enabled=announcements_on)
     scheduler = await harness.open()
     try:
         await add(scheduler, guild_id=GUILD)
@@ -936,7 +943,7 @@ async def test_a_closed_gate_posts_nothing_and_moves_on(
 
 
 async def test_a_kind_whose_feature_is_off_posts_nothing_and_renderers_get_the_language(
-    tmp_path: Path, clock: FakeClock, poster: FakePoster
+    database_target: Path | str, clock: FakeClock, poster: FakePoster
 ) -> None:
     """The dispatcher, not each cog, asks whether the kind's feature is on in the server and
     which language the server's posts are in."""
@@ -955,7 +962,7 @@ async def test_a_kind_whose_feature_is_off_posts_nothing_and_renderers_get_the_l
         return OutgoingMessage(content=f"quote in {language}")
 
     harness = Bot(
-        tmp_path / "k.sqlite3",
+        database_target,
         clock,
         poster,
         feature_enabled=feature_enabled,
@@ -980,7 +987,7 @@ async def test_a_kind_whose_feature_is_off_posts_nothing_and_renderers_get_the_l
 
 
 async def test_a_restart_after_discord_forgot_the_nonce_finds_the_post_by_its_mark(
-    tmp_path: Path, clock: FakeClock
+    database_target: Path | str, clock: FakeClock
 ) -> None:
     import discord
 
@@ -988,7 +995,7 @@ async def test_a_restart_after_discord_forgot_the_nonce_finds_the_post_by_its_ma
         return OutgoingMessage(embed=discord.Embed(title="quote").set_footer(text="Source: x"))
 
     poster = ForgetfulPoster(crash_after_post=True)
-    harness = Bot(tmp_path / "f.sqlite3", clock, poster)
+    harness = Bot(database_target, clock, poster)
     scheduler = await harness.open()
     scheduler.register_kind("quote", render_embed)
     announcement_id = await add(scheduler)

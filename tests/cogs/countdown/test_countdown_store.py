@@ -4,15 +4,14 @@ shipped events' file."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.content import ContentError
-from bot.database import Database
 from bot.schema_tracks import discover_tracks
+from bot.sqlite import SqliteDatabase
 from cogs.countdown.maths import parse_event_date
 from cogs.countdown.store import (
     CountdownStore,
@@ -52,7 +51,7 @@ async def test_a_name_the_server_has_in_any_case_is_a_named_error(db):
 async def test_other_integrity_errors_are_not_taken_for_a_taken_name(db):
     store = CountdownStore(db)
     at = parse_event_date("2027-03-14", NEW_YORK)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(db.integrity_errors):
         await store.add(1, "Pi day", at, True, None, 9, NOW, kind="festival")
 
 
@@ -73,18 +72,18 @@ async def test_the_migration_turns_older_midnight_events_into_dates(tmp_path):
     track = next(track for track in discover_tracks() if track.name == "countdown")
     ours = next(m.version for m in track.migrations if m.name.endswith("_kinds_and_dates"))
     path = tmp_path / "old.sqlite3"
-    old = await Database.open(path, [track.until(ours - 1)])
+    old = await SqliteDatabase.open(path, [track.until(ours - 1)])
     for name, starts_at in (
         ("Date", "2027-03-01T00:00:00+09:00"),
         ("Time", "2027-03-01T20:00:00+09:00"),
     ):
-        await old.insert(
+        await old.execute(
             "INSERT INTO countdown_events (guild_id, name, starts_at, yearly, created_by, "
             "created_at) VALUES (1, ?, ?, 1, 9, '2026-01-01T00:00:00+00:00')",
             (name, starts_at),
         )
     await old.close()
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         events = {e.name: e for e in await CountdownStore(db).events(1)}
     finally:

@@ -14,6 +14,7 @@ from cogs.trivia.answers import AnswerNotStoredError, AnswerWriter
 from cogs.trivia.game import AlreadyAnsweredError, TriviaRound
 from cogs.trivia.schema import Question
 from cogs.trivia.store import AnswerToStore, StoredAnswer, TriviaStore
+from tests.support.database import fail_inserts
 
 pytestmark = pytest.mark.asyncio
 
@@ -143,7 +144,7 @@ async def test_one_answer_per_member_and_round_is_the_databases_rule(db):
     assert (await store.score(1, 7)).answered == 1
     assert (await store.score(1, 8)).answered == 1
     # The primary key itself refuses a second row, whatever the code above checks.
-    with pytest.raises(Exception, match="UNIQUE"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         await db.execute(
             "INSERT INTO trivia_answers (round_id, guild_id, user_id, choice, correct, points, "
             "answered_at) VALUES (?, 1, 7, 0, 0, 0, 'x')",
@@ -156,10 +157,7 @@ async def test_a_failed_transaction_stores_nothing(db):
     r = await new_round(store)
     # A row the batch's own check can't see coming: the insert fails and takes all with it.
     other = await new_round(store)
-    await db.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON trivia_scores BEGIN "
-        "SELECT RAISE(ABORT, 'disk full'); END"
-    )
+    await fail_inserts(db, "trivia_scores", "disk full")
     with pytest.raises(Exception, match="disk full"):
         await store.record_answers([answer(r, 1), answer(other, 2)])
     row = await db.fetchone("SELECT COUNT(*) FROM trivia_answers")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ from bot.clock import FakeClock
 from bot.database import Database
 from bot.errors import NotFound
 from bot.schema_tracks import discover_tracks
+from bot.sqlite import SqliteDatabase
 from cogs.trivia.cog import TriviaCog
 from cogs.trivia.rounds import backoff_delays, is_transient
 from cogs.trivia.schema import Question
@@ -60,7 +60,7 @@ async def test_a_channel_has_one_open_round_and_a_refused_one_leaves_nothing(db)
 async def test_the_database_itself_refuses_a_second_open_round(db):
     # A writer that doesn't look first (another process, or code that forgot) still can't.
     await open_in(TriviaStore(db), 10)
-    with pytest.raises(sqlite3.IntegrityError, match=r"trivia_rounds\.channel_id"):
+    with pytest.raises(db.integrity_errors, match=r"trivia_rounds\.channel_id|one_open"):
         await db.execute(
             "INSERT INTO trivia_rounds (guild_id, channel_id, question_key, choices, "
             "correct_index, opened_at, closes_at) VALUES (1, 10, 'b:9', '[]', 0, '', '')"
@@ -71,7 +71,7 @@ async def test_the_migration_keeps_only_the_newest_of_rounds_open_side_by_side(t
     track = next(track for track in discover_tracks() if track.name == "trivia")
     ours = next(m.version for m in track.migrations if m.name.endswith("_one_open_round"))
     path = tmp_path / "old.sqlite3"
-    old = await Database.open(path, [track.until(ours - 1)])
+    old = await SqliteDatabase.open(path, [track.until(ours - 1)])
     for round_id, channel in ((1, 10), (2, 10), (3, 11), (4, 10)):
         await old.execute(
             "INSERT INTO trivia_rounds (id, guild_id, channel_id, question_key, choices, "
@@ -79,7 +79,7 @@ async def test_the_migration_keeps_only_the_newest_of_rounds_open_side_by_side(t
             (round_id, channel),
         )
     await old.close()
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         rows = await db.fetchall("SELECT id FROM trivia_rounds WHERE closed = 0 ORDER BY id")
         assert [row["id"] for row in rows] == [3, 4]
@@ -96,7 +96,8 @@ async def add_own(db: Database, count: int, category: str = "ours", difficulty: 
     )
 
 
-async def test_play_and_autocomplete_queries_use_the_index(db):
+async def test_play_and_autocomplete_queries_use_the_index(sqlite_db):
+    db = sqlite_db
     store = TriviaStore(db)
     statements: list[str] = []
     # The statements as SQLite ran them, values filled in, to ask SQLite for their plans.
@@ -114,7 +115,8 @@ async def test_play_and_autocomplete_queries_use_the_index(db):
         assert "SCAN trivia_questions" not in plan, plan
 
 
-async def test_an_autocomplete_keystroke_costs_the_same_with_200_or_20000_questions(db):
+async def test_an_autocomplete_keystroke_costs_the_same_with_200_or_20000_questions(sqlite_db):
+    db = sqlite_db
     """Counted in SQLite's VM steps, not in time: a seek per category, no pass over all."""
     store = TriviaStore(db)
     steps = [0]

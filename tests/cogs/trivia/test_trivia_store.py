@@ -82,7 +82,8 @@ async def test_leaderboard_keeps_the_top_ten(db):
     assert [row.points for row in rows] == sorted((row.points for row in rows), reverse=True)
 
 
-async def test_weekly_leaderboard_uses_its_index(db, monkeypatch):
+async def test_weekly_leaderboard_uses_its_index(sqlite_db, monkeypatch):
+    db = sqlite_db
     # The plan of the query the store really runs, with its real parameters.
     queries = []
     real_fetchall = db.fetchall
@@ -114,13 +115,13 @@ async def test_category_lines_keep_the_category_each_answer_had(db):
 
 
 async def test_migration_gives_earlier_answers_to_own_questions_their_category(tmp_path):
-    from bot.database import Database
     from bot.schema_tracks import discover_tracks
+    from bot.sqlite import SqliteDatabase
 
     path = tmp_path / "old.sqlite3"
     track = next(track for track in discover_tracks() if track.name == "trivia")
     ours = next(m.version for m in track.migrations if m.name.endswith("_packs"))
-    old = await Database.open(path, [track.until(ours - 1)])
+    old = await SqliteDatabase.open(path, [track.until(ours - 1)])
     await old.execute(
         "INSERT INTO trivia_questions (id, guild_id, question, correct, wrong1, wrong2, wrong3, "
         "category, created_by, created_at) VALUES (5, 1, 'Q?', 'a', 'b', 'c', 'd', 'ours', 0, '')"
@@ -137,7 +138,7 @@ async def test_migration_gives_earlier_answers_to_own_questions_their_category(t
             (round_id,),
         )
     await old.close()
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         lines = await TriviaStore(db).category_lines(1, 7)
         assert sorted((line.category or "", line.answered) for line in lines) == [

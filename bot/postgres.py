@@ -1,0 +1,247 @@
+"""PostgreSQL through asyncpg: a pool shared by the whole process, and by every process of
+a shard cluster through the server.
+
+The stores' SQL is the same as on SQLite (`bot.database`): `?` placeholders become `$1,
+$2, ...` here. Migrations are the tracks' `postgresql/` folders, numbered on their own; each
+track's version is kept in `schema_versions`, as on SQLite, and processes starting together
+migrate once: the first holds an advisory lock while it migrates, the others wait for it and
+then find nothing left to do.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from bot.database import (
+    Database,
+    DatabaseError,
+    DatabaseFileError,
+    Params,
+    Row,
+    Transaction,
+    lock_key,
+    redacted,
+)
+from bot.schema_tracks import Track, discover_tracks, split_statements
+
+log = logging.getLogger(__name__)
+
+# Connections per process: a burst of answers is one transaction, the scheduler one at a
+# time, commands a few at once; PostgreSQL's default allows 100 in all.
+POOL_SIZE = 10
+# The advisory lock held while migrating (any number, the same in every version).
+MIGRATION_LOCK = lock_key("fanbot-migrations", 0)
+_VERSIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_versions (
+    track   TEXT    PRIMARY KEY,
+    version INTEGER NOT NULL
+)"""
+_NEWER = "it was written by a newer version. Run that version, or restore a backup."
+
+
+class PostgresDatabase(Database):
+    dialect = "postgresql"
+    integrity_errors = (asyncpg.IntegrityConstraintViolationError,)
+
+    def __init__(self, pool: asyncpg.Pool, url: str, *, acquire_timeout: float = 5.0) -> None:
+        self._pool = pool
+        self.url = url
+        # How long a statement waits for a free connection of the pool.
+        self._acquire_timeout = acquire_timeout
+
+    @property
+    def where(self) -> str:
+        return redacted(self.url)
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        tracks: Sequence[Track] | None = None,
+        *,
+        busy_timeout: float = 5.0,
+        pool_size: int = POOL_SIZE,
+    ) -> PostgresDatabase:
+        """Connect, refuse a database from a newer bot, and migrate (under the lock).
+
+        `busy_timeout` is how long a statement waits for another's row lock
+        (`lock_timeout`), and a caller for a free connection. Raises `DatabaseError` when the
+        server can't be reached or refuses the login, `DatabaseFileError` when the database
+        is a newer bot's.
+        """
+        tracks = discover_tracks("postgresql") if tracks is None else tracks
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=pool_size,
+                timeout=max(busy_timeout, 5.0),
+                server_settings={
+                    "lock_timeout": f"{int(busy_timeout * 1000):d}",
+                    "application_name": "fanbot",
+                },
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DatabaseError(
+                f"can't connect to the database {redacted(url)}: {_reason(exc)}; check "
+                "DATABASE_URL, and that the server runs and lets this user in"
+            ) from exc
+        db = cls(pool, url, acquire_timeout=busy_timeout)
+        try:
+            await db.migrate(tracks)
+        except BaseException:
+            await pool.close()
+            raise
+        return db
+
+    async def migrate(self, tracks: Sequence[Track]) -> int:
+        """Apply every migration newer than its track's stored version, each in its own
+        transaction, under `MIGRATION_LOCK`. Returns the number applied."""
+        applied = 0
+        async with self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                await conn.execute(_VERSIONS_TABLE)
+                rows = await conn.fetch("SELECT track, version FROM schema_versions")
+                versions = {str(row["track"]): int(row["version"]) for row in rows}
+                self.refuse_newer(tracks, versions)
+                for track in tracks:
+                    for migration in track.migrations:
+                        if migration.version <= versions.get(track.name, 0):
+                            continue
+                        async with conn.transaction():
+                            for statement in split_statements(migration.sql):
+                                await conn.execute(statement)
+                            await conn.execute(
+                                "INSERT INTO schema_versions (track, version) VALUES ($1, $2) "
+                                "ON CONFLICT (track) DO UPDATE SET version = excluded.version",
+                                track.name,
+                                migration.version,
+                            )
+                        log.info("database migrated to %s %s", track.name, migration.name)
+                        applied += 1
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        return applied
+
+    def refuse_newer(self, tracks: Sequence[Track], versions: Mapping[str, int]) -> None:
+        """Raises `DatabaseFileError` when `versions` has a track further on than `tracks`,
+        or one they don't have at all: a newer bot wrote the database."""
+        latest = {track.name: track.latest for track in tracks}
+        for name, version in sorted(versions.items()):
+            if name not in latest:
+                raise DatabaseFileError(
+                    f"{self.where} has tables of {name} (schema version {version}), which "
+                    f"this bot does not have: {_NEWER}"
+                )
+            if version > latest[name]:
+                raise DatabaseFileError(
+                    f"{self.where} has schema version {version} of {name}, but this bot "
+                    f"knows only up to {latest[name]}: {_NEWER}"
+                )
+
+    async def schema_versions(self) -> dict[str, int]:
+        rows = await self.fetchall("SELECT track, version FROM schema_versions")
+        return {str(row["track"]): int(row["version"]) for row in rows}
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with (
+            self._pool.acquire(timeout=self._acquire_timeout) as conn,
+            conn.transaction(),
+        ):
+            yield PostgresTransaction(conn)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        status = await self._pool.execute(numbered(sql), *params)
+        return affected(status)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        value = await self._pool.fetchval(numbered(sql), *params)
+        return int(value)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._pool.executemany(numbered(sql), list(rows))
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        row: Row | None = await self._pool.fetchrow(numbered(sql), *params)
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self._pool.fetch(numbered(sql), *params))
+
+    async def write_error(self) -> str | None:
+        try:
+            async with self._pool.acquire(timeout=1.0) as conn:
+                read_only = await conn.fetchval("SHOW transaction_read_only")
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            return _reason(exc)
+        return "the server is read-only (a standby?)" if read_only == "on" else None
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    def pool(self) -> asyncpg.Pool:
+        """The pool itself, for what the stores don't do (LISTEN, COPY, the tests)."""
+        return self._pool
+
+
+class PostgresTransaction(Transaction):
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return affected(await self._conn.execute(numbered(sql), *params))
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        return int(await self._conn.fetchval(numbered(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(numbered(sql), list(rows))
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        row: Row | None = await self._conn.fetchrow(numbered(sql), *params)
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self._conn.fetch(numbered(sql), *params))
+
+    async def lock(self, name: str, key: int) -> None:
+        await self._conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(name, key))
+
+
+# A quoted string, or a placeholder: `?` (the next number) or `?NNN` (that one).
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\?(\d*)")
+
+
+@functools.lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """`sql` with SQLite's `?` and `?NNN` placeholders as PostgreSQL's `$1, $2, ...`; a `?`
+    inside a quoted string is left alone."""
+    count = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(0).startswith("'"):
+            return match.group(0)
+        if match.group(1):
+            return f"${int(match.group(1))}"
+        count += 1
+        return f"${count}"
+
+    return _TOKEN.sub(replace, sql)
+
+
+def affected(status: str) -> int:
+    """The row count in a command status (`UPDATE 3`, `INSERT 0 1`, `DELETE 0`)."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__

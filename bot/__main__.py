@@ -20,7 +20,7 @@ import discord
 from dotenv import load_dotenv
 
 from bot import __version__
-from bot.backup import BackupError, backup_database
+from bot.backup import BackupError, backup_database, backup_postgres
 from bot.client import FanBot
 from bot.config import ConfigError, Settings, find_env_file, load_settings
 from bot.database import DatabaseError, DatabaseFileError, redacted
@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy the database to FILE, also while the bot runs",
         description="Copy the database (DATABASE_PATH) to FILE through SQLite's backup API: "
         "a consistent copy, also while the bot runs and writes. To restore: stop the bot, copy "
-        "FILE over DATABASE_PATH, remove the -wal and -shm files beside it, start the bot.",
+        "FILE over DATABASE_PATH, remove the -wal and -shm files beside it, start the bot. "
+        "With DATABASE_URL, FILE is pg_dump's (--format=custom); to restore: stop the bots, "
+        "`pg_restore --clean --if-exists --no-owner -d DATABASE_URL FILE`, start them.",
     )
     backup.add_argument("file", metavar="FILE", type=Path, help="where to write the copy")
     backup.add_argument(
@@ -134,7 +136,11 @@ def run_backup(file: Path, *, force: bool) -> int:
         return read
     settings, _ = read
     try:
-        made = backup_database(settings.database_path, file, force=force)
+        made = (
+            backup_postgres(settings.database_url, file, force=force)
+            if settings.database_url
+            else backup_database(settings.database_path, file, force=force)
+        )
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

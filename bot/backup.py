@@ -5,16 +5,25 @@ database as of one instant: every change committed before it, none of one still 
 mode the bot's writes go on meanwhile (readers don't block the writer). The copy is written
 beside the target and renamed into place only once it is complete and passes the start-up
 integrity check, so a failed or interrupted backup never leaves half a file under FILE.
+
+With `DATABASE_URL` the database is PostgreSQL's, and the copy is PostgreSQL's own tool's:
+`pg_dump --format=custom`, one consistent snapshot while the bot runs, restored with
+`pg_restore --clean --if-exists -d URL FILE`. The password goes to pg_dump in its
+environment, never on its command line (which other users of the machine can read).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+from bot.database import redacted
 from bot.sqlite import INTEGRITY_CHECK_LIMIT
 
 
@@ -24,9 +33,62 @@ class BackupError(Exception):
 
 @dataclass(frozen=True)
 class Backup:
-    source: Path
+    source: Path | str
     target: Path
     size: int
+
+
+def _check_target(target: Path, source: Path | None, *, force: bool) -> None:
+    if target.exists() and not force:
+        raise BackupError(f"{target} already exists: choose another name, or add --force")
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder: give the path of the backup file")
+    if target == source:
+        raise BackupError(f"{target} is the database itself: choose another name")
+    if not target.parent.is_dir():
+        raise BackupError(f"the folder {target.parent} does not exist: create it first")
+
+
+def backup_postgres(url: str, target: Path, *, force: bool = False) -> Backup:
+    """Dump the PostgreSQL database at `url` to `target` with `pg_dump --format=custom`.
+
+    Refuses an existing `target` unless `force`. Raises `BackupError`.
+    """
+    target = target.absolute()
+    _check_target(target, None, force=force)
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise BackupError(
+            "pg_dump is not installed: install PostgreSQL's client tools (apt-get install "
+            "postgresql-client) of the server's version or newer"
+        )
+    parts = urlsplit(url)
+    env = dict(os.environ)
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+        netloc = parts.netloc.replace(f":{parts.password}@", "@", 1)
+        url = urlunsplit(parts._replace(netloc=netloc))
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        done = subprocess.run(
+            [pg_dump, "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={url}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if done.returncode != 0:
+            error = " ".join(done.stderr.split())
+            raise BackupError(f"pg_dump could not back up {redacted(url)}: {error}")
+        if target.exists() and not force:
+            raise BackupError(f"{target} already exists: choose another name, or add --force")
+        os.replace(partial, target)
+    except OSError as exc:
+        raise BackupError(f"could not write {target}: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return Backup(redacted(url), target, target.stat().st_size)
 
 
 def backup_database(source: Path, target: Path, *, force: bool = False) -> Backup:
@@ -37,14 +99,7 @@ def backup_database(source: Path, target: Path, *, force: bool = False) -> Backu
     source, target = source.absolute(), target.absolute()
     if not source.is_file():
         raise BackupError(f"there is no database at {source} (DATABASE_PATH): nothing to back up")
-    if target.exists() and not force:
-        raise BackupError(f"{target} already exists: choose another name, or add --force")
-    if target.is_dir():
-        raise BackupError(f"{target} is a folder: give the path of the backup file")
-    if target == source:
-        raise BackupError(f"{target} is the database itself: choose another name")
-    if not target.parent.is_dir():
-        raise BackupError(f"the folder {target.parent} does not exist: create it first")
+    _check_target(target, source, force=force)
     partial = target.with_name(f".{target.name}.partial")
     try:
         _copy(source, partial)

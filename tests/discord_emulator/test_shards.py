@@ -281,15 +281,15 @@ async def test_identify_pacing_is_off_by_default(emu: Emulator) -> None:
 
 
 class ShardBot(discord.AutoShardedClient):
-    """Answers /where with the shard that got the interaction."""
+    """Answers /where with the shards this client runs: which client got the interaction."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(intents=discord.Intents.default(), **options)
         self.tree = app_commands.CommandTree(self)
 
-        @self.tree.command(description="Which shard answers here")
+        @self.tree.command(description="Which client answers here")
         async def where(interaction: discord.Interaction) -> None:
-            await interaction.response.send_message(f"shard {interaction.guild.shard_id}")
+            await interaction.response.send_message(f"client of shards {self.shard_ids}")
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # discord.py waits 5 s between shards; the emulator paces nothing by default.
@@ -313,7 +313,15 @@ async def test_an_auto_sharded_client_with_both_shards_sees_every_guild(emu: Emu
         await client.tree.sync()
         for world in worlds:
             result = await emu.slash(world.guild, world.general, world.uaena, "where")
-            assert result.content == f"shard {emu.shard_of(world.guild)}"
+            assert result.content == "client of shards [0, 1]"
+        # Each interaction went down its guild's shard.
+        for shard_id, session in emu.gateway.sessions.items():
+            got = [
+                frame["d"]["guild_id"]
+                for frame in session.buffer
+                if frame["t"] == "INTERACTION_CREATE"
+            ]
+            assert sorted(got) == sorted(shard_guilds(worlds, shard_id, 2))
 
 
 async def test_a_client_with_shard_1_alone_sees_only_its_guilds(emu: Emulator) -> None:
@@ -348,7 +356,7 @@ async def test_two_processes_worth_of_clients_each_answer_their_own_guilds(
         await zero.tree.sync()
         for world in worlds:
             result = await emu.slash(world.guild, world.general, world.uaena, "where")
-            assert result.content == f"shard {emu.shard_of(world.guild)}"
+            assert result.content == f"client of shards [{emu.shard_of(world.guild)}]"
 
 
 async def test_a_dropped_shard_resumes_alone(emu: Emulator) -> None:

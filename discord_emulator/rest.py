@@ -122,6 +122,7 @@ class RestApi:
         check_auth: Callable[[str | None], bool],
         base_url: Callable[[], str],
         gateway_url: Callable[[], str],
+        gateway_bot: Callable[[], dict[str, Any]],
         application_flags: Callable[[], int],
         clock: Callable[[], float],
         interaction_deadline: Callable[[], float],
@@ -135,6 +136,7 @@ class RestApi:
         self._check_auth = check_auth
         self._base_url = base_url
         self._gateway_url = gateway_url
+        self._gateway_bot = gateway_bot
         self._application_flags = application_flags
         self._clock = clock
         self._interaction_deadline = interaction_deadline
@@ -335,18 +337,9 @@ class RestApi:
         return ok({"url": self._gateway_url()})
 
     async def get_gateway_bot(self, call: Call) -> Reply:
-        return ok(
-            {
-                "url": self._gateway_url(),
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 14400000,
-                    "max_concurrency": 1,
-                },
-            }
-        )
+        body = {"url": self._gateway_url()}
+        body.update(self._gateway_bot())
+        return ok(body)
 
     async def get_application(self, call: Call) -> Reply:
         world = self.world

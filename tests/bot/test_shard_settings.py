@@ -162,3 +162,57 @@ def test_shard_settings_are_read_from_the_env_file(tmp_path):
         DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
     )
     assert "shards: 0 of 1" in alone.stderr, alone.stderr
+
+
+# -- the edges, as mutation testing found them ---------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 100_000])
+def test_the_smallest_and_largest_counts_are_taken(count):
+    assert shards(SHARD_COUNT=str(count)) == (count, None)
+
+
+def test_a_bad_count_is_explained_in_full():
+    assert refusal(SHARD_COUNT="9" * 30) == (
+        f"SHARD_COUNT (--shard-count)='{'9' * 20}' is not a number of shards: give how many "
+        "shards the bot has in all (1 to 100,000), or leave it unset for Discord's "
+        "recommended count."
+    )
+
+
+def test_ids_without_a_count_are_explained_in_full():
+    assert refusal(SHARD_IDS="0") == (
+        "SHARD_IDS (--shard-ids) needs SHARD_COUNT (--shard-count): the shard a server "
+        "belongs to depends on how many shards there are in all."
+    )
+
+
+def test_a_long_bad_value_is_shown_cut_short():
+    message = refusal(SHARD_COUNT="4", SHARD_IDS="x" * 50)
+    assert message.startswith(f"SHARD_IDS (--shard-ids)='{'x' * 40}': '{'x' * 20}' is not")
+
+
+def test_the_largest_shard_id_is_named():
+    with pytest.raises(ValueError, match=r"\(at most 99999\)$"):
+        parse_shard_ids("99999-100000")
+    assert parse_shard_ids("99999") == (99_999,)
+
+
+def test_every_repeated_shard_is_named_up_to_ten():
+    with pytest.raises(ValueError, match=r"^shard 1, 2 is listed twice; give each shard once$"):
+        parse_shard_ids("1,1,2,2")
+    with pytest.raises(ValueError, match=r"^shard 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 is listed twice"):
+        parse_shard_ids("0-11,0-11")
+
+
+@pytest.mark.parametrize(
+    ("ids", "listed"),
+    [
+        ("0-11", "2, 3, 4, 5, 6, 7, 8, 9, 10, 11"),
+        ("0-12", "2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 1 more"),
+        ("0-16", "2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 5 more"),
+    ],
+)
+def test_shards_past_the_count_are_named_up_to_ten(ids, listed):
+    message = refusal(SHARD_COUNT="2", SHARD_IDS=ids)
+    assert f"lists shard {listed}, but with SHARD_COUNT=2 the shards are 0-1." in message

@@ -17,6 +17,12 @@ from . import errors as e
 from . import permissions as perms
 from .errors import ApiError
 from .faults import Faults, RecordedRequest, RequestRecord
+from .ratelimit import (
+    GlobalRateLimit,
+    counts_toward_global_limit,
+    global_429_body,
+    global_429_headers,
+)
 from .state import (
     FLAG_EPHEMERAL,
     FLAG_IS_COMPONENTS_V2,
@@ -126,6 +132,7 @@ class RestApi:
         application_flags: Callable[[], int],
         clock: Callable[[], float],
         interaction_deadline: Callable[[], float],
+        global_limit: GlobalRateLimit | None = None,
     ) -> None:
         self.world = world
         self._faults = faults
@@ -140,6 +147,7 @@ class RestApi:
         self._application_flags = application_flags
         self._clock = clock
         self._interaction_deadline = interaction_deadline
+        self._global_limit = global_limit or GlobalRateLimit()
         self.routes: list[Route] = []
         # (channel id, nonce) -> (message, clock time) for enforce_nonce.
         self._nonces: dict[tuple[str, str], tuple[Message, float]] = {}
@@ -221,10 +229,26 @@ class RestApi:
         except ApiError as exc:
             return _error_response(exc)
         record = RequestRecord(method, path, body, query, [f.filename for f in files])
+        record.at = self._clock()
+        auth = request.headers.get("Authorization")
+        record.global_counted = (
+            auth is not None and self._check_auth(auth) and counts_toward_global_limit(path)
+        )
         self._requests.append(RecordedRequest(method, path, body))
         self._request_log.append(record)
         # Tests may wait on the request log itself (Emulator.wait_until).
         self.world.changed()
+        if record.global_counted and auth is not None:
+            retry_after = self._global_limit.admit(auth, record.at)
+            if retry_after is not None:
+                record.status = 429
+                record.global_limited = True
+                log.info("emulator: %s %s -> 429 global rate limit", method, path)
+                return json_response(
+                    global_429_body(retry_after),
+                    status=429,
+                    headers=global_429_headers(retry_after),
+                )
 
         await self._faults.pause(record, "before")
         injected = self._faults.injected_error(method, path)

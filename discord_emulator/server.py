@@ -19,6 +19,7 @@ from .driver import ChangeFeed, Driver
 from .errors import DriverError
 from .faults import FaultRule, Faults, Hold, HoldPoint, RecordedRequest, RequestRecord
 from .gateway import CLOSE_UNKNOWN_ERROR, PRIVILEGED_INTENTS, Gateway, ShardConflict
+from .ratelimit import GlobalRateLimit, per_second, sliding_peak
 from .rest import RestApi
 from .state import Channel, Guild, Message, User, World
 
@@ -64,6 +65,7 @@ class Emulator(Driver):
         # Exceptions raised inside the emulator itself (a bug here, not in the bot).
         self.internal_errors: list[Exception] = []
         self._feed = ChangeFeed()
+        self._global_limit = GlobalRateLimit()
         self._read_cursors: dict[str, int] = {}
         self.gateway = Gateway(
             self.world,
@@ -89,6 +91,7 @@ class Emulator(Driver):
             application_flags=lambda: self.gateway.application_flags,
             clock=self.clock,
             interaction_deadline=lambda: self.interaction_deadline,
+            global_limit=self._global_limit,
         )
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -159,6 +162,42 @@ class Emulator(Driver):
         return web.Response(
             body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
         )
+
+    # -- the global rate limit ----------------------------------------------------------------
+
+    @property
+    def global_rate_limit(self) -> int | None:
+        """Requests a second per bot token past which REST answers 429 `global: true`
+        (Discord's is 50: `ratelimit.DISCORD_GLOBAL_LIMIT`). None, the default: counted in
+        the records, never refused. Interaction callbacks and follow-ups are exempt."""
+        return self._global_limit.limit
+
+    @global_rate_limit.setter
+    def global_rate_limit(self, value: int | None) -> None:
+        self._global_limit.limit = value
+
+    def requests_per_second(
+        self, *, admitted_only: bool = False, since: float | None = None
+    ) -> list[int]:
+        """Requests bound by the global limit (bot token, not an interaction's route) in each
+        one-second window of `clock`, first to last; 429s included unless `admitted_only`;
+        only those at or after `since` (a `clock` time: skip a bot's start-up) when given.
+        The windows are those the limit counts in."""
+        return per_second(self.request_log, admitted_only=admitted_only, since=since)
+
+    def peak_requests_per_second(
+        self, *, sliding: bool = False, admitted_only: bool = False, since: float | None = None
+    ) -> int:
+        """The busiest window of `requests_per_second`; with `sliding`, the most such
+        requests in any one second, windows or not (stricter than Discord's count)."""
+        if sliding:
+            return sliding_peak(self.request_log, admitted_only=admitted_only, since=since)
+        return max(self.requests_per_second(admitted_only=admitted_only, since=since), default=0)
+
+    @property
+    def global_429s(self) -> int:
+        """Requests the global rate limit answered with 429."""
+        return sum(1 for r in self.request_log if r.global_limited)
 
     # -- the world --------------------------------------------------------------------------
 

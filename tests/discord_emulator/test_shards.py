@@ -384,3 +384,13 @@ async def test_a_second_client_on_the_same_shard_stops_the_first(emu: Emulator) 
             await eventually(lambda: first.is_closed(), timeout=5)
             assert len(emu.shard_conflicts) == 1
             assert emu.gateway.sessions[1].connection is not None
+
+
+async def test_an_auto_sharded_client_takes_the_recommended_count(emu: Emulator) -> None:
+    owner = emu.add_user("owner")
+    for index in range(1001):
+        emu.add_guild(f"server {index}", owner)
+    async with running_client(ShardBot(), emu, timeout=30) as client:
+        assert client.shard_count == 2
+        assert sorted(emu.gateway.sessions) == [0, 1]
+        assert len(client.guilds) == 1001

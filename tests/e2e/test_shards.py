@@ -250,3 +250,18 @@ async def test_health_counts_the_gateway_down_while_one_shard_of_the_process_is(
 
 async def no_wait(delay: float) -> None:
     return None
+
+
+async def test_without_shard_settings_the_bot_runs_discords_recommended_count_alone(
+    emu: Emulator, tmp_path
+):
+    owner = emu.add_user("owner")
+    servers = [emu.add_guild(f"server {index}", owner) for index in range(1001)]
+    bot = make_bot(emu, tmp_path / "bot.sqlite3")
+    bot.identify_sleep = no_wait
+    async with running_client(bot, emu, timeout=30):
+        assert bot.shard_count == 2  # /gateway/bot: one shard per 1,000 servers
+        assert sorted(bot.shards) == [0, 1]
+        assert len(bot.guilds) == 1001
+        assert all(bot.owns_guild(int(server.id)) for server in servers)
+        assert bot.syncs_commands

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +24,7 @@ from dotenv import load_dotenv
 from bot import __version__
 from bot.backup import BackupError, backup_database, backup_postgres
 from bot.client import FanBot
-from bot.config import ConfigError, Settings, find_env_file, load_settings
+from bot.config import ConfigError, Settings, find_env_file, format_shard_ids, load_settings
 from bot.database import DatabaseError, DatabaseFileError, redacted
 from bot.logs import setup_logging
 from bot.metrics import MetricsServerError
@@ -69,12 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"`{PROG} playground --help` lists the playground's options.",
     )
     parser.add_argument("--version", action="version", version=VERSION)
+    add_shard_options(parser, default=None)
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
-    commands.add_parser(
+    run_parser = commands.add_parser(
         "run",
         help="connect to Discord and run the bot (the default)",
         description="Connect to Discord and run the bot until Ctrl-C or SIGTERM.",
     )
+    # Not set after `run` leaves what was given before it (`--shard-count 4 run`).
+    add_shard_options(run_parser, default=argparse.SUPPRESS)
     backup = commands.add_parser(
         "backup",
         help="copy the database to FILE, also while the bot runs",
@@ -98,6 +103,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_shard_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """`--shard-count` and `--shard-ids`: SHARD_COUNT and SHARD_IDS, over the environment's."""
+    shards = parser.add_argument_group("shard clusters (instead of SHARD_COUNT and SHARD_IDS)")
+    shards.add_argument(
+        "--shard-count",
+        metavar="N",
+        default=default,
+        help="how many shards the bot has in all (default: Discord's recommended count)",
+    )
+    shards.add_argument(
+        "--shard-ids",
+        metavar="IDS",
+        default=default,
+        help="the shards this process runs, as 0-3, 0,2,5 or 0-3,8-11 (needs --shard-count; "
+        "default: all of them)",
+    )
+
+
+def shard_overrides(args: argparse.Namespace) -> dict[str, str]:
+    """The settings the command line gives, by their variable names."""
+    given = {"SHARD_COUNT": args.shard_count, "SHARD_IDS": args.shard_ids}
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
@@ -109,17 +138,24 @@ def main(argv: list[str]) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "backup":
         return run_backup(args.file, force=args.force)
-    return run_bot()
+    return run_bot(shard_overrides(args))
 
 
-def read_settings(*, require_token: bool = True) -> tuple[Settings, Path | None] | int:
-    """The settings and the .env they came from, or the exit status after saying what's wrong."""
+def read_settings(
+    *, require_token: bool = True, overrides: Mapping[str, str] | None = None
+) -> tuple[Settings, Path | None] | int:
+    """The settings and the .env they came from, or the exit status after saying what's wrong.
+
+    `overrides` (the command line's settings, by variable name) win over the environment's.
+    """
     env_file = find_env_file()
     try:
         if env_file is not None:
             load_dotenv(env_file)
         settings = load_settings(
-            require_token=require_token, base_folder=env_file.parent if env_file else None
+            {**os.environ, **overrides} if overrides else None,
+            require_token=require_token,
+            base_folder=env_file.parent if env_file else None,
         )
     except ConfigError as exc:
         print(f"error: {exc}\n({env_file_note(env_file)})", file=sys.stderr)
@@ -148,8 +184,8 @@ def run_backup(file: Path, *, force: bool) -> int:
     return 0
 
 
-def run_bot() -> int:
-    read = read_settings()
+def run_bot(overrides: Mapping[str, str] | None = None) -> int:
+    read = read_settings(overrides=overrides)
     if isinstance(read, int):
         return read
     settings, env_file = read
@@ -158,6 +194,7 @@ def run_bot() -> int:
     log.info("%s starting (discord.py %s)", VERSION, discord.__version__)
     log.info("settings: %s", env_file_note(env_file))
     log.info("database: %s", redacted(settings.database_url or str(settings.database_path)))
+    log.info("shards: %s", shards_note(settings))
     try:
         asyncio.run(run(settings))
     except discord.LoginFailure:
@@ -188,6 +225,15 @@ def url_secrets(settings: Settings) -> list[str]:
         return []
     password = urlsplit(settings.database_url).password
     return [password] if password else []
+
+
+def shards_note(settings: Settings) -> str:
+    """Which shards this process runs, for the start-up log."""
+    if settings.shard_count is None:
+        return "Discord's recommended count, all in this process"
+    if settings.shard_ids is None:
+        return f"all {settings.shard_count} in this process"
+    return f"{format_shard_ids(settings.shard_ids)} of {settings.shard_count}"
 
 
 def env_file_note(env_file: Path | None) -> str:

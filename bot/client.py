@@ -6,14 +6,16 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import Settings, format_shard_ids
 from bot.database import Database, open_database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
@@ -24,6 +26,7 @@ from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
 from bot.resources import cog_packages, package_folder
 from bot.scheduler import DiscordPoster, Scheduler
+from bot.shards import IdentifyPacer, Monotonic, Sleep, owns
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +43,14 @@ def installed_features(folder: Path = COGS_DIR) -> Features:
     return discover_features(discover_cogs(folder))
 
 
-class FanBot(commands.Bot):
-    """The Love wins all bot. Needs no privileged intents."""
+class FanBot(commands.AutoShardedBot):
+    """The Love wins all bot. Needs no privileged intents.
+
+    Always an AutoShardedBot: with SHARD_COUNT (and SHARD_IDS) it runs those shards; without,
+    it asks Discord for the recommended count and runs them all here, as a lone process must
+    (1 below 2,500 servers, where it is the unsharded bot; past that a plain `Bot` would be
+    refused by Discord).
+    """
 
     def __init__(
         self,
@@ -61,6 +70,7 @@ class FanBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
+            **shard_options(settings),
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -80,6 +90,12 @@ class FanBot(commands.Bot):
         # Every interaction is answered within Discord's 3 s, whatever its handler waits on.
         self.deadlines = DeadlineGuard(defer_after=defer_after)
         self.add_listener(self._watch_interaction, "on_interaction")
+        # The pace of this process's IDENTIFYs, made from /gateway/bot's max_concurrency at
+        # the first one; tests replace the clock and the wait before the bot logs in.
+        self.identify_monotonic: Monotonic = time.monotonic
+        self.identify_sleep: Sleep = asyncio.sleep
+        self._identify_pacer: IdentifyPacer | None = None
+        self._identify_pacer_lock = asyncio.Lock()
 
     async def _watch_interaction(self, interaction: discord.Interaction) -> None:
         self.deadlines.watch(interaction)
@@ -123,16 +139,44 @@ class FanBot(commands.Bot):
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this process serves `guild_id`: always, unless it runs some of many shards.
 
-        With shard clusters each process passes its `shard_ids`; the scheduler then loads only
-        the announcements of those shards' servers.
+        With shard clusters each process runs its SHARD_IDS; the scheduler, the trivia rounds
+        and the erasers of departed servers then take only those shards' servers.
         """
-        count = self.shard_count
-        shard_ids = getattr(self, "shard_ids", None) or (
-            [self.shard_id] if self.shard_id is not None else None
+        return owns(guild_id, self.shard_count, self.shard_ids)
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs the commands: the one running shard 0 (or every
+        shard), so that a cluster of processes syncs once."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait as Discord's `max_concurrency` asks (see `bot.shards.IdentifyPacer`) instead
+        of discord.py's 5 s before every IDENTIFY but the first."""
+        async with self._identify_pacer_lock:
+            if self._identify_pacer is None:
+                self._identify_pacer = IdentifyPacer(
+                    await self._max_concurrency(),
+                    monotonic=self.identify_monotonic,
+                    sleep=self.identify_sleep,
+                )
+        await self._identify_pacer.wait(shard_id or 0)
+
+    async def _max_concurrency(self) -> int:
+        """How many shards may IDENTIFY at once, from /gateway/bot; 1 (the pace everyone
+        is allowed) when it can't be read."""
+        try:
+            limits = await self.fetch_session_start_limits()
+        except (discord.HTTPException, discord.GatewayNotFound, aiohttp.ClientError) as exc:
+            log.warning("could not read max_concurrency (%s); identifying one at a time", exc)
+            return 1
+        log.info(
+            "identifying shards %d at a time; %d of %d session starts left today",
+            limits.max_concurrency,
+            limits.remaining,
+            limits.total,
         )
-        if not count or count == 1 or shard_ids is None:
-            return True
-        return (guild_id >> 22) % count in shard_ids
+        return limits.max_concurrency
 
     async def feature_enabled(self, guild_id: int, feature: str) -> bool:
         """Whether `feature` (a `/config cog` name) is on in the server."""
@@ -235,7 +279,15 @@ class FanBot(commands.Bot):
         ]
 
     async def sync_commands(self) -> None:
-        """Sync to DEV_GUILD_ID (instant) or globally, only when the commands changed."""
+        """Sync to DEV_GUILD_ID (instant) or globally, only when the commands changed, and
+        only in the process that runs shard 0 (`syncs_commands`)."""
+        if not self.syncs_commands:
+            log.info(
+                "not syncing commands: shards %s of %d leave that to the process with shard 0",
+                format_shard_ids(tuple(self.shard_ids or ())),
+                self.shard_count,
+            )
+            return
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
@@ -295,11 +347,26 @@ class FanBot(commands.Bot):
         # The scheduler first, so posts in flight can finish while the HTTP session is open.
         if self._scheduler is not None:
             await self._scheduler.stop()
+        if self._ready is discord.utils.MISSING:
+            # Closed before it logged in (a database or metrics problem): AutoShardedClient's
+            # close needs what login sets up, so set it up as login would, then close.
+            await self._async_setup_hook()
         await super().close()
         await self.deadlines.close()
         if self.db is not None:
             await self.db.close()
             self.db = None
+
+
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """AutoShardedBot's shard options from the settings: only those set, so that without
+    them discord.py asks /gateway/bot for the recommended count."""
+    options: dict[str, Any] = {}
+    if settings.shard_count is not None:
+        options["shard_count"] = settings.shard_count
+    if settings.shard_ids is not None:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options
 
 
 def _names(commands_: list[discord.app_commands.AppCommand]) -> str:

@@ -47,6 +47,10 @@ class Settings:
     # Seconds a statement waits for another process's lock on the database before the
     # member is told the bot is busy (tests shorten it).
     database_busy_timeout: float = 5.0
+    # Shard clusters: how many shards the bot has in all, and which of them this process
+    # runs (sorted; None: all of them). Both None: Discord's recommended count, all here.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @property
     def log_level_number(self) -> int:
@@ -139,6 +143,8 @@ def load_settings(
                 "to turn metrics off."
             )
 
+    shard_count, shard_ids = read_shards(env, problems)
+
     if problems:
         raise ConfigError("\n".join(problems))
     return Settings(
@@ -149,4 +155,93 @@ def load_settings(
         log_level=log_level,
         api_base=api_base,
         metrics_port=metrics_port,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+
+
+# More than any bot runs (Discord recommends one shard per 1,000 servers); a bound, so a
+# typo like 0-1000000000 is refused instead of filling memory.
+MAX_SHARDS = 100_000
+SHARD_IDS_FORM = "shard numbers and ranges separated by commas, as 0-3, 0,2,5 or 0-3,8-11"
+
+
+def parse_shard_ids(text: str) -> tuple[int, ...]:
+    """The shard ids `text` lists (`0-3`, `0,2,5`, `0-3,8-11`), sorted.
+
+    Raises ValueError saying what is wrong: an empty part, a part that is not a number or a
+    range, a range that runs backwards, or an id listed twice.
+    """
+    ids: set[int] = set()
+    repeated: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        low, dash, high = (side.strip() for side in part.partition("-"))
+        if not dash:
+            high = low
+        if not (low.isascii() and low.isdigit() and high.isascii() and high.isdigit()):
+            shown = f"{part[:20]!r}" if part else "an empty part"
+            raise ValueError(f"{shown} is not a shard number or a range; give {SHARD_IDS_FORM}")
+        first, last = int(low), int(high)
+        if last >= MAX_SHARDS:
+            raise ValueError(f"{last} is more shards than a bot has (at most {MAX_SHARDS - 1})")
+        if first > last:
+            raise ValueError(f"the range {part!r} runs backwards; write it as {last}-{first}")
+        span = set(range(first, last + 1))
+        repeated |= ids & span
+        ids |= span
+    if repeated:
+        listed = ", ".join(str(shard) for shard in sorted(repeated)[:10])
+        raise ValueError(f"shard {listed} is listed twice; give each shard once")
+    return tuple(sorted(ids))
+
+
+def format_shard_ids(shard_ids: tuple[int, ...]) -> str:
+    """Sorted shard ids as SHARD_IDS writes them, runs as ranges: (0, 1, 2, 5) -> `0-2,5`."""
+    runs: list[tuple[int, int]] = []
+    for shard in shard_ids:
+        if runs and shard == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], shard)
+        else:
+            runs.append((shard, shard))
+    return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in runs)
+
+
+def read_shards(
+    env: Mapping[str, str], problems: list[str]
+) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT and SHARD_IDS (also set by `--shard-count` and `--shard-ids`), checked
+    together; what is wrong is added to `problems`."""
+    shard_count: int | None = None
+    raw_count = env.get("SHARD_COUNT", "").strip()
+    if raw_count:
+        if raw_count.isascii() and raw_count.isdigit() and 1 <= int(raw_count) <= MAX_SHARDS:
+            shard_count = int(raw_count)
+        else:
+            problems.append(
+                f"SHARD_COUNT (--shard-count)={raw_count[:20]!r} is not a number of shards: "
+                f"give how many shards the bot has in all (1 to {MAX_SHARDS:,}), or leave it "
+                "unset for Discord's recommended count."
+            )
+    shard_ids: tuple[int, ...] | None = None
+    raw_ids = env.get("SHARD_IDS", "").strip()
+    if raw_ids:
+        try:
+            shard_ids = parse_shard_ids(raw_ids)
+        except ValueError as exc:
+            problems.append(f"SHARD_IDS (--shard-ids)={raw_ids[:40]!r}: {exc}.")
+        if not raw_count:
+            problems.append(
+                "SHARD_IDS (--shard-ids) needs SHARD_COUNT (--shard-count): the shard a server "
+                "belongs to depends on how many shards there are in all."
+            )
+    if shard_ids is not None and shard_count is not None:
+        beyond = [shard for shard in shard_ids if shard >= shard_count]
+        if beyond:
+            listed = ", ".join(str(shard) for shard in beyond[:10])
+            more = f" and {len(beyond) - 10} more" if len(beyond) > 10 else ""
+            problems.append(
+                f"SHARD_IDS (--shard-ids) lists shard {listed}{more}, but with "
+                f"SHARD_COUNT={shard_count} the shards are 0-{shard_count - 1}."
+            )
+    return shard_count, shard_ids

@@ -177,9 +177,15 @@ def gateway_latency(bot: discord.Client) -> float | None:
 
 
 def gateway_connected(bot: discord.Client) -> bool:
-    """Whether the bot's gateway websocket is open (False while it reconnects)."""
+    """Whether the bot's gateway websocket is open (False while it reconnects); for a sharded
+    bot, whether every shard of this process is connected."""
+    if bot.is_closed():
+        return False
+    if isinstance(bot, discord.AutoShardedClient):
+        shards = bot.shards.values()
+        return bool(shards) and not any(shard.is_closed() for shard in shards)
     ws = getattr(bot, "ws", None)
-    return not bot.is_closed() and ws is not None and bool(ws.open)
+    return ws is not None and bool(ws.open)
 
 
 async def check_health(bot: FanBot) -> Health:

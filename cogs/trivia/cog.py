@@ -76,7 +76,13 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         self.rng = rng or random.Random()
         self.builtin: list[Question] = []
         self.by_key: dict[str, Question] = {}
-        self.rounds = OpenRounds(self.store, self._reveal_once, self._find_question, bot.clock)
+        self.rounds = OpenRounds(
+            self.store,
+            self._reveal_once,
+            self._find_question,
+            bot.clock,
+            owns_guild=bot.owns_guild,
+        )
         self.answers = AnswerWriter(self.store)
         # A click whose answer isn't stored when it is this old is deferred (Discord allows
         # 3 s). Its age is real time, whatever clock the game runs on.

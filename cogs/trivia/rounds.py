@@ -214,7 +214,8 @@ class OpenRounds(Mapping[int, TriviaRound]):
     where a round is being posted.
 
     `sleep` is the wait between reveal attempts (tests replace it); a round takes the one
-    set when it is armed.
+    set when it is armed. `owns_guild` says which servers are this process's (its shards):
+    it restores only their rounds, and leaves the others to the processes that own them.
     """
 
     def __init__(
@@ -223,11 +224,14 @@ class OpenRounds(Mapping[int, TriviaRound]):
         reveal: RevealAttempt,
         find_question: QuestionLookup,
         clock: Clock,
+        *,
+        owns_guild: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
         self._store = store
         self._reveal = reveal
         self._find_question = find_question
         self._clock = clock
+        self._owns_guild = owns_guild
         self.sleep: Sleep = asyncio.sleep
         self._open: dict[int, OpenRound] = {}
         self._in_channel: dict[int, int] = {}  # channel id -> its open round's id
@@ -321,8 +325,11 @@ class OpenRounds(Mapping[int, TriviaRound]):
         return round_from_row(stored, question, await self._store.round_answers(stored.round_id))
 
     async def restore(self) -> None:
-        """Rounds left open by a restart: take answers again, or reveal those past due."""
+        """Rounds left open by a restart in this process's servers: take answers again, or
+        reveal those past due."""
         for stored in await self._store.open_rounds():
+            if not self._owns_guild(stored.guild_id):
+                continue  # another shard's: its process restores it
             trivia_round = await self.rebuild(stored)
             if trivia_round is None or stored.message_id is None:
                 # Never posted (or its question was removed): nothing to reveal.

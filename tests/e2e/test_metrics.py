@@ -18,7 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.client import FanBot
-from bot.metrics import MetricsServerError
+from bot.metrics import MetricsServerError, gateway_connected
 from discord_emulator import DemoWorld, Emulator, eventually, running_client
 from tests.support.bots import make_bot
 
@@ -172,7 +172,7 @@ async def test_healthz_is_200_when_connected_and_503_while_the_gateway_is_down(
 
     await emu.drop_gateway(stay_down=True)
     try:
-        await eventually(lambda: not bot.ws.open)
+        await eventually(lambda: not gateway_connected(bot))
         status, body = await health(bot)
         assert status == 503
         assert body["ok"] is False
@@ -181,7 +181,7 @@ async def test_healthz_is_200_when_connected_and_503_while_the_gateway_is_down(
     finally:
         emu.restore_gateway()
     await emu.wait_ready()
-    await eventually(lambda: bot.ws.open)
+    await eventually(lambda: gateway_connected(bot))
     status, body = await health(bot)
     assert status == 200, body
 

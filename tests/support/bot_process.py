@@ -14,8 +14,8 @@ from tests.support.paths import ROOT
 TOKEN = "emulator-token-for-the-subprocess-bot-0123456789"
 
 
-async def start_bot_process(emu: Emulator, db_path: Path) -> asyncio.subprocess.Process:
-    """`python -m bot` on `db_path`, connecting to `emu` (made with `token=TOKEN`); its
+async def start_bot_process(emu: Emulator, db_path: Path, *args: str) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` on `db_path`, connecting to `emu` (made with `token=TOKEN`); its
     commands sync globally, whatever DEV_GUILD_ID the developer's shell has."""
     env = {
         **os.environ,
@@ -29,6 +29,7 @@ async def start_bot_process(emu: Emulator, db_path: Path) -> asyncio.subprocess.
         sys.executable,
         "-m",
         "bot",
+        *args,
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.DEVNULL,

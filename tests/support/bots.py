@@ -10,8 +10,21 @@ from bot.config import Settings
 from discord_emulator import Emulator
 
 
-def make_bot(emu: Emulator, path: Path, clock=None) -> FanBot:
-    settings = Settings(token=emu.token, database_path=path, api_base=emu.base_url)
+def make_bot(
+    emu: Emulator,
+    path: Path,
+    clock=None,
+    *,
+    shard_count: int | None = None,
+    shard_ids: tuple[int, ...] | None = None,
+) -> FanBot:
+    settings = Settings(
+        token=emu.token,
+        database_path=path,
+        api_base=emu.base_url,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+    )
     return FanBot(settings, clock=clock or SystemClock(), guild_ready_timeout=0.05)
 
 

@@ -263,3 +263,20 @@ async def test_posting_marks_the_channel_while_the_round_is_dealt():
     with pytest.raises(RuntimeError), rounds.posting(10):
         raise RuntimeError
     assert not rounds.is_posting(10)
+
+
+async def test_a_restart_restores_only_the_rounds_of_this_process_servers():
+    ours, theirs, theirs_never_posted = (
+        StoredRound(1, 1, 11, 99, "b:1", ["a", "right", "b", "c"], 1, NOW),
+        StoredRound(2, 2, 12, 98, "b:1", ["a", "right", "b", "c"], 1, NOW),
+        StoredRound(3, 2, 13, None, "b:1", ["a", "right", "b", "c"], 1, NOW),
+    )
+    store = FakeStore([ours, theirs, theirs_never_posted])
+    rounds = OpenRounds(
+        store, Reveals(), shipped_only, FakeClock(NOW), owns_guild=lambda guild_id: guild_id == 1
+    )
+    await rounds.restore()
+    assert list(rounds) == [1]
+    # Another process's rounds are its to reveal or close: this one leaves their rows alone.
+    assert store.closed == []
+    rounds.stop()

@@ -163,7 +163,7 @@ async def test_own_questions_are_counted_fetched_and_listed_without_loading_them
 
 
 def picker(db: Database, builtin: list[Question], seed: int = 0) -> TriviaCog:
-    bot = SimpleNamespace(database=db, clock=FakeClock(NOW))
+    bot = SimpleNamespace(database=db, clock=FakeClock(NOW), owns_guild=lambda guild_id: True)
     cog = TriviaCog(bot, rng=random.Random(seed))  # type: ignore[arg-type]
     cog.builtin = builtin
     return cog

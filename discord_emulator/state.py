@@ -51,11 +51,16 @@ def iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.isoformat()
 
 
+# lcm(1, ..., 8): guilds made in turn cycle through the shards of any count up to 8.
+GUILD_PERIOD = 840
+
+
 class SnowflakeFactory:
     """Makes increasing snowflakes whose timestamp part is the real time, as Discord's do."""
 
     def __init__(self) -> None:
         self._last = 0
+        self._guilds = 0
 
     def next(self) -> str:
         value = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
@@ -65,13 +70,20 @@ class SnowflakeFactory:
         return str(value)
 
     def new_millisecond(self) -> None:
-        """Give the next id a timestamp part that no earlier id has.
+        """Give the next id (a guild's) a timestamp part that no earlier id has, and that
+        puts the guilds made one after another on shards in turn.
 
-        Guild ids take their own millisecond: Discord routes a guild to shard
-        `(guild_id >> 22) % shard_count`, and guilds made in one burst would otherwise share
-        a timestamp, and so a shard. Consecutive milliseconds spread them round-robin.
+        Discord routes a guild to shard `(guild_id >> 22) % shard_count`. The n-th guild
+        takes the first free millisecond that is n modulo `GUILD_PERIOD` (every count up to
+        8 divides it), so with 2, 3, 4 ... shards guilds 0, 1, 2 ... land on shards 0, 1, 2
+        ... however the clock moved between them. Its ids may run up to `GUILD_PERIOD` ms
+        ahead of the clock; later ids still follow them in order.
         """
-        self._last = (((self._last >> 22) + 1) << 22) - 1
+        now_ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        ms = max((self._last >> 22) + 1, now_ms)
+        ms += (self._guilds - ms) % GUILD_PERIOD
+        self._guilds += 1
+        self._last = (ms << 22) - 1
 
 
 @dataclass(eq=False)

@@ -180,7 +180,7 @@ def run_migrate_to_postgres(sqlite_file: Path, url: str, *, replace: bool) -> in
                 sqlite_file,
                 url,
                 replace=replace,
-                on_table=lambda table, rows: print(f"  {table}: {rows:,} rows", flush=True),
+                on_table=lambda table, rows: print(f"  copied {table}: {rows:,}", flush=True),
             )
         )
     except MigrationError as exc:

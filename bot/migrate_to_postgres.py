@@ -128,12 +128,14 @@ async def _copy(
         # A deferred BEGIN: one read snapshot of the whole file (WAL), blocking no writer.
         await source.execute("BEGIN")
         snapshot_open = True
+        current = ""
         try:
             source_counts = {table: await _count_sqlite(source, table) for table in order}
             async with conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", COPY_LOCK)
                 before = {table: await _count_pg(conn, table) for table in order}
-                if before == source_counts:
+                # All empty on both sides: "copied" (nothing), so the sequences are set too.
+                if before == source_counts and any(source_counts.values()):
                     return MigrationResult(
                         "already copied",
                         _counts(order, source_counts, before),
@@ -152,6 +154,7 @@ async def _copy(
                         f"TRUNCATE {', '.join(_quoted(t) for t in order)} RESTART IDENTITY"
                     )
                 for table in order:
+                    current = table
                     await _copy_table(source, conn, table, schema[table], batch_rows)
                     if on_table is not None:
                         on_table(table, source_counts[table])
@@ -174,8 +177,9 @@ async def _copy(
                         "(or copy from a `python -m bot backup` file) and run this again"
                     )
         except asyncpg.PostgresError as exc:
+            at = f" at table {current}" if current else ""
             raise MigrationError(
-                f"the copy failed ({exc}): rolled back, nothing was changed in {where}"
+                f"the copy failed{at} ({exc}): rolled back, nothing was changed in {where}"
             ) from exc
         finally:
             if snapshot_open:
@@ -255,9 +259,17 @@ async def _copy_table(
     )
     rows = await source.fetchall(first, (batch_rows,))
     while rows:
-        await conn.copy_records_to_table(
-            table, records=[tuple(row)[len(key) :] for row in rows], columns=names
-        )
+        try:
+            await conn.copy_records_to_table(
+                table, records=[tuple(row)[len(key) :] for row in rows], columns=names
+            )
+        except (TypeError, ValueError, OverflowError) as exc:
+            # SQLite keeps any value in any column; PostgreSQL's column type refuses it as
+            # the batch is encoded (text in an INTEGER column, a number past its range).
+            raise MigrationError(
+                f"the copy failed at table {table}: a value its PostgreSQL column can't hold "
+                f"({exc}): rolled back, nothing was changed in PostgreSQL"
+            ) from exc
         last = tuple(rows[-1])[: len(key)]
         rows = await source.fetchall(following, (*last, batch_rows))
 

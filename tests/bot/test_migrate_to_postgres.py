@@ -195,8 +195,8 @@ async def test_every_row_is_copied_once_and_the_stores_carry_on_there(
             GUILD, CHANNEL, another, list(dealt.choices), 0, NOW, NOW, start_afresh=False
         )
         assert round_id == 3
-        changes = await pg.fetchone("SELECT max(id) FROM settings_changes")
-        assert changes is not None and changes[0] == 5
+        changes = await pg.fetchall("SELECT id FROM settings_changes ORDER BY id")
+        assert [row[0] for row in changes] == [1, 2, 3, 4, 5]
     finally:
         await lite.close()
         await pg.close()
@@ -231,6 +231,28 @@ async def test_a_failure_in_the_middle_leaves_the_target_empty(
     with pytest.raises(MigrationError, match=r"disk full.*rolled back"):
         await migrate_to_postgres(filled, url)
     assert all(rows == [] for rows in (await read_postgres(url)).values())
+
+
+async def test_a_value_postgresql_cannot_hold_names_its_table(
+    filled: Path, postgres: PostgresServer
+) -> None:
+    # SQLite keeps any value in any column; PostgreSQL's INTEGER column refuses text.
+    conn = sqlite3.connect(filled)
+    conn.execute("UPDATE feature_settings SET value = 'thirty'")
+    conn.commit()
+    conn.close()
+    url = postgres.empty_database()
+    with pytest.raises(MigrationError, match=r"failed at table feature_settings.*rolled back"):
+        await migrate_to_postgres(filled, url)
+    assert all(rows == [] for rows in (await read_postgres(url)).values())
+
+
+async def test_an_empty_file_copies_nothing(tmp_path: Path, postgres: PostgresServer) -> None:
+    empty = tmp_path / "new.sqlite3"
+    await (await SqliteDatabase.open(empty)).close()
+    url = postgres.empty_database()
+    done = await migrate_to_postgres(empty, url)
+    assert (done.outcome, done.rows) == ("copied", 0)
 
 
 async def test_rows_lost_on_the_way_fail_the_count_check(

@@ -158,6 +158,7 @@ async def _copy(
                     await _copy_table(source, conn, table, schema[table], batch_rows)
                     if on_table is not None:
                         on_table(table, source_counts[table])
+                current = ""
                 await _move_sequences(conn, order)
                 after = {table: await _count_pg(conn, table) for table in order}
                 counts = _counts(order, source_counts, after)

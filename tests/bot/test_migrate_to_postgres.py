@@ -140,6 +140,19 @@ async def read_postgres(url: str) -> dict[str, list[tuple[Any, ...]]]:
         await db.close()
 
 
+async def read_live(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of the tables a damaged target still has."""
+    db = await PostgresDatabase.open(url)  # migrated already: opening changes nothing
+    try:
+        names = await db.fetchall(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name <> 'schema_versions'"
+        )
+        return {str(row[0]): list(await db.fetchall(f"SELECT * FROM {row[0]}")) for row in names}
+    finally:
+        await db.close()
+
+
 @pytest.fixture
 async def filled(tmp_path: Path) -> Path:
     path = tmp_path / "fanbot.sqlite3"
@@ -219,6 +232,22 @@ async def test_a_target_with_other_rows_is_refused_unless_replace(
     replaced = await migrate_to_postgres(filled, url, replace=True)
     assert replaced.outcome == "copied"
     assert await read_postgres(url) == await read_sqlite(filled)
+
+
+async def test_a_target_without_the_bots_tables_is_refused(
+    filled: Path, postgres: PostgresServer
+) -> None:
+    url = postgres.empty_database()
+    target = await PostgresDatabase.open(url)
+    await target.execute("ALTER TABLE quotes_shown DROP COLUMN run_nonce")
+    await target.execute("DROP TABLE bot_state")
+    await target.close()
+    with pytest.raises(MigrationError) as refused:
+        await migrate_to_postgres(filled, url)
+    message = str(refused.value)
+    assert "table bot_state is missing" in message
+    assert "table quotes_shown lacks run_nonce" in message
+    assert all(rows == [] for rows in (await read_live(url)).values())
 
 
 async def test_a_failure_in_the_middle_leaves_the_target_empty(

@@ -1,5 +1,6 @@
 """`python -m bot` runs the bot; `python -m bot playground` tries it without Discord;
-`python -m bot backup FILE` copies its database.
+`python -m bot backup FILE` copies its database; `python -m bot migrate-to-postgres SQLITE_FILE
+DATABASE_URL` copies an SQLite file's data into PostgreSQL.
 
 The command line is read before any setting, so `--help`, `--version` and a mistyped
 command answer without a token.
@@ -25,7 +26,7 @@ from bot import __version__
 from bot.backup import BackupError, backup_database, backup_postgres
 from bot.client import FanBot
 from bot.config import ConfigError, Settings, find_env_file, format_shard_ids, load_settings
-from bot.database import DatabaseError, DatabaseFileError, redacted
+from bot.database import DatabaseError, DatabaseFileError, is_postgres_url, redacted
 from bot.logs import setup_logging
 from bot.metrics import MetricsServerError
 
@@ -93,6 +94,27 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "--force", action="store_true", help="overwrite FILE if it exists (default: refuse)"
     )
+    migrate = commands.add_parser(
+        "migrate-to-postgres",
+        help="copy an SQLite file's data into a PostgreSQL database",
+        description="Copy every table of the bot's SQLite file into the PostgreSQL database "
+        "DATABASE_URL, in one transaction, checked by row counts. Both are first migrated to "
+        "this version's schema (the SQLite file too, as a start of the bot would). Stop the "
+        "bot first, or copy from a `python -m bot backup` file: rows written meanwhile would "
+        "be missing (a write seen during the copy rolls it back). Run twice, it changes "
+        "nothing; a database with other rows is refused unless --replace. Then set "
+        "DATABASE_URL and start the bot.",
+    )
+    migrate.add_argument("sqlite_file", metavar="SQLITE_FILE", type=Path, help="the SQLite file")
+    migrate.add_argument(
+        "database_url", metavar="DATABASE_URL", help="postgresql://user:password@host/database"
+    )
+    migrate.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty the bot's tables in DATABASE_URL and copy again (default: refuse a "
+        "database that holds other rows)",
+    )
     # The playground reads its own options (its parser lives with it), so none are declared
     # here: everything after the word goes to it, --help included.
     commands.add_parser(
@@ -138,6 +160,8 @@ def main(argv: list[str]) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "backup":
         return run_backup(args.file, force=args.force)
+    if args.command == "migrate-to-postgres":
+        return run_migrate_to_postgres(args.sqlite_file, args.database_url, replace=args.replace)
     return run_bot(shard_overrides(args))
 
 
@@ -181,6 +205,45 @@ def run_backup(file: Path, *, force: bool) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"backed up {made.source} to {made.target} ({made.size:,} bytes)")
+    return 0
+
+
+def run_migrate_to_postgres(sqlite_file: Path, url: str, *, replace: bool) -> int:
+    """Needs no settings: both databases are on the command line."""
+    from bot.migrate_to_postgres import MigrationError, count_table, migrate_to_postgres
+
+    if not is_postgres_url(url):
+        print(f"error: {redacted(url)} is not a postgresql:// URL", file=sys.stderr)
+        return 2
+    print(f"copying {sqlite_file} to {redacted(url)}", flush=True)
+    try:
+        result = asyncio.run(
+            migrate_to_postgres(
+                sqlite_file,
+                url,
+                replace=replace,
+                on_table=lambda table, rows: print(f"  copied {table}: {rows:,}", flush=True),
+            )
+        )
+    except MigrationError as exc:
+        if exc.tables:
+            print(count_table(exc.tables))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(count_table(result.tables))
+    if result.outcome == "already copied":
+        print(f"{result.target} already holds these rows: already copied, nothing changed")
+    else:
+        print(
+            f"copied {result.rows:,} rows in {len(result.tables)} tables to {result.target}; "
+            "now set DATABASE_URL to it and start the bot"
+        )
     return 0
 
 

@@ -8,23 +8,31 @@ import os
 import sys
 from pathlib import Path
 
+from bot.database import is_postgres_url
 from discord_emulator import Emulator
 from tests.support.paths import ROOT
 
 TOKEN = "emulator-token-for-the-subprocess-bot-0123456789"
 
 
-async def start_bot_process(emu: Emulator, db_path: Path, *args: str) -> asyncio.subprocess.Process:
-    """`python -m bot ARGS` on `db_path`, connecting to `emu` (made with `token=TOKEN`); its
-    commands sync globally, whatever DEV_GUILD_ID the developer's shell has."""
+async def start_bot_process(
+    emu: Emulator, database: Path | str, *args: str
+) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` on `database` (an SQLite file, or a PostgreSQL URL), connecting
+    to `emu` (made with `token=TOKEN`); its commands sync globally, whatever DEV_GUILD_ID the
+    developer's shell has."""
     env = {
         **os.environ,
         "DISCORD_TOKEN": TOKEN,
         "DISCORD_API_BASE": emu.base_url,
-        "DATABASE_PATH": str(db_path),
         "LOG_LEVEL": "WARNING",
     }
-    env.pop("DEV_GUILD_ID", None)
+    for name in ("DEV_GUILD_ID", "DATABASE_URL", "DATABASE_PATH"):
+        env.pop(name, None)
+    if is_postgres_url(database):
+        env["DATABASE_URL"] = str(database)
+    else:
+        env["DATABASE_PATH"] = str(database)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

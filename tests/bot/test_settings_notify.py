@@ -162,6 +162,7 @@ async def test_a_killed_listener_is_back_before_the_next_change(cluster: Cluster
     assert cluster.listeners("SELECT count(*)") == "1"
     cluster.listeners("SELECT pg_terminate_backend(pid)")
     await until(lambda: _reconnected(cluster), within=10)
+    assert await cluster.timezone() == DEFAULT_TIMEZONE  # cached again after reconnecting
     cluster.psql(f"INSERT INTO guild_settings (guild_id, timezone) VALUES ({GUILD}, 'UTC')")
     await until(lambda: _equals(cluster.timezone(), "UTC"))
 

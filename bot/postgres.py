@@ -220,6 +220,8 @@ class PostgresSubscription(Subscription):
     fault found by the periodic check) is reconnected after a delay that doubles from
     `retry_after` up to `retry_max` (with jitter, so a cluster's processes don't all
     reconnect at once); `connected` is called after each `LISTEN`, the first included.
+    A connection cut off without being closed (a firewall dropping it) is found by a
+    `SELECT 1` every `check_every` seconds that gets no answer within `check_timeout`.
     """
 
     def __init__(
@@ -232,6 +234,7 @@ class PostgresSubscription(Subscription):
         retry_after: float = 0.1,
         retry_max: float = 10.0,
         check_every: float = 15.0,
+        check_timeout: float = 5.0,
     ) -> None:
         self._url = url
         self._channel = channel
@@ -240,6 +243,7 @@ class PostgresSubscription(Subscription):
         self._retry_after = retry_after
         self._retry_max = retry_max
         self._check_every = check_every
+        self._check_timeout = check_timeout
         self._listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.connections = 0  # how many times LISTEN started (for tests and logs)
@@ -290,7 +294,7 @@ class PostgresSubscription(Subscription):
                     await asyncio.wait_for(lost.wait(), self._check_every)
                 if not lost.is_set():
                     # A silent network fault never closes the socket; a query finds it.
-                    await conn.fetchval("SELECT 1", timeout=5.0)
+                    await conn.fetchval("SELECT 1", timeout=self._check_timeout)
             log.warning("the connection listening for %s was lost; reconnecting", self._channel)
         finally:
             try:

@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from bot.client import installed_features
 from bot.clock import FakeClock
 from bot.database import Subscription
-from bot.guild_settings import DEFAULT_TIMEZONE, GuildSettingsStore
+from bot.guild_settings import DEFAULT_TIMEZONE, SETTINGS_CHANNEL, GuildSettingsStore
 from bot.postgres import LISTENER_NAME, PostgresDatabase, PostgresSubscription
 from bot.sqlite import SqliteDatabase
 from tests.support.postgres import PostgresServer
@@ -167,6 +168,80 @@ async def test_a_killed_listener_is_back_before_the_next_change(cluster: Cluster
     await until(lambda: _equals(cluster.timezone(), "UTC"))
 
 
+class SilentCut:
+    """A TCP proxy to the test server's Unix socket that can cut the connections it carries
+    without closing them (a firewall dropping them): nothing passes, nobody is told."""
+
+    def __init__(self, socket: Path) -> None:
+        self._socket = socket
+        self._cut: set[asyncio.StreamWriter] = set()
+        self._open: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> SilentCut:
+        self._server = await asyncio.start_server(self._carry, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for writer in self._open:
+            writer.close()
+        assert self._server is not None
+        self._server.close()
+
+    def cut_all(self) -> None:
+        """From now on the connections open now carry nothing; new ones are carried."""
+        self._cut.update(self._open)
+
+    async def _carry(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_unix_connection(self._socket)
+        self._open += [writer, up_writer]
+        await asyncio.gather(
+            self._pipe(reader, up_writer, writer),
+            self._pipe(up_reader, writer, writer),
+            return_exceptions=True,
+        )
+
+    async def _pipe(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, client: asyncio.StreamWriter
+    ) -> None:
+        while data := await source.read(65536):
+            if client not in self._cut:
+                sink.write(data)
+                await sink.drain()
+        sink.close()
+
+
+async def test_a_listener_cut_off_silently_finds_out_and_reconnects(postgres: PostgresServer):
+    if postgres.folder is None:
+        pytest.skip("needs the tests' own server (its Unix socket), not TEST_DATABASE_URL")
+    url = await postgres.fresh_database()
+    name = urlsplit(url).path.lstrip("/")
+    heard: list[str] = []
+    connected: list[int] = []
+    async with SilentCut(postgres.folder / ".s.PGSQL.5432") as cut:
+        listening = PostgresSubscription(
+            f"postgresql://postgres@127.0.0.1:{cut.port}/{name}",
+            SETTINGS_CHANNEL,
+            heard.append,
+            lambda: connected.append(1),
+            check_every=0.1,
+            check_timeout=0.3,
+        )
+        await listening.start(first_wait=5)
+        try:
+            assert connected == [1]
+            cut.cut_all()
+            postgres.psql(f"SELECT pg_notify('{SETTINGS_CHANNEL}', '7')", name)
+            # Nothing closed the socket: only the periodic check finds the silence.
+            await until(lambda: _true(len(connected) == 2), within=5)
+            postgres.psql(f"SELECT pg_notify('{SETTINGS_CHANNEL}', '8')", name)
+            await until(lambda: _true(heard == ["8"]))
+        finally:
+            await listening.close()
+
+
 async def test_sqlite_hears_nothing_and_needs_no_listener(sqlite_db: SqliteDatabase, clock):
     store = GuildSettingsStore(sqlite_db, clock, FEATURES)
     listening = await store.follow_changes()
@@ -180,6 +255,10 @@ async def _no_listener(cluster: Cluster) -> bool:
 
 async def _reconnected(cluster: Cluster) -> bool:
     return cluster.listening.connections == 2
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 async def _equals(value: Awaitable[object], expected: object) -> bool:

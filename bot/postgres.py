@@ -217,9 +217,10 @@ class PostgresSubscription(Subscription):
     """One `LISTEN` on a dedicated connection, kept up until `close`.
 
     A dropped connection (a server restart, an operator's pg_terminate_backend, a network
-    fault found by the periodic check) is reconnected after a delay that doubles from
-    `retry_after` up to `retry_max` (with jitter, so a cluster's processes don't all
-    reconnect at once); `connected` is called after each `LISTEN`, the first included.
+    fault found by the periodic check) is reconnected at once, and while that fails, again
+    after a delay that doubles from `retry_after` up to `retry_max` (with jitter, so a
+    cluster's processes don't all come back at once); `connected` is called after each
+    `LISTEN`, the first included.
     A connection cut off without being closed (a firewall dropping it) is found by a
     `SELECT 1` every `check_every` seconds that gets no answer within `check_timeout`.
     """

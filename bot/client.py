@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, format_shard_ids
-from bot.database import Database, open_database
+from bot.database import Database, Subscription, open_database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
 from bot.features import Features, discover_features
@@ -79,6 +79,7 @@ class FanBot(commands.AutoShardedBot):
         self.features = features if features is not None else installed_features()
         self.db: Database | None = None
         self._guild_settings: GuildSettingsStore | None = None
+        self._settings_changes: Subscription | None = None
         self._scheduler: Scheduler | None = None
         self._member_data: MemberData | None = None
         self._departures: GuildDepartures | None = None
@@ -206,6 +207,8 @@ class FanBot(commands.AutoShardedBot):
             busy_timeout=self.settings.database_busy_timeout,
         )
         self._guild_settings = GuildSettingsStore(self.db, self.clock, self.features)
+        # Other processes and other writers change settings too (PostgreSQL tells us).
+        self._settings_changes = await self._guild_settings.follow_changes()
         self._scheduler = Scheduler(
             self.db,
             self.clock,
@@ -353,6 +356,9 @@ class FanBot(commands.AutoShardedBot):
             await self._async_setup_hook()
         await super().close()
         await self.deadlines.close()
+        if self._settings_changes is not None:
+            await self._settings_changes.close()
+            self._settings_changes = None
         if self.db is not None:
             await self.db.close()
             self.db = None

@@ -18,7 +18,7 @@ import hashlib
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -77,6 +77,13 @@ class Transaction(ABC):
         none (a write transaction holds the whole file); PostgreSQL takes an advisory lock."""
 
 
+class Subscription:
+    """What `Database.listen` returns: `close()` stops listening. This one never listened."""
+
+    async def close(self) -> None:
+        return None
+
+
 class Database(ABC):
     """A connection (SQLite) or pool of them (PostgreSQL) shared by the whole bot."""
 
@@ -114,6 +121,22 @@ class Database(ABC):
     @abstractmethod
     async def write_error(self) -> str | None:
         """None when a write could start now, else why not (for /healthz)."""
+
+    async def listen(
+        self,
+        channel: str,
+        notified: Callable[[str], None],
+        *,
+        connected: Callable[[], None],
+    ) -> Subscription:
+        """Call `notified(payload)` for each notification the database sends on `channel`,
+        from any writer of it, until the returned subscription is closed; `connected()` each
+        time listening (re)starts, since notifications sent while it was down are lost.
+
+        This default hears nothing: SQLite has no notifications, and needs none while one
+        process is its only writer. PostgreSQL's `LISTEN` is `bot.postgres`'s.
+        """
+        return Subscription()
 
     @abstractmethod
     async def close(self) -> None: ...

@@ -9,6 +9,7 @@ of `guild_settings`; the ones features declare (`bot.features.Setting`) are rows
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -16,13 +17,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_db, to_db
-from bot.database import Database, Transaction
+from bot.database import Database, Subscription, Transaction
 from bot.features import FeatureError, Features
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = "Asia/Seoul"
 # `language`: "auto" follows the server's Discord locale; the others are catalog languages.
 AUTO_LANGUAGE = "auto"
 LANGUAGES = (AUTO_LANGUAGE, "ko", "en")
+# The channel on which the database itself announces a change of a server's settings, by
+# any writer (bot/migrations/postgresql/0002_settings_notify.sql); its payload is the
+# server's id, or ALL_GUILDS when every row may have changed (a TRUNCATE).
+SETTINGS_CHANNEL = "fanbot_settings"
+ALL_GUILDS = "*"
 
 
 @dataclass(frozen=True)
@@ -252,6 +260,28 @@ class GuildSettingsStore:
 
     # The name the client and older callers use.
     forget = invalidate
+
+    def invalidate_all(self) -> None:
+        """Drop every cached server: changes may have been missed (listening restarted)."""
+        self._writes += 1
+        self._cache.clear()
+
+    async def follow_changes(self) -> Subscription:
+        """Drop a server's cached settings whenever the database says they changed, whoever
+        changed them (another process of a shard cluster, the dashboard, an operator's SQL):
+        on PostgreSQL, within the notification's delivery. Close the subscription to stop.
+        On SQLite nothing is heard: this process is the database's only writer."""
+        return await self._db.listen(
+            SETTINGS_CHANNEL, self._changed_elsewhere, connected=self.invalidate_all
+        )
+
+    def _changed_elsewhere(self, payload: str) -> None:
+        if payload == ALL_GUILDS:
+            self.invalidate_all()
+        elif payload.isdigit():
+            self.invalidate(int(payload))
+        else:
+            log.warning("ignored a settings notification that names no server: %r", payload)
 
     async def forget_guild(self, tx: Transaction, guild_id: int) -> int:
         """Erase the server's settings and their history (a `MemberData` guild eraser)."""

@@ -10,10 +10,13 @@ then find nothing left to do.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
+import random
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -24,6 +27,7 @@ from bot.database import (
     DatabaseFileError,
     Params,
     Row,
+    Subscription,
     Transaction,
     lock_key,
     redacted,
@@ -41,6 +45,9 @@ _VERSIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_versions (
     track   TEXT    PRIMARY KEY,
     version INTEGER NOT NULL
 )"""
+# The listener's own connection, apart from the pool's ("fanbot"), for an operator's
+# pg_stat_activity.
+LISTENER_NAME = "fanbot-listener"
 _NEWER = "it was written by a newer version. Run that version, or restore a backup."
 
 
@@ -183,12 +190,124 @@ class PostgresDatabase(Database):
             return _reason(exc)
         return "the server is read-only (a standby?)" if read_only == "on" else None
 
+    async def listen(
+        self,
+        channel: str,
+        notified: Callable[[str], None],
+        *,
+        connected: Callable[[], None],
+        first_wait: float = 5.0,
+    ) -> Subscription:
+        """`LISTEN channel` on a connection of its own (a pooled one would be handed to other
+        statements), reconnecting with backoff when it drops. Returns once listening has
+        started, or after `first_wait` seconds of trying (it goes on trying meanwhile)."""
+        subscription = PostgresSubscription(self.url, channel, notified, connected)
+        await subscription.start(first_wait)
+        return subscription
+
     async def close(self) -> None:
         await self._pool.close()
 
     def pool(self) -> asyncpg.Pool:
         """The pool itself, for what the stores don't do (LISTEN, COPY, the tests)."""
         return self._pool
+
+
+class PostgresSubscription(Subscription):
+    """One `LISTEN` on a dedicated connection, kept up until `close`.
+
+    A dropped connection (a server restart, an operator's pg_terminate_backend, a network
+    fault found by the periodic check) is reconnected at once, and while that fails, again
+    after a delay that doubles from `retry_after` up to `retry_max` (with jitter, so a
+    cluster's processes don't all come back at once); `connected` is called after each
+    `LISTEN`, the first included.
+    A connection cut off without being closed (a firewall dropping it) is found by a
+    `SELECT 1` every `check_every` seconds that gets no answer within `check_timeout`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        channel: str,
+        notified: Callable[[str], None],
+        connected: Callable[[], None],
+        *,
+        retry_after: float = 0.1,
+        retry_max: float = 10.0,
+        check_every: float = 15.0,
+        check_timeout: float = 5.0,
+    ) -> None:
+        self._url = url
+        self._channel = channel
+        self._notified = notified
+        self._connected = connected
+        self._retry_after = retry_after
+        self._retry_max = retry_max
+        self._check_every = check_every
+        self._check_timeout = check_timeout
+        self._listening = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.connections = 0  # how many times LISTEN started (for tests and logs)
+
+    async def start(self, first_wait: float) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"listen-{self._channel}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._listening.wait()), first_wait)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = self._retry_after
+        while True:
+            try:
+                await self._listen_until_lost()
+                delay = self._retry_after  # it was up: the next drop starts the backoff anew
+            except Exception as exc:  # whatever it was, the listener must not die of it
+                log.warning(
+                    "can't listen for %s on %s (%s); trying again in %.1f s",
+                    self._channel,
+                    redacted(self._url),
+                    _reason(exc),
+                    delay,
+                )
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                delay = min(delay * 2, self._retry_max)
+
+    async def _listen_until_lost(self) -> None:
+        conn = await asyncpg.connect(
+            self._url, timeout=5.0, server_settings={"application_name": LISTENER_NAME}
+        )
+        try:
+            lost = asyncio.Event()
+            conn.add_termination_listener(lambda _conn: lost.set())
+            await conn.add_listener(self._channel, self._deliver)
+            self.connections += 1
+            if self.connections > 1:
+                log.info("listening for %s again", self._channel)
+            self._connected()
+            self._listening.set()
+            while not lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), self._check_every)
+                if not lost.is_set():
+                    # A silent network fault never closes the socket; a query finds it.
+                    await conn.fetchval("SELECT 1", timeout=self._check_timeout)
+            log.warning("the connection listening for %s was lost; reconnecting", self._channel)
+        finally:
+            try:
+                await asyncio.wait_for(conn.close(), 1.0)
+            except Exception:
+                conn.terminate()
+
+    def _deliver(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            self._notified(payload)
+        except Exception:
+            log.exception("a notification on %s failed: %r", self._channel, payload)
 
 
 class PostgresTransaction(Transaction):

@@ -24,7 +24,8 @@ What it offers (every name in `__all__`):
   `max_guilds_per_shard` (4011 past it), `max_concurrency` (in /gateway/bot, with the
   recommended `shards`), `enforce_identify_pacing`; records `identifies` (shard, time),
   `shard_conflicts` (`ShardConflict`: two connections identified as one shard, the older
-  closed with 4010); `shard_of`, `guilds_of_shard`, `wait_ready(shards=...)`.
+  closed with 4010, or both kept with `duplicate_shards = "allow"`); `shard_of`,
+  `guilds_of_shard`, `wait_ready(shards=...)`.
 - `running_client` (log a client in, connect it, wait for its guild cache) and
   `eventually` (poll client-side state); `use_api_base` and `reset_api_base` point
   discord.py at the emulator, for a client in another process (`DISCORD_API_BASE`).

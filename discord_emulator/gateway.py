@@ -22,7 +22,10 @@ do. Each session resumes on its own (its own session id and sequence). What is r
   newest IDENTIFY take the shard (a restarted process whose old socket lingers), so the new
   session wins and the OLD connection is closed with 4010, recorded in `shard_conflicts`.
   A close code discord.py resumes after (4005, 4009) would make the two processes take the
-  shard from each other forever; 4010 stops the old client with an error its log shows;
+  shard from each other forever; 4010 stops the old client with an error its log shows.
+  With `duplicate_shards = "allow"` both stay connected and both get the shard's events
+  (what Discord itself does for two live sessions of one shard: a bot run twice answers
+  twice), for tests of two processes that both believe they own a server; still recorded;
 - with `enforce_identify_pacing`, an IDENTIFY within `IDENTIFY_INTERVAL_S` of the last one of
   the same rate-limit key (`shard_id % max_concurrency`): op 9 Invalid Session, as Discord
   answers an IDENTIFY over the session start rate; recorded in `paced_identifies`.
@@ -274,6 +277,10 @@ class Gateway:
         # (shard id, clock time) of IDENTIFYs refused by enforce_identify_pacing.
         self.paced_identifies: list[tuple[int, float]] = []
         self.shard_conflicts: list[ShardConflict] = []
+        # "close_old" or "allow" (see the module docstring).
+        self.duplicate_shards = "close_old"
+        # Older sessions of a shard kept connected under "allow": they get its events too.
+        self.duplicates: list[GatewaySession] = []
         self.connections: list[ConnectionInfo] = []
         self.identify_count = 0
         self.resume_count = 0
@@ -522,6 +529,7 @@ class Gateway:
         if shard_count != self.shard_count:
             # Only disconnected sessions of the old count are left: none can resume now.
             self.sessions.clear()
+            self.duplicates.clear()
             self.shard_count = shard_count
         session = GatewaySession(
             id=uuid.uuid4().hex,
@@ -542,21 +550,17 @@ class Gateway:
         old = self.sessions.get(shard_id)
         self.sessions[shard_id] = session
         session.connection = conn
-        if old is not None and old.connection is not None and old.connection is not conn:
+        stale = old.connection if old is not None else None
+        if stale is not None and old is not None:
             self.shard_conflicts.append(ShardConflict(shard_id, shard_count, old.id, session.id))
             log.warning(
                 "gateway: shard [%d, %d] identified again; closing its older connection",
                 shard_id,
                 shard_count,
             )
-            stale = old.connection
-            self._detach(stale)
-            stale.close_code = CLOSE_INVALID_SHARD
-            with contextlib.suppress(Exception):
-                await stale.ws.close(
-                    code=CLOSE_INVALID_SHARD,
-                    message=b"Invalid shard: another connection identified as this shard.",
-                )
+            if self.duplicate_shards == "allow":
+                self.duplicates.append(old)
+                stale = None
         bot = self.world.bot.to_dict()
         bot.update({"verified": True, "mfa_enabled": False, "email": None, "flags": 0})
         ready: dict[str, Any] = {
@@ -588,6 +592,14 @@ class Gateway:
         session.ready = True
         self._notify()
         self.world.changed()
+        if stale is not None:
+            # After READY went out: closing waits for the old client's answer.
+            stale.close_code = CLOSE_INVALID_SHARD
+            with contextlib.suppress(Exception):
+                await stale.ws.close(
+                    code=CLOSE_INVALID_SHARD,
+                    message=b"Invalid shard: another connection identified as this shard.",
+                )
 
     def _identified_lately(self, shard_id: int, now: float) -> bool:
         key = shard_id % max(1, self.max_concurrency)
@@ -660,7 +672,11 @@ class Gateway:
 
         False if that shard has no session or the payload was filtered (intents)."""
         shard = 0 if guild_id is None else self.shard_of(guild_id)
-        return self._send(self.sessions.get(shard), event, data)
+        sent = self._send(self.sessions.get(shard), event, data)
+        for extra in self.duplicates:
+            if extra.shard_id == shard and extra.connection is not None:
+                self._send(extra, event, data)
+        return sent
 
     def _send(
         self, session: GatewaySession | None, event: str, data: dict[str, Any] | PayloadBuilder

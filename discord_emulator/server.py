@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from aiohttp import web
 
@@ -167,9 +167,9 @@ class Emulator(Driver):
 
     @property
     def global_rate_limit(self) -> int | None:
-        """Requests a second per bot token past which REST answers 429 `global: true`
-        (Discord's is 50: `ratelimit.DISCORD_GLOBAL_LIMIT`). None, the default: counted in
-        the records, never refused. Interaction callbacks and follow-ups are exempt."""
+        """Requests a second per bot token past which REST answers 429 `global: true`:
+        Discord's 50 by default (`ratelimit.DISCORD_GLOBAL_LIMIT`); None: counted in the
+        records, never refused. Interaction callbacks and follow-ups are exempt."""
         return self._global_limit.limit
 
     @global_rate_limit.setter
@@ -358,6 +358,19 @@ class Emulator(Driver):
     def identifies(self) -> list[tuple[int, float]]:
         """(shard id, `clock` time) of every IDENTIFY that opened a session, in order."""
         return self.gateway.identifies
+
+    @property
+    def duplicate_shards(self) -> Literal["close_old", "allow"]:
+        """What a second connection identifying as a connected shard does: "close_old" (the
+        default) closes the older with 4010; "allow" keeps both, each getting the shard's
+        events. `shard_conflicts` records it either way."""
+        return "allow" if self.gateway.duplicate_shards == "allow" else "close_old"
+
+    @duplicate_shards.setter
+    def duplicate_shards(self, value: Literal["close_old", "allow"]) -> None:
+        if value not in ("close_old", "allow"):
+            raise ValueError(f"duplicate_shards must be 'close_old' or 'allow', not {value!r}")
+        self.gateway.duplicate_shards = value
 
     @property
     def shard_conflicts(self) -> list[ShardConflict]:

@@ -215,6 +215,22 @@ async def test_a_shard_identified_twice_closes_the_older_connection(emu: Emulato
         assert (await new.receive())["t"] == "MESSAGE_CREATE"
 
 
+async def test_allowed_duplicates_both_get_the_shards_events(emu: Emulator) -> None:
+    worlds = demo_worlds(emu, 4)
+    emu.duplicate_shards = "allow"
+    async with raw_shards(emu, 2) as (old, new):
+        await old.ready(emu, [1, 2])
+        await new.ready(emu, [1, 2])
+        assert [(c.shard_id, c.shard_count) for c in emu.shard_conflicts] == [(1, 2)]
+        on_one = next(w for w in worlds if emu.shard_of(w.guild) == 1)
+        message = emu.world.create_message(on_one.general, on_one.uaena, content="hello")
+        for conn in (old, new):
+            frame = await conn.receive()
+            assert (frame["t"], frame["d"]["id"]) == ("MESSAGE_CREATE", message.id)
+    with pytest.raises(ValueError, match="duplicate_shards"):
+        emu.duplicate_shards = "refuse"  # type: ignore[assignment]
+
+
 # -- /gateway/bot and pacing ---------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ import math
 import multiprocessing
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -64,6 +65,7 @@ class Run:
     batches: int = 0
     largest_batch: int = 0
     failed: int = 0
+    cpu: float = 0.0  # user + system seconds of the process(es) recording, during the rounds
 
     @property
     def rate(self) -> float:
@@ -79,6 +81,7 @@ class Run:
         self.batches += other.batches
         self.largest_batch = max(self.largest_batch, other.largest_batch)
         self.failed += other.failed
+        self.cpu += other.cpu
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -138,6 +141,11 @@ async def one_round(
     return run
 
 
+def process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def store_db(store: TriviaStore) -> Any:
     return store._db  # the benchmark counts rows through the store's own database
 
@@ -154,8 +162,10 @@ async def rounds_in_one_process(
         prepared = [await open_round(store, guild_id, guild_id * 100 + n) for n in range(rounds)]
         if barrier is not None:
             await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
+        cpu_before = process_cpu()
         for trivia_round in prepared:
             total.add(await one_round(store, writer, trivia_round, members, spread))
+        total.cpu = process_cpu() - cpu_before
         await writer.close()
         total.batches, total.largest_batch = writer.batches, writer.largest_batch
         return total
@@ -200,13 +210,14 @@ def line(label: str, run: Run) -> str:
     return (
         f"{label:<26} {run.answers:>7} {run.stored:>7} {run.failed:>6} {within:>8} "
         f"{run.rate:>9.0f} {percentile(ms, 0.5):>7.1f} {percentile(ms, 0.99):>7.1f} "
-        f"{max(ms, default=math.nan):>7.1f} {run.batches:>7} {run.largest_batch:>6}"
+        f"{max(ms, default=math.nan):>7.1f} {run.batches:>7} {run.largest_batch:>6} "
+        f"{run.cpu:>6.2f}s"
     )
 
 
 HEADER = (
     f"{'run':<26} {'clicks':>7} {'stored':>7} {'failed':>6} {'in 3 s':>8} {'stored/s':>9} "
-    f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'batches':>7} {'max b':>6}"
+    f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'batches':>7} {'max b':>6} {'CPU':>7}"
 )
 
 
@@ -258,6 +269,7 @@ def main() -> None:
                     )
     print(
         "\nclicks = AnswerWriter.submit calls, stored = the rounds' rows counted afterwards,"
+        "\nCPU = user + system time of the recording process(es) (not the PostgreSQL server's),"
         "\nin 3 s = clicks committed within 3 s of the click, latency = click .. committed,"
         f"\nstored/s = answers over first click .. last commit. Load average at the end "
         f"{os.getloadavg()[0]:.1f}"

@@ -81,3 +81,27 @@ def run_psql(server: PostgresServer, database: str, sql: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"psql failed: {done.stderr.strip()}")
     return done.stdout
+
+
+def server_cpu(server: PostgresServer | None) -> float | None:
+    """User + system CPU seconds used so far by a throwaway server's processes (the
+    postmaster and its children, ended children included), or None for a server elsewhere."""
+    if server is None or server.folder is None:
+        return None
+    try:
+        postmaster = int((server.folder / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            # Its own time and that of the children it has waited for (ended backends).
+            total += sum(int(value) for value in fields[11:15])
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")

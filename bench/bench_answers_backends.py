@@ -42,7 +42,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backends import add_backend_arguments, postgres_server, server_settings  # noqa: E402
+from backends import (  # noqa: E402
+    add_backend_arguments,
+    postgres_server,
+    server_cpu,
+    server_settings,
+)
 
 from bot.database import open_database  # noqa: E402
 from cogs.trivia.answers import AnswerWriter  # noqa: E402
@@ -204,20 +209,29 @@ def in_processes(target: str, processes: int, members: int, rounds: int) -> Run:
     return total
 
 
-def line(label: str, run: Run) -> str:
+def line(label: str, run: Run, server_seconds: float | None = None) -> str:
     ms = [value * 1000 for value in run.latencies]
     within = sum(value <= DEADLINE for value in run.latencies)
     return (
         f"{label:<26} {run.answers:>7} {run.stored:>7} {run.failed:>6} {within:>8} "
         f"{run.rate:>9.0f} {percentile(ms, 0.5):>7.1f} {percentile(ms, 0.99):>7.1f} "
         f"{max(ms, default=math.nan):>7.1f} {run.batches:>7} {run.largest_batch:>6} "
-        f"{run.cpu:>6.2f}s"
+        f"{run.cpu:>6.2f}s {'-' if server_seconds is None else f'{server_seconds:.2f}s':>7} "
+        f"{cpu_per_answer(run, server_seconds):>8}"
     )
+
+
+def cpu_per_answer(run: Run, server_seconds: float | None) -> str:
+    """Microseconds of CPU (recording processes + server) per stored answer."""
+    if not run.stored:
+        return "-"
+    return f"{(run.cpu + (server_seconds or 0.0)) / run.stored * 1e6:.0f}"
 
 
 HEADER = (
     f"{'run':<26} {'clicks':>7} {'stored':>7} {'failed':>6} {'in 3 s':>8} {'stored/s':>9} "
-    f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'batches':>7} {'max b':>6} {'CPU':>7}"
+    f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'batches':>7} {'max b':>6} {'CPU':>7} "
+    f"{'server':>7} {'µs/ans':>8}"
 )
 
 
@@ -250,16 +264,20 @@ def main() -> None:
             print(f"PostgreSQL {server.psql('SHOW server_version')}: {server_settings(server)}")
         print(HEADER)
         target = asyncio.run(fresh_target(args.backend, server, Path(tmp), "single"))
+        before = server_cpu(server)
         run = asyncio.run(rounds_in_one_process(target, args.members, args.rounds, args.spread, 1))
+        used = server_used(server, before)
         spread = f", spread {args.spread:g} s" if args.spread else ", at once"
-        print(line(f"1 process, {args.rounds} round{spread}", run), flush=True)
+        print(line(f"1 process, {args.rounds} round{spread}", run, used), flush=True)
         rates: dict[int, float] = {}
         for count in args.processes:
             target = asyncio.run(fresh_target(args.backend, server, Path(tmp), f"p{count}"))
+            before = server_cpu(server)
             run = in_processes(target, count, args.members, args.process_rounds)
+            used = server_used(server, before)
             rates[count] = run.rate
             label = f"{count} proc x {args.process_rounds} rounds"
-            print(line(label, run), flush=True)
+            print(line(label, run, used), flush=True)
         if 1 in rates and len(rates) > 1:
             for count, rate in rates.items():
                 if count != 1:
@@ -269,11 +287,18 @@ def main() -> None:
                     )
     print(
         "\nclicks = AnswerWriter.submit calls, stored = the rounds' rows counted afterwards,"
-        "\nCPU = user + system time of the recording process(es) (not the PostgreSQL server's),"
+        "\nCPU = user + system time of the recording process(es) (SQLite's work included), server"
+        "\n= the throwaway PostgreSQL server's processes over the same runs (includes opening"
+        "\nthe processes' pools), µs/ans = (CPU + server) per stored answer,"
         "\nin 3 s = clicks committed within 3 s of the click, latency = click .. committed,"
         f"\nstored/s = answers over first click .. last commit. Load average at the end "
         f"{os.getloadavg()[0]:.1f}"
     )
+
+
+def server_used(server: Any, before: float | None) -> float | None:
+    after = server_cpu(server)
+    return None if before is None or after is None else after - before
 
 
 class server_or_none:

@@ -243,16 +243,22 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
-async def timed(samples: int, call: Callable[[random.Random], Awaitable[object]]) -> list[float]:
+async def timed(
+    samples: int, call: Callable[[random.Random], Awaitable[object]]
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of each call. CPU = this process's, all threads (SQLite's
+    work included; for PostgreSQL only the client's part): a wall time far above it is the
+    call waiting for a core on a busy machine, not the query."""
     rng = random.Random(7)
     for _ in range(20):
         await call(rng)
-    times = []
+    times, cpu = [], []
     for _ in range(samples):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         await call(rng)
         times.append((time.perf_counter() - started) * 1000)
-    return times
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return times, cpu
 
 
 def commands(
@@ -337,10 +343,11 @@ async def run_one(
         )
         store = TriviaStore(db)
         for name, call in commands(store, lay).items():
-            ms = await timed(samples, call)
+            ms, cpu = await timed(samples, call)
             print(
                 f"   {name:<17} p50 {percentile(ms, 0.5):8.2f} ms   p99 "
-                f"{percentile(ms, 0.99):8.2f} ms   max {max(ms):8.2f} ms   ({samples} calls)",
+                f"{percentile(ms, 0.99):8.2f} ms   max {max(ms):8.2f} ms   ({samples} calls; "
+                f"CPU p50 {percentile(cpu, 0.5):.2f} ms, p99 {percentile(cpu, 0.99):.2f} ms)",
                 flush=True,
             )
         if show_plans:

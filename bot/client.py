@@ -26,7 +26,7 @@ from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
 from bot.resources import cog_packages, package_folder
 from bot.scheduler import DiscordPoster, Scheduler
-from bot.shards import IdentifyPacer, Monotonic, Sleep, owns
+from bot.shards import IDENTIFY_WINDOW, IdentifyPacer, Monotonic, Sleep, owns
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,8 @@ class FanBot(commands.AutoShardedBot):
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Wait as Discord's `max_concurrency` asks (see `bot.shards.IdentifyPacer`) instead
-        of discord.py's 5 s before every IDENTIFY but the first."""
+        of discord.py's 5 s before every IDENTIFY but the first; on PostgreSQL, also for the
+        cluster's other processes identifying a shard of the same bucket."""
         async with self._identify_pacer_lock:
             if self._identify_pacer is None:
                 self._identify_pacer = IdentifyPacer(
@@ -162,6 +163,12 @@ class FanBot(commands.AutoShardedBot):
                     sleep=self.identify_sleep,
                 )
         await self._identify_pacer.wait(shard_id or 0)
+        if self.db is not None:
+            # The other processes of a cluster on this database wait for this bucket too.
+            bucket = self._identify_pacer.bucket(shard_id or 0)
+            # Half a second more than Discord's window: the time this IDENTIFY takes to get
+            # there, so that another process's, sent when the lock is free, comes after it.
+            await self.db.hold_lock("identify", bucket, IDENTIFY_WINDOW + 0.5)
 
     async def _max_concurrency(self) -> int:
         """How many shards may IDENTIFY at once, from /gateway/bot; 1 (the pace everyone

@@ -81,7 +81,7 @@ class Subscription:
     """What `Database.listen` returns: `close()` stops listening. This one never listened."""
 
     async def close(self) -> None:
-        return None
+        return
 
 
 class Database(ABC):
@@ -137,6 +137,15 @@ class Database(ABC):
         process is its only writer. PostgreSQL's `LISTEN` is `bot.postgres`'s.
         """
         return Subscription()
+
+    async def hold_lock(self, name: str, key: int, seconds: float) -> None:
+        """Wait until no other process of the bot holds the lock `(name, key)`, then hold it
+        for `seconds` (in the background) and return: to space out, across every process on
+        the database, what Discord allows once per window (a shard bucket's IDENTIFY).
+
+        This default returns at once: on SQLite the bot is one process, which paces itself.
+        """
+        return
 
     @abstractmethod
     async def close(self) -> None: ...

@@ -60,6 +60,8 @@ class PostgresDatabase(Database):
         self.url = url
         # How long a statement waits for a free connection of the pool.
         self._acquire_timeout = acquire_timeout
+        # Locks held for a while (`hold_lock`), unlocked by these tasks.
+        self._held: set[asyncio.Task[None]] = set()
 
     @property
     def where(self) -> str:
@@ -205,7 +207,33 @@ class PostgresDatabase(Database):
         await subscription.start(first_wait)
         return subscription
 
+    async def hold_lock(self, name: str, key: int, seconds: float) -> None:
+        """See `Database.hold_lock`: a session advisory lock on a connection of the pool,
+        unlocked and given back after `seconds` (or when the database closes)."""
+        conn = await self._pool.acquire(timeout=None)
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1)", lock_key(name, key))
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+
+        async def unlock_later() -> None:
+            try:
+                await asyncio.sleep(seconds)
+            finally:
+                try:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(name, key))
+                finally:
+                    await self._pool.release(conn)
+
+        task = asyncio.create_task(unlock_later(), name=f"hold {name} {key}")
+        self._held.add(task)
+        task.add_done_callback(self._held.discard)
+
     async def close(self) -> None:
+        for task in list(self._held):
+            task.cancel()
+        await asyncio.gather(*self._held, return_exceptions=True)
         await self._pool.close()
 
     def pool(self) -> asyncpg.Pool:

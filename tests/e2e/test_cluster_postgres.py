@@ -97,6 +97,8 @@ async def test_a_killed_process_of_a_cluster_loses_no_post_and_no_answer(
 ):
     url = await postgres.fresh_database()
     async with Emulator(token=TOKEN) as emu:
+        # One IDENTIFY per 5 s for the whole cluster (max_concurrency 1), as Discord enforces.
+        emu.enforce_identify_pacing = True
         worlds = demo_worlds(emu, SERVERS)
         first_half = [w for w in worlds if shard_of(w) in (0, 1)]
         second_half = [w for w in worlds if shard_of(w) in (2, 3)]
@@ -160,6 +162,11 @@ async def test_a_killed_process_of_a_cluster_loses_no_post_and_no_answer(
         assert len({request.json["nonce"] for request in victim_posts}) == 1
         # Each process posted only its own servers'.
         assert emu.shard_conflicts == []
+        # Starting together, the two processes took turns to identify (one IDENTIFY per 5 s
+        # for the cluster): none was refused until every shard was up.
+        cluster_up = sorted(at for _, at in emu.identifies)[SHARD_COUNT - 1]
+        refused = [at for _, at in emu.gateway.paced_identifies if at <= cluster_up]
+        assert refused == [], (emu.identifies, emu.gateway.paced_identifies)
         # Every acknowledged answer of both rounds is counted, once.
         for round_id, clicks in ((killed_round, killed_clicks), (kept_round, kept_clicks)):
             told = {int(c.user.id) for c in clicks if acknowledged(c)}

@@ -84,7 +84,7 @@ async def bot_in_emulator(
             log_level="WARNING",
         )
         bot = FanBot(settings, guild_ready_timeout=0.1)
-        async with running_client(bot, emu, token=settings.token, timeout=10):
+        async with running_client(bot, emu, token=settings.token, timeout=30):
             yield emu, world
     finally:
         await emu.stop()

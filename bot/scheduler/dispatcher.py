@@ -447,10 +447,14 @@ class Scheduler:
                 found = rows.get(claim.announcement_id)
                 if found is None or not found.active or found.pending_nonce != claim.nonce:
                     continue
-                if not self._may_take(found, now):
-                    continue  # a live process is sending it; the sweep looks again later
+                if claim.announcement_id in self._in_flight or any(
+                    taken.announcement_id == claim.announcement_id for taken in claims
+                ):
+                    continue  # this process is sending it already
                 late = now - claim.due_utc
                 if late < self._catch_up:
+                    # Refused while another live process holds it (its lease has not run
+                    # out): that one is sending it; the sweep looks again later.
                     if await self._store.take_over(tx, claim, self._instance, now, lease_until):
                         claims.append(claim)
                     continue
@@ -466,13 +470,33 @@ class Scheduler:
                     RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.SKIPPED, error=error)
                 )
 
-            for due_epoch, announcement_id in due:
+            # Every entry this pass holds or arms: an id is followed by one entry per run.
+            known = set(due)
+
+            def follow(announcement_id: int, current: datetime | None) -> None:
+                """Arm the row's run as the table has it now: after a reschedule, or a run
+                another process claimed, this one still posts the runs after it (the other
+                may be the process of a rolling restart that is leaving)."""
+                if (
+                    current is not None
+                    and (entry := (_epoch(current), announcement_id)) not in known
+                ):
+                    known.add(entry)
+                    rearm.append(entry)
+
+            done: set[HeapEntry] = set()
+            for entry in due:
+                if entry in done:
+                    continue  # the same run armed twice (see `follow`)
+                done.add(entry)
+                due_epoch, announcement_id = entry
                 row = rows.get(announcement_id)
                 if row is None or not row.active or row.next_run_utc is None:
                     continue  # removed, or a once-only one already claimed
                 due_utc = row.next_run_utc
                 if _epoch(due_utc) != due_epoch:
-                    continue  # an entry left behind by a reschedule; the row has its own
+                    follow(announcement_id, due_utc)  # rescheduled, or claimed elsewhere
+                    continue
                 try:
                     written = await self._claim_one(tx, row, due_utc, now)
                 except Exception as exc:
@@ -488,12 +512,9 @@ class Scheduler:
                     )
                     continue
                 if written is None:
-                    # Another process claimed (or moved) it since `rows` was read: this one
-                    # follows the row as it is now, so it still posts the runs after it.
-                    current = await self._store.next_run(tx, announcement_id)
-                    row.next_run_utc = current
-                    if current is not None:
-                        rearm.append((_epoch(current), announcement_id))
+                    # Another process claimed (or moved) it since `rows` was read.
+                    row.next_run_utc = await self._store.next_run(tx, announcement_id)
+                    follow(announcement_id, row.next_run_utc)
                     continue
                 outcome, claimed, following = written
                 if outcome is not None:
@@ -502,20 +523,8 @@ class Scheduler:
                     claims.append(claimed)
                 # Keep the row as written, in case the heap held this id twice.
                 row.next_run_utc = following
-                if following is not None:
-                    rearm.append((_epoch(following), announcement_id))
+                follow(announcement_id, following)
         return outcomes, claims, rearm
-
-    def _may_take(self, row: ClaimRow, now: datetime) -> bool:
-        """Whether this instance may send `row`'s unconfirmed claim again (`_CLAIM_FREE` in
-        the store says the same in SQL): nobody's, its own from before a restart, or its
-        lease ran out."""
-        return (
-            row.claimed_by is None
-            or row.claimed_by == self._instance
-            or row.claim_expires_utc is None
-            or row.claim_expires_utc <= now
-        )
 
     async def _claim_one(
         self, tx: Transaction, row: ClaimRow, due_utc: datetime, now: datetime

@@ -209,8 +209,17 @@ async def test_two_processes_running_at_once_post_every_run_exactly_once(
         expected += nonces(ids, due)
         assert world.posted() == expected, f"day {day}"
         assert Counter(world.sends) == expected, f"day {day}"
-    assert a.db is not None
-    assert await unconfirmed(a.db) == 0
+    assert b.db is not None
+    assert await unconfirmed(b.db) == 0
+
+    # a leaves (the old process of a rolling restart): b posts every run from now on, also
+    # of the rows whose claims it lost to a.
+    await a.stop()
+    due = DUE + timedelta(days=3)
+    clock.set(due)
+    for _ in range(2):
+        await b.run_due()
+    assert world.posted() == expected + nonces(ids, due)
 
 
 async def test_a_process_that_lost_the_claim_still_posts_the_next_run(

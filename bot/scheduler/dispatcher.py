@@ -484,12 +484,7 @@ class Scheduler:
                     known.add(entry)
                     rearm.append(entry)
 
-            done: set[HeapEntry] = set()
-            for entry in due:
-                if entry in done:
-                    continue  # the same run armed twice (see `follow`)
-                done.add(entry)
-                due_epoch, announcement_id = entry
+            for due_epoch, announcement_id in due:
                 row = rows.get(announcement_id)
                 if row is None or not row.active or row.next_run_utc is None:
                     continue  # removed, or a once-only one already claimed

@@ -488,27 +488,27 @@ class Scheduler:
                 row = rows.get(announcement_id)
                 if row is None or not row.active or row.next_run_utc is None:
                     continue  # removed, or a once-only one already claimed
-                due_utc = row.next_run_utc
+                due_utc, stored = row.next_run_utc, row.stored_next_run or ""
                 if _epoch(due_utc) != due_epoch:
                     follow(announcement_id, due_utc)  # rescheduled, or claimed elsewhere
                     continue
                 try:
-                    written = await self._claim_one(tx, row, due_utc, now)
+                    written = await self._claim_one(tx, row, due_utc, stored, now)
                 except Exception as exc:
                     # A broken row (an unknown zone, say) must not hold up the others.
                     log.exception("announcement %d could not be claimed", announcement_id)
-                    row.next_run_utc = None
+                    row.move_to(None)
                     await self._store.mark_unclaimable(
                         tx,
                         announcement_id,
-                        due_utc,
+                        stored,
                         f"could not compute its next run: {exc!r}",
                         now,
                     )
                     continue
                 if written is None:
                     # Another process claimed (or moved) it since `rows` was read.
-                    row.next_run_utc = await self._store.next_run(tx, announcement_id)
+                    row.move_to(await self._store.next_run(tx, announcement_id))
                     follow(announcement_id, row.next_run_utc)
                     continue
                 outcome, claimed, following = written
@@ -517,16 +517,16 @@ class Scheduler:
                 if claimed is not None:
                     claims.append(claimed)
                 # Keep the row as written, in case the heap held this id twice.
-                row.next_run_utc = following
+                row.move_to(following)
                 follow(announcement_id, following)
         return outcomes, claims, rearm
 
     async def _claim_one(
-        self, tx: Transaction, row: ClaimRow, due_utc: datetime, now: datetime
+        self, tx: Transaction, row: ClaimRow, due_utc: datetime, expected: str, now: datetime
     ) -> tuple[RunOutcome | None, DueRun | None, datetime | None] | None:
-        """Claim or skip the row's due run; None when another process got to it first."""
+        """Claim or skip the row's due run, if its next run is still `expected` (as stored);
+        None when another process got to it first."""
         announcement_id = row.id
-        expected = due_utc
         repeat = Repeat(row.repeat)
         following: datetime | None = None
         if repeat is not Repeat.ONCE:

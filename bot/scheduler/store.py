@@ -68,6 +68,13 @@ class ClaimRow:
     # Whose the unconfirmed claim is, and until when (see `AnnouncementStore.claim`).
     claimed_by: str | None = None
     claim_expires_utc: datetime | None = None
+    # `next_run_utc` as the table holds it, which the pass's conditional writes compare with.
+    stored_next_run: str | None = None
+
+    def move_to(self, next_run: datetime | None) -> None:
+        """The pass wrote (or found) `next_run` as the row's next run."""
+        self.next_run_utc = next_run
+        self.stored_next_run = _text(next_run)
 
 
 @dataclass(frozen=True)
@@ -265,6 +272,7 @@ class AnnouncementStore:
                     active=bool(row["active"]),
                     claimed_by=row["claimed_by"],
                     claim_expires_utc=_instant(row["claim_expires_utc"]),
+                    stored_next_run=row["next_run_utc"],
                 )
         return rows
 
@@ -281,14 +289,15 @@ class AnnouncementStore:
         tx: Transaction,
         run: DueRun,
         *,
-        expected: datetime,
+        expected: str,
         following: datetime | None,
         instance: str,
         lease_until: datetime,
     ) -> bool:
         """Step 1: the run is claimed with its nonce for `instance` until `lease_until`; the
         row's next run moves on. False (nothing written): the row's next run is no longer
-        `expected`, or it has a claim: another process claimed or moved it first.
+        `expected` (`ClaimRow.stored_next_run` as the pass read it), or it has a claim:
+        another process claimed or moved it first.
 
         The condition is what makes the claim exactly-once across processes: of two
         transactions that read the same row, the second's UPDATE finds the first's committed
@@ -307,7 +316,7 @@ class AnnouncementStore:
                 instance,
                 to_db(lease_until),
                 run.announcement_id,
-                to_db(expected),
+                expected,
             ),
         )
         return changed > 0
@@ -365,7 +374,7 @@ class AnnouncementStore:
         tx: Transaction,
         announcement_id: int,
         *,
-        expected: datetime,
+        expected: str,
         following: datetime | None,
         reason: str,
         now: datetime,
@@ -375,7 +384,7 @@ class AnnouncementStore:
         changed = await tx.execute(
             "UPDATE announcements SET next_run_utc = ?, last_error = ?, last_error_at = ? "
             "WHERE id = ? AND next_run_utc = ?",
-            (_text(following), reason, to_db(now), announcement_id, to_db(expected)),
+            (_text(following), reason, to_db(now), announcement_id, expected),
         )
         return changed > 0
 
@@ -430,14 +439,14 @@ class AnnouncementStore:
             )
 
     async def mark_unclaimable(
-        self, tx: Transaction, announcement_id: int, expected: datetime, error: str, now: datetime
+        self, tx: Transaction, announcement_id: int, expected: str, error: str, now: datetime
     ) -> None:
         """A row whose next run can't be computed (an unknown zone, say): it stops, unless
         its next run is no longer `expected` (another process moved it meanwhile)."""
         await tx.execute(
             "UPDATE announcements SET next_run_utc = NULL, last_error = ?, last_error_at = ? "
             "WHERE id = ? AND next_run_utc = ?",
-            (error, to_db(now), announcement_id, to_db(expected)),
+            (error, to_db(now), announcement_id, expected),
         )
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.clock import FakeClock
+from bot.clock import FakeClock, to_db
 from bot.database import Database, open_database
 from bot.schedule_time import Repeat
 from bot.scheduler import (
@@ -267,7 +267,7 @@ async def test_a_claim_from_a_stale_read_writes_nothing(
             claimed = await store.claim(
                 tx,
                 run,
-                expected=DUE,
+                expected=to_db(DUE),
                 following=following,
                 instance="x",
                 lease_until=DUE + LEASE,

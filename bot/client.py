@@ -26,6 +26,7 @@ from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
 from bot.resources import cog_packages, package_folder
 from bot.scheduler import DiscordPoster, Scheduler
+from bot.scheduler.dispatcher import DEFAULT_INSTANCE
 from bot.shards import IDENTIFY_WINDOW, IdentifyPacer, Monotonic, Sleep, owns
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,16 @@ class FanBot(commands.AutoShardedBot):
         return owns(guild_id, self.shard_count, self.shard_ids)
 
     @property
+    def scheduler_instance(self) -> str:
+        """Whose claims on announcements are this process's: its shards. A process of a
+        cluster started again on the same shards takes its unconfirmed posts back at once;
+        another's it takes over only once their lease has run out."""
+        count, ids = self.settings.shard_count, self.settings.shard_ids
+        if count is None or ids is None:
+            return DEFAULT_INSTANCE
+        return f"shards {format_shard_ids(ids)} of {count}"
+
+    @property
     def syncs_commands(self) -> bool:
         """Whether this process syncs the commands: the one running shard 0 (or every
         shard), so that a cluster of processes syncs once."""
@@ -224,6 +235,7 @@ class FanBot(commands.AutoShardedBot):
             feature_enabled=self.feature_enabled,
             server_language=self.server_language,
             observe_lag=self.metrics.scheduler_lag,
+            instance=self.scheduler_instance,
         )
         self._member_data = MemberData(self.db)
         # The core's own per-server rows; cogs register theirs in their setup().

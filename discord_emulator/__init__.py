@@ -12,8 +12,18 @@ What it offers (every name in `__all__`):
 
 - `Emulator`: the server and the handle a test drives: `slash`, `click`, `select`,
   `submit_modal`, `autocomplete`, `wait_for_message`, `wait_until`; faults (`fail_next`,
-  `hold`, `drop_gateway`, `send_reconnect`, `invalidate_session`); records (`requests`,
-  `request_log`, `unknown_routes`, `internal_errors`).
+  `hold`, `drop_gateway`, `send_reconnect`, `invalidate_session`, each for one `shard` or
+  all); records (`requests`, `request_log`, `unknown_routes`, `internal_errors`).
+- Discord's global rate limit, off by default: `Emulator.global_rate_limit = 50` answers
+  429 `global: true` past 50 requests a second per bot token, across every connection
+  (interaction callbacks and follow-ups exempt); `requests_per_second`,
+  `peak_requests_per_second` and `global_429s` tell what the bot sent, on or off.
+- Shards: IDENTIFY's `shard: [id, count]` opens that shard's session, which gets only its
+  guilds' events and interactions (`(guild_id >> 22) % count`; DMs on shard 0). Settings
+  `max_guilds_per_shard` (4011 past it), `max_concurrency` (in /gateway/bot, with the
+  recommended `shards`), `enforce_identify_pacing`; records `identifies` (shard, time),
+  `shard_conflicts` (`ShardConflict`: two connections identified as one shard, the older
+  closed with 4010); `shard_of`, `guilds_of_shard`, `wait_ready(shards=...)`.
 - `running_client` (log a client in, connect it, wait for its guild cache) and
   `eventually` (poll client-side state); `use_api_base` and `reset_api_base` point
   discord.py at the emulator, for a client in another process (`DISCORD_API_BASE`).
@@ -26,7 +36,8 @@ What it offers (every name in `__all__`):
   `Emulator.walk_command`), `can_see` and `check_visible` (whether a member is shown a
   command there), `find_member` and `find_role` (a member or role named as a user types
   it; `Emulator.convert_value` converts option values so).
-- `demo_world` and `add_fans`: a ready-made guild with members and channels (`DemoWorld`).
+- `demo_world` and `add_fans`: a ready-made guild with members and channels (`DemoWorld`);
+  `demo_worlds`: n such guilds sharing their members, spread over the shards.
 - Faults and records: `FaultRule`, `Hold`, `RecordedRequest`, `RequestRecord`.
 - Errors: `ApiError` (an answer Discord would give), `DriverError` (something a Discord
   client would not let a user do; `UnknownCommand`, `UnknownSubcommand` and
@@ -66,7 +77,7 @@ there and it logs in with `emu.token`; the test then awaits `emu.wait_ready()`.
 from __future__ import annotations
 
 from . import permissions
-from .demo import DemoWorld, add_fans, demo_world
+from .demo import DemoWorld, add_fans, demo_world, demo_worlds
 from .driver import (
     CommandIsGroup,
     CommandPath,
@@ -80,6 +91,7 @@ from .driver import (
 )
 from .errors import ApiError, DriverError, InteractionTimeout
 from .faults import FaultRule, Hold, RecordedRequest, RequestRecord
+from .gateway import ShardConflict
 from .harness import eventually, running_client
 from .redirect import reset_api_base, use_api_base
 from .server import Emulator
@@ -118,6 +130,7 @@ __all__ = [
     "RecordedRequest",
     "RequestRecord",
     "Role",
+    "ShardConflict",
     "UnknownCommand",
     "UnknownSubcommand",
     "User",
@@ -125,6 +138,7 @@ __all__ = [
     "can_see",
     "check_visible",
     "demo_world",
+    "demo_worlds",
     "eventually",
     "find_member",
     "find_role",

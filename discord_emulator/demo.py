@@ -30,19 +30,35 @@ class DemoWorld:
 def demo_world(emu: Emulator) -> DemoWorld:
     """One guild "Love wins all fans" with #general, #trivia, #announcements, a "Mods" role
     (Manage Server), and users uaena and army (members), mod (Mods) and owner (the owner)."""
+    return demo_worlds(emu, 1)[0]
+
+
+def demo_worlds(emu: Emulator, count: int) -> list[DemoWorld]:
+    """`count` guilds like `demo_world`'s, for sharded bots: the same four users are members
+    of each; the first is named "Love wins all fans", the others "Love wins all fans 2", ...
+
+    Each guild id has its own millisecond, so the guilds spread over the shards
+    round-robin: with `count` a multiple of the shard count, every shard gets as many.
+    """
     owner = emu.add_user("owner")
     uaena = emu.add_user("uaena", global_name="UAENA")
     army = emu.add_user("army", global_name="ARMY")
     mod = emu.add_user("mod")
-    guild = emu.add_guild("Love wins all fans", owner)
-    general = guild.add_text_channel("general")
-    trivia = guild.add_text_channel("trivia")
-    announcements = guild.add_text_channel("announcements")
-    mods = guild.add_role("Mods", perms.MANAGE_GUILD | perms.MANAGE_MESSAGES, mentionable=True)
-    guild.add_member(uaena)
-    guild.add_member(army)
-    guild.add_member(mod, roles=[mods])
-    return DemoWorld(guild, general, trivia, announcements, mods, uaena, army, mod, owner)
+    worlds = []
+    for index in range(count):
+        name = "Love wins all fans" + ("" if index == 0 else f" {index + 1}")
+        guild = emu.add_guild(name, owner)
+        general = guild.add_text_channel("general")
+        trivia = guild.add_text_channel("trivia")
+        announcements = guild.add_text_channel("announcements")
+        mods = guild.add_role("Mods", perms.MANAGE_GUILD | perms.MANAGE_MESSAGES, mentionable=True)
+        guild.add_member(uaena)
+        guild.add_member(army)
+        guild.add_member(mod, roles=[mods])
+        worlds.append(
+            DemoWorld(guild, general, trivia, announcements, mods, uaena, army, mod, owner)
+        )
+    return worlds
 
 
 def add_fans(world: DemoWorld, count: int, *, prefix: str = "fan") -> list[Member]:

@@ -350,6 +350,10 @@ class Driver:
     interaction_deadline: float
     _read_cursors: dict[str, int]
 
+    def _shard_of(self, interaction: Interaction) -> int:
+        guild_id = _guild_id(interaction)
+        return 0 if guild_id is None else self.gateway.shard_of(guild_id)
+
     # -- resolving test arguments -------------------------------------------------------------
 
     def _context(
@@ -456,8 +460,10 @@ class Driver:
     async def _send_and_wait(
         self, interaction: Interaction, timeout: float, wait_deferred: bool
     ) -> InteractionResult:
-        if not self.gateway.dispatch("INTERACTION_CREATE", interaction.payload):
-            raise DriverError("the bot has no gateway session: start it and await emu.wait_ready()")
+        if not self.gateway.dispatch(
+            "INTERACTION_CREATE", interaction.payload, guild_id=_guild_id(interaction)
+        ):
+            raise DriverError(_NO_SESSION.format(shard=self._shard_of(interaction)))
 
         def answered() -> bool:
             return interaction.response_type is not None or interaction.late_callback
@@ -465,7 +471,7 @@ class Driver:
         try:
             await self._feed.wait_for(answered, timeout)
         except TimeoutError:
-            session = self.gateway.session
+            session = self.gateway.sessions.get(self._shard_of(interaction))
             offline = session is None or session.connection is None
             raise InteractionTimeout(
                 f"the bot did not answer {interaction.name!r} within {timeout}s "
@@ -916,8 +922,10 @@ class Driver:
             locale=locale,
             message=message,
         )
-        if not self.gateway.dispatch("INTERACTION_CREATE", interaction.payload):
-            raise DriverError("the bot has no gateway session: start it and await emu.wait_ready()")
+        if not self.gateway.dispatch(
+            "INTERACTION_CREATE", interaction.payload, guild_id=_guild_id(interaction)
+        ):
+            raise DriverError(_NO_SESSION.format(shard=self._shard_of(interaction)))
         return interaction
 
     def _usable_component(self, message: Message, custom_id: str) -> dict[str, Any]:
@@ -1091,6 +1099,15 @@ def find_member(guild: Guild, text: str) -> Member | None:
         if wanted in {n.casefold() for n in names if n}:
             return member
     return None
+
+
+_NO_SESSION = (
+    "the bot has no gateway session for shard {shard}: start it and await emu.wait_ready()"
+)
+
+
+def _guild_id(interaction: Interaction) -> str | None:
+    return None if interaction.guild is None else interaction.guild.id
 
 
 def find_role(guild: Guild, text: str) -> Role | None:

@@ -35,6 +35,12 @@ class RequestRecord:
     files: list[str] = field(default_factory=list)
     status: int | None = None
     injected: bool = False
+    # The emulator's clock when the request came in.
+    at: float | None = None
+    # Sent with a bot token to a route bound by the global limit (not an interaction's).
+    global_counted: bool = False
+    # Answered 429 `global: true` by the emulator's global rate limit.
+    global_limited: bool = False
 
 
 def _compile(path_regex: str | re.Pattern[str]) -> re.Pattern[str]:

@@ -6,6 +6,26 @@ ends in 00 00 ff ff), `zstd-stream` (when a zstd module is importable; discord.p
 it whenever it has one), or none (plain text frames).
 
 Heartbeats are ACKed a round trip later, as Discord's are (see `HEARTBEAT_ACK_DELAY`).
+
+Shards. IDENTIFY's `shard: [id, count]` (absent: `[0, 1]`) opens the session of that shard;
+the gateway holds one session per shard, all of one count. A guild belongs to shard
+`(guild_id >> 22) % count`: READY and GUILD_CREATE list only the shard's guilds, and every
+guild-scoped dispatch (guild, channel, role, member, message and interaction events) goes to
+that shard's session only; DMs and other events without a guild go to shard 0, as Discord's
+do. Each session resumes on its own (its own session id and sequence). What is refused:
+
+- an id outside `0 <= id < count`, or a count other than that of the sessions still
+  connected: close 4010 "Invalid shard." (discord.py does not reconnect after it);
+- a shard that would hold more than `max_guilds_per_shard` guilds: close 4011 "Sharding
+  required.";
+- a second connection identifying as a shard that is still connected: Discord lets the
+  newest IDENTIFY take the shard (a restarted process whose old socket lingers), so the new
+  session wins and the OLD connection is closed with 4010, recorded in `shard_conflicts`.
+  A close code discord.py resumes after (4005, 4009) would make the two processes take the
+  shard from each other forever; 4010 stops the old client with an error its log shows;
+- with `enforce_identify_pacing`, an IDENTIFY within `IDENTIFY_INTERVAL_S` of the last one of
+  the same rate-limit key (`shard_id % max_concurrency`): op 9 Invalid Session, as Discord
+  answers an IDENTIFY over the session start rate; recorded in `paced_identifies`.
 """
 
 # Waits take a `timeout` argument on purpose: a timeout is part of what a test asserts
@@ -19,9 +39,10 @@ import contextlib
 import functools
 import json
 import logging
+import time
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -76,6 +97,8 @@ CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_ALREADY_AUTHENTICATED = 4005
 CLOSE_SESSION_TIMED_OUT = 4009
+CLOSE_INVALID_SHARD = 4010
+CLOSE_SHARDING_REQUIRED = 4011
 CLOSE_INVALID_API_VERSION = 4012
 CLOSE_INVALID_INTENTS = 4013
 CLOSE_DISALLOWED_INTENTS = 4014
@@ -86,6 +109,15 @@ CLOSE_DISALLOWED_INTENTS = 4014
 # the loop holds the GIL) is measured from the previous heartbeat, a whole interval earlier,
 # and logged as "Can't keep up, shard ID None websocket is 41.3s behind."
 HEARTBEAT_ACK_DELAY = 0.1
+
+# Discord refuses a shard with more guilds than this (close 4011).
+MAX_GUILDS_PER_SHARD = 2500
+# Discord's recommended shard count in /gateway/bot: one shard per this many guilds.
+GUILDS_PER_RECOMMENDED_SHARD = 1000
+# The session start rate: max_concurrency IDENTIFYs (one per rate-limit key) per 5 seconds.
+IDENTIFY_INTERVAL_S = 5.0
+# session_start_limit.total in /gateway/bot: IDENTIFYs a bot may make per day.
+SESSION_START_TOTAL = 1000
 
 
 class Encoder(Protocol):
@@ -172,12 +204,28 @@ class GatewaySession:
 
     id: str
     intents: int
+    # As the client sent it (None: unsharded, which is shard 0 of 1); READY echoes it.
     shard: list[int] | None
+    shard_id: int = 0
+    shard_count: int = 1
     seq: int = 0
     # Every dispatch of the session, so a RESUME can replay what the client missed.
     buffer: list[dict[str, Any]] = field(default_factory=list)
     connection: Connection | None = None
     presence: dict[str, Any] | None = None
+    # Set once READY and the shard's GUILD_CREATEs went out (or it resumed).
+    ready: bool = False
+
+
+@dataclass(frozen=True)
+class ShardConflict:
+    """A second connection identified as a shard that was still connected; the old one was
+    closed with 4010 (see the module docstring)."""
+
+    shard_id: int
+    shard_count: int
+    old_session_id: str
+    new_session_id: str
 
 
 @dataclass(frozen=True)
@@ -204,20 +252,34 @@ class Gateway:
         heartbeat_interval_ms: int = 41250,
         heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
         privileged_intents: int = PRIVILEGED_INTENTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.world = world
+        self._clock = clock
         self._check_token = check_token
         self._resume_url = resume_url
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.heartbeat_ack_delay = heartbeat_ack_delay
         self.heartbeat_acks = 0
         self.privileged_intents = privileged_intents
-        self.session: GatewaySession | None = None
+        # One session per shard id, every one of `shard_count` shards.
+        self.sessions: dict[int, GatewaySession] = {}
+        self.shard_count = 1
+        self.max_guilds_per_shard = MAX_GUILDS_PER_SHARD
+        self.max_concurrency = 1
+        self.enforce_identify_pacing = False
+        self.session_start_remaining = SESSION_START_TOTAL
+        # (shard id, clock time) of every IDENTIFY that opened a session, in order.
+        self.identifies: list[tuple[int, float]] = []
+        # (shard id, clock time) of IDENTIFYs refused by enforce_identify_pacing.
+        self.paced_identifies: list[tuple[int, float]] = []
+        self.shard_conflicts: list[ShardConflict] = []
         self.connections: list[ConnectionInfo] = []
         self.identify_count = 0
         self.resume_count = 0
         self._live: set[Connection] = set()
-        self._online = asyncio.Event()
+        # Set and replaced whenever a session connects, gets ready or loses its connection.
+        self._sessions_changed = asyncio.Event()
         # Cleared: new connections hang before the handshake, as behind a network outage.
         self._accepting = asyncio.Event()
         self._accepting.set()
@@ -234,12 +296,61 @@ class Gateway:
         return flags
 
     @property
-    def online(self) -> bool:
-        return self._online.is_set()
+    def session(self) -> GatewaySession | None:
+        """Shard 0's session: the only one of an unsharded bot."""
+        return self.sessions.get(0)
 
-    async def wait_online(self, timeout: float) -> None:
+    def shard_of(self, guild_id: str | int) -> int:
+        """The shard a guild's events go to: `(guild_id >> 22) % shard_count`."""
+        return (int(guild_id) >> 22) % self.shard_count
+
+    def guilds_of_shard(self, shard_id: int, shard_count: int) -> list[Guild]:
+        return [
+            g for g in self.world.guilds.values() if (int(g.id) >> 22) % shard_count == shard_id
+        ]
+
+    @property
+    def recommended_shards(self) -> int:
+        """/gateway/bot's `shards`: one per GUILDS_PER_RECOMMENDED_SHARD guilds, at least 1."""
+        return max(1, -(-len(self.world.guilds) // GUILDS_PER_RECOMMENDED_SHARD))
+
+    def gateway_bot(self) -> dict[str, Any]:
+        """/gateway/bot's `shards` and `session_start_limit` (its `url` is the server's)."""
+        return {
+            "shards": self.recommended_shards,
+            "session_start_limit": {
+                "total": SESSION_START_TOTAL,
+                "remaining": self.session_start_remaining,
+                "reset_after": 14400000,
+                "max_concurrency": self.max_concurrency,
+            },
+        }
+
+    @property
+    def online(self) -> bool:
+        """Every session is connected and ready (and there is at least one)."""
+        return self._shards_online(None)
+
+    def _shards_online(self, shards: Iterable[int] | None) -> bool:
+        if shards is None:
+            wanted = list(self.sessions.values())
+        else:
+            found = [self.sessions.get(shard) for shard in shards]
+            if None in found:
+                return False
+            wanted = [s for s in found if s is not None]
+        return bool(wanted) and all(s.connection is not None and s.ready for s in wanted)
+
+    def _notify(self) -> None:
+        self._sessions_changed.set()
+        self._sessions_changed = asyncio.Event()
+
+    async def wait_online(self, timeout: float, shards: Iterable[int] | None = None) -> None:
+        """Until every session (or each of `shards`, of the current count) is online."""
+        wanted = None if shards is None else list(shards)
         async with asyncio.timeout(timeout):
-            await self._online.wait()
+            while not self._shards_online(wanted):
+                await self._sessions_changed.wait()
 
     # -- connection handling ---------------------------------------------------------------
 
@@ -327,8 +438,7 @@ class Gateway:
         session = conn.session
         if session is not None and session.connection is conn:
             session.connection = None
-            if session is self.session:
-                self._online.clear()
+            self._notify()
 
     async def _close(self, conn: Connection, code: int, reason: str) -> None:
         conn.close_code = code
@@ -380,23 +490,80 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~self.privileged_intents:
             await self._close(conn, CLOSE_DISALLOWED_INTENTS, "Disallowed intent(s).")
             return
-        session = GatewaySession(id=uuid.uuid4().hex, intents=intents, shard=data.get("shard"))
+        shard = data.get("shard")
+        if shard is None:
+            shard_id, shard_count = 0, 1
+        elif (
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+            and 0 <= shard[0] < shard[1]
+        ):
+            shard_id, shard_count = shard
+        else:
+            await self._close(conn, CLOSE_INVALID_SHARD, "Invalid shard.")
+            return
+        if any(
+            s.shard_count != shard_count and s.connection is not None
+            for s in self.sessions.values()
+        ):
+            # Shards of another count are still connected: the guilds would be split twice.
+            await self._close(conn, CLOSE_INVALID_SHARD, "Invalid shard.")
+            return
+        guilds = self.guilds_of_shard(shard_id, shard_count)
+        if len(guilds) > self.max_guilds_per_shard:
+            await self._close(conn, CLOSE_SHARDING_REQUIRED, "Sharding required.")
+            return
+        now = self._clock()
+        if self.enforce_identify_pacing and self._identified_lately(shard_id, now):
+            self.paced_identifies.append((shard_id, now))
+            conn.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
+            return
+        if shard_count != self.shard_count:
+            # Only disconnected sessions of the old count are left: none can resume now.
+            self.sessions.clear()
+            self.shard_count = shard_count
+        session = GatewaySession(
+            id=uuid.uuid4().hex,
+            intents=intents,
+            shard=shard,
+            shard_id=shard_id,
+            shard_count=shard_count,
+        )
         session.presence = data.get("presence")
         conn.session = session
         conn.kind = "identify"
         self.connections.append(ConnectionInfo(conn.path, conn.query, "identify"))
         self.identify_count += 1
-        # A new session replaces the old one, as when a restarted bot identifies again.
-        self.session = session
+        self.identifies.append((shard_id, now))
+        self.session_start_remaining = max(0, self.session_start_remaining - 1)
+        # A new session replaces the old one of its shard, as when a restarted bot identifies
+        # again; one still connected is closed (see the module docstring).
+        old = self.sessions.get(shard_id)
+        self.sessions[shard_id] = session
         session.connection = conn
-        self._online.clear()
+        if old is not None and old.connection is not None and old.connection is not conn:
+            self.shard_conflicts.append(ShardConflict(shard_id, shard_count, old.id, session.id))
+            log.warning(
+                "gateway: shard [%d, %d] identified again; closing its older connection",
+                shard_id,
+                shard_count,
+            )
+            stale = old.connection
+            self._detach(stale)
+            stale.close_code = CLOSE_INVALID_SHARD
+            with contextlib.suppress(Exception):
+                await stale.ws.close(
+                    code=CLOSE_INVALID_SHARD,
+                    message=b"Invalid shard: another connection identified as this shard.",
+                )
         bot = self.world.bot.to_dict()
         bot.update({"verified": True, "mfa_enabled": False, "email": None, "flags": 0})
         ready: dict[str, Any] = {
             "v": 10,
             "user": bot,
             "user_settings": {},
-            "guilds": [{"id": g.id, "unavailable": True} for g in self.world.guilds.values()],
+            "guilds": [{"id": g.id, "unavailable": True} for g in guilds],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self._resume_url(),
@@ -411,21 +578,30 @@ class Gateway:
         }
         if session.shard is not None:
             ready["shard"] = session.shard
-        self.dispatch("READY", ready)
-        for guild in self.world.guilds.values():
-            self.dispatch(
+        self._send(session, "READY", ready)
+        for guild in guilds:
+            self._send(
+                session,
                 "GUILD_CREATE",
                 functools.partial(self._guild_create, guild=guild, unavailable=False),
             )
-        self._online.set()
+        session.ready = True
+        self._notify()
         self.world.changed()
+
+    def _identified_lately(self, shard_id: int, now: float) -> bool:
+        key = shard_id % max(1, self.max_concurrency)
+        return any(
+            other % max(1, self.max_concurrency) == key and now - at < IDENTIFY_INTERVAL_S
+            for other, at in self.identifies
+        )
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
         if not self._check_token(str(data.get("token", ""))):
             await self._close(conn, CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
             return
-        session = self.session
-        if session is None or data.get("session_id") != session.id:
+        session = next((s for s in self.sessions.values() if s.id == data.get("session_id")), None)
+        if session is None:
             # Not resumable: the client must identify again on a new connection.
             conn.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
             return
@@ -445,8 +621,9 @@ class Gateway:
         for frame in session.buffer:
             if frame["s"] > seq:
                 conn.send(frame)
-        self.dispatch("RESUMED", {"_trace": ["emulator"]})
-        self._online.set()
+        self._send(session, "RESUMED", {"_trace": ["emulator"]})
+        session.ready = True
+        self._notify()
         self.world.changed()
 
     def _members_chunk(self, session: GatewaySession, data: dict[str, Any]) -> None:
@@ -472,13 +649,22 @@ class Gateway:
         }
         if data.get("nonce") is not None:
             chunk["nonce"] = data["nonce"]
-        self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+        self._send(session, "GUILD_MEMBERS_CHUNK", chunk)
 
     # -- dispatching ---------------------------------------------------------------------------
 
-    def dispatch(self, event: str, data: dict[str, Any] | PayloadBuilder) -> bool:
-        """Send an event in the current session (buffered for RESUME). False if none or filtered."""
-        session = self.session
+    def dispatch(
+        self, event: str, data: dict[str, Any] | PayloadBuilder, *, guild_id: str | None = None
+    ) -> bool:
+        """Send an event to the shard of `guild_id` (None: shard 0), buffered for RESUME.
+
+        False if that shard has no session or the payload was filtered (intents)."""
+        shard = 0 if guild_id is None else self.shard_of(guild_id)
+        return self._send(self.sessions.get(shard), event, data)
+
+    def _send(
+        self, session: GatewaySession | None, event: str, data: dict[str, Any] | PayloadBuilder
+    ) -> bool:
         if session is None:
             return False
         payload = data(session) if callable(data) else data
@@ -491,29 +677,37 @@ class Gateway:
             session.connection.send(frame)
         return True
 
-    def send_reconnect(self) -> None:
-        """Op 7: ask the client to reconnect and resume."""
-        session = self.session
-        if session is not None and session.connection is not None:
-            session.connection.send({"op": OP_RECONNECT, "d": None, "s": None, "t": None})
+    def _targets(self, shard: int | None) -> list[GatewaySession]:
+        if shard is None:
+            return list(self.sessions.values())
+        session = self.sessions.get(shard)
+        return [] if session is None else [session]
 
-    def invalidate_session(self, *, resumable: bool = False) -> None:
-        """Op 9: with resumable=False the client must identify from scratch."""
-        session = self.session
-        if session is not None and session.connection is not None:
+    def send_reconnect(self, shard: int | None = None) -> None:
+        """Op 7 to one shard's connection (None: every shard's): reconnect and resume."""
+        for session in self._targets(shard):
+            if session.connection is not None:
+                session.connection.send({"op": OP_RECONNECT, "d": None, "s": None, "t": None})
+
+    def invalidate_session(self, *, resumable: bool = False, shard: int | None = None) -> None:
+        """Op 9 to one shard (None: every shard); with resumable=False the client must
+        identify from scratch."""
+        for session in self._targets(shard):
+            if session.connection is None:
+                continue
             session.connection.send(
                 {"op": OP_INVALID_SESSION, "d": resumable, "s": None, "t": None}
             )
             if not resumable:
-                self.session = None
+                del self.sessions[session.shard_id]
+                self._notify()
 
-    async def drop(self, code: int = CLOSE_UNKNOWN_ERROR) -> None:
-        """Close the current connection as a network blip would; the session stays resumable."""
-        session = self.session
-        conn = session.connection if session is not None else None
-        if conn is None:
-            return
-        await self._close(conn, code, "Dropped by the emulator")
+    async def drop(self, code: int = CLOSE_UNKNOWN_ERROR, *, shard: int | None = None) -> None:
+        """Close one shard's connection (None: every shard's) as a network blip would; the
+        sessions stay resumable."""
+        for session in self._targets(shard):
+            if session.connection is not None:
+                await self._close(session.connection, code, "Dropped by the emulator")
 
     async def close_all(self, code: int = 1001) -> None:
         for conn in list(self._live):
@@ -537,49 +731,63 @@ class Gateway:
         )
 
     def _on_guild_create(self, guild: Guild) -> None:
-        self.dispatch("GUILD_CREATE", lambda s: self._guild_create(s, guild, None))
+        self.dispatch(
+            "GUILD_CREATE", lambda s: self._guild_create(s, guild, None), guild_id=guild.id
+        )
 
     def _on_guild_update(self, guild: Guild) -> None:
-        self.dispatch("GUILD_UPDATE", _needs(GUILDS, guild.to_dict()))
+        self.dispatch("GUILD_UPDATE", _needs(GUILDS, guild.to_dict()), guild_id=guild.id)
 
     def _on_guild_delete(self, guild: Guild) -> None:
-        self.dispatch("GUILD_DELETE", {"id": guild.id})
+        self.dispatch("GUILD_DELETE", {"id": guild.id}, guild_id=guild.id)
 
     def _on_channel_create(self, channel: Channel) -> None:
-        self.dispatch("CHANNEL_CREATE", _needs(GUILDS, channel.to_dict()))
+        self.dispatch("CHANNEL_CREATE", _needs(GUILDS, channel.to_dict()), guild_id=_gid(channel))
 
     def _on_channel_update(self, channel: Channel) -> None:
-        self.dispatch("CHANNEL_UPDATE", _needs(GUILDS, channel.to_dict()))
+        self.dispatch("CHANNEL_UPDATE", _needs(GUILDS, channel.to_dict()), guild_id=_gid(channel))
 
     def _on_role_create(self, role: Role) -> None:
         self.dispatch(
-            "GUILD_ROLE_CREATE", _needs(GUILDS, {"guild_id": role.guild.id, "role": role.to_dict()})
+            "GUILD_ROLE_CREATE",
+            _needs(GUILDS, {"guild_id": role.guild.id, "role": role.to_dict()}),
+            guild_id=role.guild.id,
         )
 
     def _on_role_update(self, role: Role) -> None:
         self.dispatch(
-            "GUILD_ROLE_UPDATE", _needs(GUILDS, {"guild_id": role.guild.id, "role": role.to_dict()})
+            "GUILD_ROLE_UPDATE",
+            _needs(GUILDS, {"guild_id": role.guild.id, "role": role.to_dict()}),
+            guild_id=role.guild.id,
         )
 
     def _on_member_add(self, member: Member) -> None:
         data = member.to_dict()
         data["guild_id"] = member.guild.id
-        self.dispatch("GUILD_MEMBER_ADD", _needs(GUILD_MEMBERS, data))
+        self.dispatch("GUILD_MEMBER_ADD", _needs(GUILD_MEMBERS, data), guild_id=member.guild.id)
 
     def _on_member_update(self, member: Member) -> None:
         data = member.to_dict()
         data["guild_id"] = member.guild.id
         # The bot always hears about its own member; others need the members intent.
         intent = GUILDS if member.user is self.world.bot else GUILD_MEMBERS
-        self.dispatch("GUILD_MEMBER_UPDATE", _needs(intent, data))
+        self.dispatch("GUILD_MEMBER_UPDATE", _needs(intent, data), guild_id=member.guild.id)
 
     def _on_message_create(self, message: Message) -> None:
         if not message.ephemeral:
-            self.dispatch("MESSAGE_CREATE", lambda s: self._message_payload(s, message))
+            self.dispatch(
+                "MESSAGE_CREATE",
+                lambda s: self._message_payload(s, message),
+                guild_id=_gid(message.channel),
+            )
 
     def _on_message_update(self, message: Message) -> None:
         if not message.ephemeral:
-            self.dispatch("MESSAGE_UPDATE", lambda s: self._message_payload(s, message))
+            self.dispatch(
+                "MESSAGE_UPDATE",
+                lambda s: self._message_payload(s, message),
+                guild_id=_gid(message.channel),
+            )
 
     def _on_message_delete(self, message: Message) -> None:
         if message.ephemeral:
@@ -588,7 +796,7 @@ class Gateway:
         if message.guild is not None:
             data["guild_id"] = message.guild.id
         intent = DIRECT_MESSAGES if message.guild is None else GUILD_MESSAGES
-        self.dispatch("MESSAGE_DELETE", _needs(intent, data))
+        self.dispatch("MESSAGE_DELETE", _needs(intent, data), guild_id=_gid(message.channel))
 
     def _message_payload(self, session: GatewaySession, message: Message) -> dict[str, Any] | None:
         channel = message.channel
@@ -612,6 +820,10 @@ class Gateway:
             data.update(content="", embeds=[], attachments=[], components=[])
             data.pop("poll", None)
         return data
+
+
+def _gid(channel: Channel) -> str | None:
+    return None if channel.guild is None else channel.guild.id
 
 
 def _needs(intent: int, payload: dict[str, Any]) -> PayloadBuilder:

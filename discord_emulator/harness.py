@@ -48,6 +48,13 @@ async def _unless_task_fails(awaitable: Awaitable[T], task: asyncio.Task[None]) 
     raise RuntimeError("the client stopped before it was ready") from exc
 
 
+def _shard_ids(client: discord.Client) -> list[int] | None:
+    """The shards `client` will identify as, when it names them (None: all there are)."""
+    if isinstance(client, discord.AutoShardedClient):
+        return None if client.shard_ids is None else list(client.shard_ids)
+    return None if client.shard_id is None else [client.shard_id]
+
+
 @contextlib.asynccontextmanager
 async def running_client(
     client: ClientT,
@@ -59,6 +66,8 @@ async def running_client(
 ) -> AsyncIterator[ClientT]:
     """Log `client` in against `emu`, connect it, and wait until every guild is in its cache.
 
+    A sharded client (an `AutoShardedClient` given `shard_ids`, or a `Client` given
+    `shard_id`) waits for its own shards and their guilds only.
     `wait_until_ready=True` also waits for on_ready, which discord.py delays by the client's
     `guild_ready_timeout` (2 s by default; pass a small one to the client in tests).
     On exit the client is closed and discord.py is pointed back at discord.com.
@@ -68,10 +77,15 @@ async def running_client(
     try:
         await client.login(token or emu.token or "emulator-token")
         task = asyncio.create_task(client.connect(), name="emulated-discord-client")
-        await _unless_task_fails(emu.wait_ready(timeout), task)
+        shard_ids = _shard_ids(client)
+        await _unless_task_fails(emu.wait_ready(timeout, shards=shard_ids), task)
 
         def guilds_cached() -> bool:
+            count = client.shard_count or 1
+            mine = range(count) if shard_ids is None else shard_ids
             for guild_id in emu.world.guilds:
+                if (int(guild_id) >> 22) % count not in mine:
+                    continue  # another process's shard
                 guild = client.get_guild(int(guild_id))
                 if guild is None or guild.unavailable or guild.me is None:
                     return False

@@ -17,6 +17,12 @@ from . import errors as e
 from . import permissions as perms
 from .errors import ApiError
 from .faults import Faults, RecordedRequest, RequestRecord
+from .ratelimit import (
+    GlobalRateLimit,
+    counts_toward_global_limit,
+    global_429_body,
+    global_429_headers,
+)
 from .state import (
     FLAG_EPHEMERAL,
     FLAG_IS_COMPONENTS_V2,
@@ -122,9 +128,11 @@ class RestApi:
         check_auth: Callable[[str | None], bool],
         base_url: Callable[[], str],
         gateway_url: Callable[[], str],
+        gateway_bot: Callable[[], dict[str, Any]],
         application_flags: Callable[[], int],
         clock: Callable[[], float],
         interaction_deadline: Callable[[], float],
+        global_limit: GlobalRateLimit | None = None,
     ) -> None:
         self.world = world
         self._faults = faults
@@ -135,9 +143,11 @@ class RestApi:
         self._check_auth = check_auth
         self._base_url = base_url
         self._gateway_url = gateway_url
+        self._gateway_bot = gateway_bot
         self._application_flags = application_flags
         self._clock = clock
         self._interaction_deadline = interaction_deadline
+        self._global_limit = global_limit or GlobalRateLimit()
         self.routes: list[Route] = []
         # (channel id, nonce) -> (message, clock time) for enforce_nonce.
         self._nonces: dict[tuple[str, str], tuple[Message, float]] = {}
@@ -219,10 +229,26 @@ class RestApi:
         except ApiError as exc:
             return _error_response(exc)
         record = RequestRecord(method, path, body, query, [f.filename for f in files])
+        record.at = self._clock()
+        auth = request.headers.get("Authorization")
+        record.global_counted = (
+            auth is not None and self._check_auth(auth) and counts_toward_global_limit(path)
+        )
         self._requests.append(RecordedRequest(method, path, body))
         self._request_log.append(record)
         # Tests may wait on the request log itself (Emulator.wait_until).
         self.world.changed()
+        if record.global_counted and auth is not None:
+            retry_after = self._global_limit.admit(auth, record.at)
+            if retry_after is not None:
+                record.status = 429
+                record.global_limited = True
+                log.info("emulator: %s %s -> 429 global rate limit", method, path)
+                return json_response(
+                    global_429_body(retry_after),
+                    status=429,
+                    headers=global_429_headers(retry_after),
+                )
 
         await self._faults.pause(record, "before")
         injected = self._faults.injected_error(method, path)
@@ -335,18 +361,9 @@ class RestApi:
         return ok({"url": self._gateway_url()})
 
     async def get_gateway_bot(self, call: Call) -> Reply:
-        return ok(
-            {
-                "url": self._gateway_url(),
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 14400000,
-                    "max_concurrency": 1,
-                },
-            }
-        )
+        body = {"url": self._gateway_url()}
+        body.update(self._gateway_bot())
+        return ok(body)
 
     async def get_application(self, call: Call) -> Reply:
         world = self.world

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,7 +18,8 @@ from . import permissions as perms
 from .driver import ChangeFeed, Driver
 from .errors import DriverError
 from .faults import FaultRule, Faults, Hold, HoldPoint, RecordedRequest, RequestRecord
-from .gateway import CLOSE_UNKNOWN_ERROR, PRIVILEGED_INTENTS, Gateway
+from .gateway import CLOSE_UNKNOWN_ERROR, PRIVILEGED_INTENTS, Gateway, ShardConflict
+from .ratelimit import GlobalRateLimit, per_second, sliding_peak
 from .rest import RestApi
 from .state import Channel, Guild, Message, User, World
 
@@ -64,6 +65,7 @@ class Emulator(Driver):
         # Exceptions raised inside the emulator itself (a bug here, not in the bot).
         self.internal_errors: list[Exception] = []
         self._feed = ChangeFeed()
+        self._global_limit = GlobalRateLimit()
         self._read_cursors: dict[str, int] = {}
         self.gateway = Gateway(
             self.world,
@@ -71,6 +73,7 @@ class Emulator(Driver):
             resume_url=lambda: f"{self.gateway_url}/resume",
             heartbeat_interval_ms=heartbeat_interval_ms,
             privileged_intents=privileged_intents,
+            clock=self.clock,
         )
         self.world.on_event = self.gateway.model_event
         self.world.on_change = self._feed.notify
@@ -84,9 +87,11 @@ class Emulator(Driver):
             check_auth=self.check_auth,
             base_url=lambda: self.base_url,
             gateway_url=lambda: self.gateway_url,
+            gateway_bot=self.gateway.gateway_bot,
             application_flags=lambda: self.gateway.application_flags,
             clock=self.clock,
             interaction_deadline=lambda: self.interaction_deadline,
+            global_limit=self._global_limit,
         )
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -157,6 +162,42 @@ class Emulator(Driver):
         return web.Response(
             body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
         )
+
+    # -- the global rate limit ----------------------------------------------------------------
+
+    @property
+    def global_rate_limit(self) -> int | None:
+        """Requests a second per bot token past which REST answers 429 `global: true`
+        (Discord's is 50: `ratelimit.DISCORD_GLOBAL_LIMIT`). None, the default: counted in
+        the records, never refused. Interaction callbacks and follow-ups are exempt."""
+        return self._global_limit.limit
+
+    @global_rate_limit.setter
+    def global_rate_limit(self, value: int | None) -> None:
+        self._global_limit.limit = value
+
+    def requests_per_second(
+        self, *, admitted_only: bool = False, since: float | None = None
+    ) -> list[int]:
+        """Requests bound by the global limit (bot token, not an interaction's route) in each
+        one-second window of `clock`, first to last; 429s included unless `admitted_only`;
+        only those at or after `since` (a `clock` time: skip a bot's start-up) when given.
+        The windows are those the limit counts in."""
+        return per_second(self.request_log, admitted_only=admitted_only, since=since)
+
+    def peak_requests_per_second(
+        self, *, sliding: bool = False, admitted_only: bool = False, since: float | None = None
+    ) -> int:
+        """The busiest window of `requests_per_second`; with `sliding`, the most such
+        requests in any one second, windows or not (stricter than Discord's count)."""
+        if sliding:
+            return sliding_peak(self.request_log, admitted_only=admitted_only, since=since)
+        return max(self.requests_per_second(admitted_only=admitted_only, since=since), default=0)
+
+    @property
+    def global_429s(self) -> int:
+        """Requests the global rate limit answered with 429."""
+        return sum(1 for r in self.request_log if r.global_limited)
 
     # -- the world --------------------------------------------------------------------------
 
@@ -283,44 +324,113 @@ class Emulator(Driver):
             if (method is None or r.method == method.upper()) and pattern.search(r.path)
         ]
 
+    # -- shards -----------------------------------------------------------------------------
+
+    @property
+    def max_guilds_per_shard(self) -> int:
+        """A shard identifying with more guilds than this is closed with 4011 (default 2500)."""
+        return self.gateway.max_guilds_per_shard
+
+    @max_guilds_per_shard.setter
+    def max_guilds_per_shard(self, value: int) -> None:
+        self.gateway.max_guilds_per_shard = value
+
+    @property
+    def max_concurrency(self) -> int:
+        """/gateway/bot's session_start_limit.max_concurrency (default 1)."""
+        return self.gateway.max_concurrency
+
+    @max_concurrency.setter
+    def max_concurrency(self, value: int) -> None:
+        self.gateway.max_concurrency = value
+
+    @property
+    def enforce_identify_pacing(self) -> bool:
+        """Refuse (op 9) an IDENTIFY within 5 s of another of its key, `shard_id %
+        max_concurrency` (default off)."""
+        return self.gateway.enforce_identify_pacing
+
+    @enforce_identify_pacing.setter
+    def enforce_identify_pacing(self, value: bool) -> None:
+        self.gateway.enforce_identify_pacing = value
+
+    @property
+    def identifies(self) -> list[tuple[int, float]]:
+        """(shard id, `clock` time) of every IDENTIFY that opened a session, in order."""
+        return self.gateway.identifies
+
+    @property
+    def shard_conflicts(self) -> list[ShardConflict]:
+        """Each time a connection identified as a shard another connection still held."""
+        return self.gateway.shard_conflicts
+
+    @property
+    def shard_count(self) -> int:
+        """The shard count the bot's sessions identified with (1 until one did)."""
+        return self.gateway.shard_count
+
+    def shard_of(self, guild: Guild | str | int) -> int:
+        """The shard `guild` belongs to under the current count: `(id >> 22) % count`."""
+        return self.gateway.shard_of(guild.id if isinstance(guild, Guild) else guild)
+
+    def guilds_of_shard(self, shard_id: int, shard_count: int | None = None) -> list[Guild]:
+        """The guilds shard `shard_id` of `shard_count` (default: the current count) holds."""
+        return self.gateway.guilds_of_shard(shard_id, shard_count or self.gateway.shard_count)
+
     # -- gateway control -----------------------------------------------------------------------
 
-    async def wait_ready(self, timeout: float = 5.0) -> None:
+    async def wait_ready(
+        self, timeout: float = 5.0, *, shards: Iterable[int] | None = None
+    ) -> None:
         """Until the bot has a live session: identified with READY + every GUILD_CREATE sent,
-        or resumed. After `drop_gateway()` this waits for the reconnection."""
+        or resumed. After `drop_gateway()` this waits for the reconnection.
+
+        Sharded: with `shards`, until each of those shard ids has a live session; without,
+        until every session the gateway knows is live (shard 0 alone right after the first
+        READY of a sharded bot: pass `shards` to wait for all of them)."""
+        wanted = None if shards is None else list(shards)
         try:
-            await self.gateway.wait_online(timeout)
+            await self.gateway.wait_online(timeout, wanted)
         except TimeoutError:
+            which = "" if wanted is None else f" for shards {wanted}"
             raise TimeoutError(
-                f"the bot did not connect to the gateway within {timeout}s"
+                f"the bot did not connect to the gateway{which} within {timeout}s"
             ) from None
 
     async def drop_gateway(
-        self, code: int = CLOSE_UNKNOWN_ERROR, *, stay_down: bool = False
+        self, code: int = CLOSE_UNKNOWN_ERROR, *, stay_down: bool = False, shard: int | None = None
     ) -> None:
         """Close the bot's gateway connection (default 4000, resumable); it should resume.
 
-        With `stay_down`, its reconnection hangs (as in a network outage) until
-        `restore_gateway()`.
+        `shard`: that shard's connection only (None: every shard's). With `stay_down`, every
+        reconnection hangs (as in a network outage) until `restore_gateway()`.
         """
-        if self.gateway.session is None:
+        if not self.gateway.sessions or (shard is not None and shard not in self.gateway.sessions):
             raise DriverError("no gateway session to drop")
         if stay_down:
             self.gateway.hold_connections()
-        await self.gateway.drop(code)
+        await self.gateway.drop(code, shard=shard)
 
     def restore_gateway(self) -> None:
         """End the outage of `drop_gateway(stay_down=True)`: the bot's reconnection goes on."""
         self.gateway.accept_connections()
 
-    def send_reconnect(self) -> None:
-        """Op 7 Reconnect: the client closes and resumes on its own."""
-        self.gateway.send_reconnect()
+    def send_reconnect(self, *, shard: int | None = None) -> None:
+        """Op 7 Reconnect to one shard (None: every shard): it closes and resumes on its own."""
+        self.gateway.send_reconnect(shard)
 
-    def invalidate_session(self, *, resumable: bool = False) -> None:
-        """Op 9 Invalid Session; with resumable=False the bot must IDENTIFY again."""
-        self.gateway.invalidate_session(resumable=resumable)
+    def invalidate_session(self, *, resumable: bool = False, shard: int | None = None) -> None:
+        """Op 9 Invalid Session to one shard (None: every shard); with resumable=False the
+        bot must IDENTIFY again."""
+        self.gateway.invalidate_session(resumable=resumable, shard=shard)
 
-    def dispatch(self, event: str, data: dict[str, Any]) -> bool:
-        """Send a raw gateway event (escape hatch for events the emulator doesn't model)."""
-        return self.gateway.dispatch(event, data)
+    def dispatch(self, event: str, data: dict[str, Any], *, guild_id: str | None = None) -> bool:
+        """Send a raw gateway event (escape hatch for events the emulator doesn't model) to
+        the shard of `guild_id`; by default the payload's `guild_id` (its `id` for GUILD_CREATE,
+        GUILD_UPDATE and GUILD_DELETE), shard 0 when it has none."""
+        if guild_id is None:
+            found = data.get("guild_id")
+            if found is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+                found = data.get("id")
+            guild_id = None if found is None else str(found)
+        return self.gateway.dispatch(event, data, guild_id=guild_id)

@@ -64,6 +64,15 @@ class SnowflakeFactory:
         self._last = value
         return str(value)
 
+    def new_millisecond(self) -> None:
+        """Give the next id a timestamp part that no earlier id has.
+
+        Guild ids take their own millisecond: Discord routes a guild to shard
+        `(guild_id >> 22) % shard_count`, and guilds made in one burst would otherwise share
+        a timestamp, and so a shard. Consecutive milliseconds spread them round-robin.
+        """
+        self._last = (((self._last >> 22) + 1) << 22) - 1
+
 
 @dataclass(eq=False)
 class User:
@@ -769,6 +778,7 @@ class World:
         bot_permissions: int = perms.DEFAULT_BOT,
     ) -> Guild:
         """A guild the bot is in, with @everyone, the bot's managed role, the owner and the bot."""
+        self.ids.new_millisecond()
         guild = Guild(
             id=self.ids.next(), world=self, name=name, owner=owner, preferred_locale=locale
         )

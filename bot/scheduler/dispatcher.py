@@ -115,6 +115,10 @@ class Scheduler:
         self._resume: list[DueRun] = []
         self._wake = asyncio.Event()
         self._send_slots = asyncio.Semaphore(max_concurrent_posts)
+        # Confirms and give-ups are bounded too: thousands of runs due at once (10,000 servers
+        # at 09:00) must not all queue for a PostgreSQL pool's few connections at once, where
+        # those still waiting past its acquire timeout would fail their confirm.
+        self._write_slots = asyncio.Semaphore(max_concurrent_posts)
         self._sends: set[asyncio.Task[RunOutcome]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._loaded = False
@@ -627,7 +631,8 @@ class Scheduler:
         self, claim: DueRun, message_id: int | None, lag_ms: int | None = None
     ) -> None:
         """Step 3: the run is done. `message_id` None: there was nothing to post."""
-        await self._store.confirm(claim, message_id, self._clock.now(), lag_ms)
+        async with self._write_slots:
+            await self._store.confirm(claim, message_id, self._clock.now(), lag_ms)
 
     async def _give_up(self, claim: DueRun, status: RunStatus, error: str) -> RunOutcome:
         log.warning(
@@ -637,7 +642,8 @@ class Scheduler:
             claim.channel_id,
             error,
         )
-        await self._store.give_up(claim, error, self._clock.now())
+        async with self._write_slots:
+            await self._store.give_up(claim, error, self._clock.now())
         return RunOutcome(claim.announcement_id, claim.due_utc, status, error=error)
 
     # --- The loop -----------------------------------------------------------------------

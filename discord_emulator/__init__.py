@@ -5,8 +5,9 @@ A test builds a world (users, guilds, channels, roles, permission overwrites), c
 real discord.py client to it, and then acts as the members would: runs slash commands,
 clicks buttons, picks from selects, submits modals, asks for autocomplete. The emulator
 answers the client as Discord does (status codes, error codes, payload limits, the
-3-second interaction deadline, rate limits on demand) and records every request. It
-imports nothing of the bot it tests; it needs discord.py, aiohttp and yarl.
+3-second interaction deadline, the global rate limit, route rate limits on demand) and
+records every request. It imports nothing of the bot it tests; it needs discord.py,
+aiohttp and yarl.
 
 What it offers (every name in `__all__`):
 
@@ -14,10 +15,10 @@ What it offers (every name in `__all__`):
   `submit_modal`, `autocomplete`, `wait_for_message`, `wait_until`; faults (`fail_next`,
   `hold`, `drop_gateway`, `send_reconnect`, `invalidate_session`, each for one `shard` or
   all); records (`requests`, `request_log`, `unknown_routes`, `internal_errors`).
-- Discord's global rate limit, off by default: `Emulator.global_rate_limit = 50` answers
-  429 `global: true` past 50 requests a second per bot token, across every connection
-  (interaction callbacks and follow-ups exempt); `requests_per_second`,
-  `peak_requests_per_second` and `global_429s` tell what the bot sent, on or off.
+- Discord's global rate limit: 429 `global: true` past `Emulator.global_rate_limit` (50)
+  requests a second per bot token, across every connection (interaction callbacks and
+  follow-ups exempt; None turns it off); `requests_per_second`, `peak_requests_per_second`
+  and `global_429s` tell what the bot sent, on or off.
 - Shards: IDENTIFY's `shard: [id, count]` opens that shard's session, which gets only its
   guilds' events and interactions (`(guild_id >> 22) % count`; DMs on shard 0). Settings
   `max_guilds_per_shard` (4011 past it), `max_concurrency` (in /gateway/bot, with the

@@ -542,21 +542,14 @@ class Gateway:
         old = self.sessions.get(shard_id)
         self.sessions[shard_id] = session
         session.connection = conn
-        if old is not None and old.connection is not None and old.connection is not conn:
+        stale = old.connection if old is not None else None
+        if stale is not None and old is not None:
             self.shard_conflicts.append(ShardConflict(shard_id, shard_count, old.id, session.id))
             log.warning(
                 "gateway: shard [%d, %d] identified again; closing its older connection",
                 shard_id,
                 shard_count,
             )
-            stale = old.connection
-            self._detach(stale)
-            stale.close_code = CLOSE_INVALID_SHARD
-            with contextlib.suppress(Exception):
-                await stale.ws.close(
-                    code=CLOSE_INVALID_SHARD,
-                    message=b"Invalid shard: another connection identified as this shard.",
-                )
         bot = self.world.bot.to_dict()
         bot.update({"verified": True, "mfa_enabled": False, "email": None, "flags": 0})
         ready: dict[str, Any] = {
@@ -588,6 +581,14 @@ class Gateway:
         session.ready = True
         self._notify()
         self.world.changed()
+        if stale is not None:
+            # After READY went out: closing waits for the old client's answer.
+            stale.close_code = CLOSE_INVALID_SHARD
+            with contextlib.suppress(Exception):
+                await stale.ws.close(
+                    code=CLOSE_INVALID_SHARD,
+                    message=b"Invalid shard: another connection identified as this shard.",
+                )
 
     def _identified_lately(self, shard_id: int, now: float) -> bool:
         key = shard_id % max(1, self.max_concurrency)

@@ -5,6 +5,9 @@ come from; past it every request gets a 429 with `"global": true` until the seco
 Interaction callbacks and the follow-ups sent with an interaction's token (`/interactions/…`,
 `/webhooks/…`) are not bound to it. The emulator counts in fixed one-second windows of its
 clock (`floor(clock())`), keyed by the request's Authorization header (one key per token).
+
+On by default: the whole suite stays far below it (19 requests in its busiest second), and
+Discord never turns it off, so a bot that goes past it is slowed in tests as it would be.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def global_429_body(retry_after: float) -> dict[str, object]:
 class GlobalRateLimit:
     """Counts requests per token in the current window; `limit` None: counts, refuses none."""
 
-    limit: int | None = None
+    limit: int | None = DISCORD_GLOBAL_LIMIT
     # token key -> (window, requests let through in it)
     _windows: dict[str, tuple[int, int]] = field(default_factory=dict)
 

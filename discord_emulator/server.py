@@ -167,9 +167,9 @@ class Emulator(Driver):
 
     @property
     def global_rate_limit(self) -> int | None:
-        """Requests a second per bot token past which REST answers 429 `global: true`
-        (Discord's is 50: `ratelimit.DISCORD_GLOBAL_LIMIT`). None, the default: counted in
-        the records, never refused. Interaction callbacks and follow-ups are exempt."""
+        """Requests a second per bot token past which REST answers 429 `global: true`:
+        Discord's 50 by default (`ratelimit.DISCORD_GLOBAL_LIMIT`); None: counted in the
+        records, never refused. Interaction callbacks and follow-ups are exempt."""
         return self._global_limit.limit
 
     @global_rate_limit.setter

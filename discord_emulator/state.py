@@ -51,27 +51,42 @@ def iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.isoformat()
 
 
+# Snowflake bits 17-21, the "worker id": 1 for guild ids, 0 for every other id, so the two
+# sequences never make the same id.
+GUILD_WORKER_BITS = 1 << 17
+
+
 class SnowflakeFactory:
-    """Makes increasing snowflakes whose timestamp part is the real time, as Discord's do."""
+    """Makes increasing snowflakes whose timestamp part is the real time, as Discord's do.
+
+    Guild ids are a sequence of their own (see `next_is_guild`)."""
 
     def __init__(self) -> None:
         self._last = 0
+        self._last_guild_ms: int | None = None
+        self._guild_next = False
 
     def next(self) -> str:
-        value = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        now_ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        if self._guild_next:
+            self._guild_next = False
+            guild_ms = now_ms if self._last_guild_ms is None else self._last_guild_ms + 1
+            self._last_guild_ms = guild_ms
+            return str((guild_ms << 22) | GUILD_WORKER_BITS)
         # Several ids in one millisecond: bump the increment bits so ids stay unique and ordered.
-        value = max(value, self._last + 1)
+        value = max(now_ms << 22, self._last + 1)
         self._last = value
         return str(value)
 
-    def new_millisecond(self) -> None:
-        """Give the next id a timestamp part that no earlier id has.
+    def next_is_guild(self) -> None:
+        """Make the next id a guild's: its timestamp part is the previous guild's plus one.
 
-        Guild ids take their own millisecond: Discord routes a guild to shard
-        `(guild_id >> 22) % shard_count`, and guilds made in one burst would otherwise share
-        a timestamp, and so a shard. Consecutive milliseconds spread them round-robin.
+        Discord routes a guild to shard `(guild_id >> 22) % shard_count`; guilds made in one
+        burst would share a millisecond, and so a shard, and guilds made at the machine's
+        pace would land on shards by chance. Consecutive milliseconds spread them over the
+        shards round-robin, however fast or slow they are made.
         """
-        self._last = (((self._last >> 22) + 1) << 22) - 1
+        self._guild_next = True
 
 
 @dataclass(eq=False)
@@ -778,7 +793,7 @@ class World:
         bot_permissions: int = perms.DEFAULT_BOT,
     ) -> Guild:
         """A guild the bot is in, with @everyone, the bot's managed role, the owner and the bot."""
-        self.ids.new_millisecond()
+        self.ids.next_is_guild()
         guild = Guild(
             id=self.ids.next(), world=self, name=name, owner=owner, preferred_locale=locale
         )

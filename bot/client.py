@@ -24,6 +24,14 @@ from bot.guild_settings import AUTO_LANGUAGE, GuildSettingsStore
 from bot.i18n import CommandTranslator, language_of
 from bot.member_data import GuildDepartures, MemberData
 from bot.metrics import BotMetrics, LoopLagMonitor, MetricsServer, Outcome, count_interaction
+from bot.rate_limit import (
+    DISCORD_LIMIT,
+    GlobalLimit,
+    LocalLimiter,
+    RequestLimiter,
+    SharedLimiter,
+    limit_requests,
+)
 from bot.resources import cog_packages, package_folder
 from bot.scheduler import DiscordPoster, Scheduler
 from bot.scheduler.dispatcher import DEFAULT_INSTANCE
@@ -61,7 +69,16 @@ class FanBot(commands.AutoShardedBot):
         guild_ready_timeout: float = 2.0,
         defer_after: float = DEFER_AFTER,
         features: Features | None = None,
+        global_limit: GlobalLimit | None = DISCORD_LIMIT,
     ) -> None:
+        """`global_limit`: Discord's global rate limit, kept by every REST request sent with
+        the bot's token (in memory, or shared through PostgreSQL by every process on its
+        database); None turns it off (for tests that show what happens without it)."""
+        # Until the database is open (and says whether it is shared), the limit is in memory.
+        self.global_limit = global_limit
+        self.rate_limiter: RequestLimiter | None = (
+            LocalLimiter(global_limit) if global_limit is not None else None
+        )
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles for /config and the scheduler
         super().__init__(
@@ -72,6 +89,7 @@ class FanBot(commands.AutoShardedBot):
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
             **shard_options(settings),
+            http_trace=limit_requests(lambda: self.rate_limiter),
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -224,6 +242,9 @@ class FanBot(commands.AutoShardedBot):
             self.settings.database_url or self.settings.database_path,
             busy_timeout=self.settings.database_busy_timeout,
         )
+        if self.global_limit is not None and self.db.dialect == "postgresql":
+            # Every process on this database draws on the same 50 requests a second.
+            self.rate_limiter = SharedLimiter(self.db, self.global_limit)
         self._guild_settings = GuildSettingsStore(self.db, self.clock, self.features)
         # Other processes and other writers change settings too (PostgreSQL tells us).
         self._settings_changes = await self._guild_settings.follow_changes()

@@ -13,8 +13,9 @@ What other code calls, and nothing more:
   its click reached the bot;
 - `metrics.answers_pending.set(n)` (or `.inc()` / `.dec()`): answers received and not yet
   stored;
-- `metrics.scheduler_lag(late_s)`: a due announcement run started `late_s` seconds after its
-  due time (the scheduler calls it with its injected clock).
+- `metrics.scheduler_lag(late_s)`: a scheduled post reached Discord `late_s` seconds after its
+  due time (the scheduler calls it with its injected clock); past `LATE_POST_SECONDS` it is
+  also counted as late.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ LOOP_LAG_INTERVAL = 1.0
 LABEL_MAX = 100
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+# A scheduled post sent this long after its due time counts in `fanbot_scheduler_late_posts`.
+LATE_POST_SECONDS = 60.0
 _SCHEDULER_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0)
 _LOOP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -82,8 +85,13 @@ class BotMetrics:
         )
         self._scheduler_lag = Histogram(
             "fanbot_scheduler_lag_seconds",
-            "How late each due announcement run started, after its due time.",
+            "How late each scheduled post reached Discord, after its due time.",
             buckets=_SCHEDULER_BUCKETS,
+            registry=self.registry,
+        )
+        self._late_posts = Counter(
+            "fanbot_scheduler_late_posts",
+            f"Scheduled posts that reached Discord more than {LATE_POST_SECONDS:g} s late.",
             registry=self.registry,
         )
         self.event_loop_lag = Histogram(
@@ -106,8 +114,10 @@ class BotMetrics:
         self.answer_latency.observe(max(latency_s, 0.0))
 
     def scheduler_lag(self, late_s: float) -> None:
-        """A due announcement run started `late_s` seconds after its due time."""
+        """A scheduled post reached Discord `late_s` seconds after its due time."""
         self._scheduler_lag.observe(max(late_s, 0.0))
+        if late_s > LATE_POST_SECONDS:
+            self._late_posts.inc()
 
     def exposition(self) -> bytes:
         """Everything in the Prometheus text format."""

@@ -212,7 +212,11 @@ class PostgresDatabase(Database):
         unlocked and given back after `seconds` (or when the database closes)."""
         conn = await self._pool.acquire(timeout=None)
         try:
+            # Waiting here is the point: not bound by the lock timeout of the stores' work
+            # (which RESET gives back to this pooled connection).
+            await conn.execute("SET lock_timeout = 0")
             await conn.execute("SELECT pg_advisory_lock($1)", lock_key(name, key))
+            await conn.execute("RESET lock_timeout")
         except BaseException:
             await self._pool.release(conn)
             raise

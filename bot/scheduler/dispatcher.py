@@ -136,6 +136,10 @@ class Scheduler:
         self._resume: list[DueRun] = []
         self._wake = asyncio.Event()
         self._send_slots = asyncio.Semaphore(max_concurrent_posts)
+        # Confirms and give-ups are bounded too: thousands of runs due at once (10,000 servers
+        # at 09:00) must not all queue for a PostgreSQL pool's few connections at once, where
+        # those still waiting past its acquire timeout would fail their confirm.
+        self._write_slots = asyncio.Semaphore(max_concurrent_posts)
         self._sends: set[asyncio.Task[RunOutcome]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._loaded = False
@@ -658,8 +662,6 @@ class Scheduler:
             )
             await self._confirm(claim, found)
             return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.POSTED, found)
-        if self._observe_lag is not None:
-            self._observe_lag((self._clock.now() - claim.due_utc).total_seconds())
         kind = self._kinds.get(claim.kind)
         if kind is None:
             return await self._give_up(
@@ -722,12 +724,21 @@ class Scheduler:
                 await message.after_post(message_id)
             except Exception:
                 log.exception("announcement %d: after_post failed", claim.announcement_id)
-        await self._confirm(claim, message_id)
+        # Sent at minus due at: posts due together leave one after another under the global
+        # rate limit (`bot.rate_limit`), so this is the wait behind the others too.
+        lag = self._clock.now() - claim.due_utc
+        if self._observe_lag is not None:
+            self._observe_lag(lag.total_seconds())
+        lag_ms = max(0, round(lag.total_seconds() * 1000))
+        await self._confirm(claim, message_id, lag_ms)
         return RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.POSTED, message_id)
 
-    async def _confirm(self, claim: DueRun, message_id: int | None) -> None:
+    async def _confirm(
+        self, claim: DueRun, message_id: int | None, lag_ms: int | None = None
+    ) -> None:
         """Step 3: the run is done. `message_id` None: there was nothing to post."""
-        await self._store.confirm(claim, message_id, self._clock.now())
+        async with self._write_slots:
+            await self._store.confirm(claim, message_id, self._clock.now(), lag_ms)
 
     async def _give_up(self, claim: DueRun, status: RunStatus, error: str) -> RunOutcome:
         log.warning(
@@ -737,7 +748,8 @@ class Scheduler:
             claim.channel_id,
             error,
         )
-        await self._store.give_up(claim, error, self._clock.now())
+        async with self._write_slots:
+            await self._store.give_up(claim, error, self._clock.now())
         return RunOutcome(claim.announcement_id, claim.due_utc, status, error=error)
 
     # --- The loop -----------------------------------------------------------------------

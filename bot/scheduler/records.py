@@ -72,6 +72,8 @@ class Announcement:
     last_message_id: int | None
     last_error: str | None
     last_error_at: datetime | None
+    # How many milliseconds after its due time the last post reached Discord (None: unknown).
+    last_lag_ms: int | None = None
 
     @property
     def finished(self) -> bool:

@@ -24,7 +24,7 @@ _ID_CHUNK = 500
 _COLUMNS = (
     "id, guild_id, channel_id, kind, time_local, weekday, repeat, zone, next_run_utc, "
     "created_by, created_at, pending_nonce, pending_due_utc, last_posted_at, "
-    "last_message_id, last_error, last_error_at, active"
+    "last_message_id, last_error, last_error_at, active, last_lag_ms"
 )
 
 
@@ -156,6 +156,7 @@ class AnnouncementStore:
             last_message_id=None,
             last_error=None,
             last_error_at=None,
+            last_lag_ms=None,
         )
 
     async def of_guild(self, guild_id: int) -> list[Announcement]:
@@ -413,8 +414,11 @@ class AnnouncementStore:
         )
         return row is not None
 
-    async def confirm(self, run: DueRun, message_id: int | None, now: datetime) -> None:
-        """Step 3: the claim is cleared; with a `message_id`, the post is recorded."""
+    async def confirm(
+        self, run: DueRun, message_id: int | None, now: datetime, lag_ms: int | None = None
+    ) -> None:
+        """Step 3: the claim is cleared; with a `message_id`, the post is recorded, and with
+        `lag_ms` how long after its due time it reached Discord."""
         if message_id is None:
             sql = (
                 "UPDATE announcements SET pending_nonce = NULL, pending_due_utc = NULL "
@@ -425,9 +429,9 @@ class AnnouncementStore:
             sql = (
                 "UPDATE announcements SET pending_nonce = NULL, pending_due_utc = NULL, "
                 "last_posted_at = ?, last_message_id = ?, last_error = NULL, "
-                "last_error_at = NULL WHERE id = ? AND pending_nonce = ?"
+                "last_error_at = NULL, last_lag_ms = ? WHERE id = ? AND pending_nonce = ?"
             )
-            params = (to_db(now), message_id, run.announcement_id, run.nonce)
+            params = (to_db(now), message_id, lag_ms, run.announcement_id, run.nonce)
         async with self._db.transaction() as tx:
             await tx.execute(sql, params)
 
@@ -477,6 +481,7 @@ def _announcement(row: Any) -> Announcement:
         last_message_id=row["last_message_id"],
         last_error=row["last_error"],
         last_error_at=_instant(row["last_error_at"]),
+        last_lag_ms=row["last_lag_ms"],
     )
 
 

@@ -29,6 +29,18 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 GUILD_MAX_ANNOUNCEMENTS = 25
 
 
+# A post less late than this is shown as simply posted: network and clock noise.
+LAG_SHOWN_MS = 1000
+
+
+def shown_lag(lag_ms: int, locale: Any) -> str:
+    """How late a post was, in whole seconds, as minutes and seconds past a minute."""
+    minutes, seconds = divmod(lag_ms // 1000, 60)
+    if minutes:
+        return t("schedule.lag_minutes", locale, minutes=minutes, seconds=seconds)
+    return t("schedule.lag_seconds", locale, seconds=seconds)
+
+
 def describe_announcement(item: Announcement, locale: Any) -> str:
     when = format_hhmm(item.time_local)
     if item.repeat is Repeat.WEEKLY and item.weekday is not None:
@@ -61,9 +73,12 @@ def describe_announcement(item: Announcement, locale: Any) -> str:
     elif item.pending_due_utc is None:
         line += "\n" + t("schedule.finished", locale)
     if item.last_posted_at is not None:
-        line += "\n" + t(
-            "schedule.last_posted", locale, when=discord.utils.format_dt(item.last_posted_at, "R")
-        )
+        when = discord.utils.format_dt(item.last_posted_at, "R")
+        if item.last_lag_ms is not None and item.last_lag_ms >= LAG_SHOWN_MS:
+            lag = shown_lag(item.last_lag_ms, locale)
+            line += "\n" + t("schedule.last_posted_lag", locale, when=when, lag=lag)
+        else:
+            line += "\n" + t("schedule.last_posted", locale, when=when)
     if item.last_error:
         failed_at = item.last_error_at or item.created_at
         line += "\n" + t(

@@ -30,3 +30,20 @@ async def test_a_second_process_waits_for_the_bucket_another_holds(postgres: Pos
 async def test_sqlite_holds_nothing(sqlite_db):
     await sqlite_db.hold_lock("identify", 0, 30.0)
     await asyncio.wait_for(sqlite_db.hold_lock("identify", 0, 30.0), 1)
+
+
+async def test_the_wait_is_not_cut_short_by_the_lock_timeout(postgres: PostgresServer):
+    url = await postgres.fresh_database()
+    first = await open_database(url)
+    second = await open_database(url, busy_timeout=0.2)
+    try:
+        await first.hold_lock("identify", 0, 1.0)
+        # Longer than the second's lock timeout (0.2 s): it waits, it does not fail.
+        await asyncio.wait_for(second.hold_lock("identify", 0, 0.0), 10)
+        # ...and its connections are back to the stores' lock timeout.
+        row = await second.fetchone("SHOW lock_timeout")
+        assert row is not None
+        assert row[0] == "200ms"
+    finally:
+        await second.close()
+        await first.close()

@@ -10,7 +10,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from bot.clock import FakeClock
 from bot.config import ConfigError, load_settings
@@ -19,17 +18,9 @@ from bot.schedule_time import Repeat
 from bot.scheduler import DueRun, OutgoingMessage, RunStatus, Scheduler
 from bot.sqlite import SqliteDatabase, database_write_error
 from tests.support.command_line import run_bot
+from tests.support.metrics import samples
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
-
-
-def samples(metrics: BotMetrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample of the exposition, keyed by name and sorted labels."""
-    found = {}
-    for family in text_string_to_metric_families(metrics.exposition().decode()):
-        for sample in family.samples:
-            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return found
 
 
 # --- METRICS_PORT -------------------------------------------------------------------------

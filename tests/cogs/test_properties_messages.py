@@ -434,6 +434,7 @@ def announcements(draw: st.DrawFn) -> Announcement:
         last_message_id=None,
         last_error=draw(st.none() | text_up_to(2000)),
         last_error_at=draw(stamp),
+        last_lag_ms=draw(st.none() | st.integers(0, 10**10)),
     )
 
 

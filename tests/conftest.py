@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import Phase, settings
@@ -94,3 +95,36 @@ async def emu() -> AsyncIterator[Emulator]:
 @pytest.fixture
 def world(emu: Emulator) -> DemoWorld:
     return demo_world(emu)
+
+
+# The tests that ran on PostgreSQL (those of the `postgresql` backend, and those taking the
+# `postgres` fixture), for the summary below: CI's log shows that they passed, not skipped.
+_ON_POSTGRES: set[str] = set()
+_POSTGRES_OUTCOMES: dict[str, str] = {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "[postgresql" in item.nodeid or "postgres_server" in fixtures:
+            _ON_POSTGRES.add(item.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.nodeid not in _ON_POSTGRES:
+        return
+    if report.when == "call" or report.outcome != "passed":
+        # A skip or an error in set-up is the test's outcome; a pass there is not yet.
+        _POSTGRES_OUTCOMES.setdefault(report.nodeid, report.outcome)
+        if report.when == "call":
+            _POSTGRES_OUTCOMES[report.nodeid] = report.outcome
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _ON_POSTGRES:
+        return
+    counts = dict.fromkeys(("passed", "failed", "skipped"), 0)
+    for outcome in _POSTGRES_OUTCOMES.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+    terminalreporter.write_line(f"PostgreSQL tests: {shown} (of {len(_ON_POSTGRES)} collected)")

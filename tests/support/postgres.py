@@ -128,7 +128,12 @@ def start_server() -> PostgresServer:
     `Unavailable` when neither can be had."""
     given = os.environ.get(URL_ENV, "").strip()
     if given:
-        return PostgresServer(given)
+        server = PostgresServer(given)
+        try:
+            server.psql("SELECT 1")
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            raise Unavailable(f"{URL_ENV} can't be used: {exc}") from exc
+        return server
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     folder = Path(tempfile.mkdtemp(prefix="fanbot-pg-"))
     if os.geteuid() == 0:

@@ -32,7 +32,9 @@ def bot_clock() -> FakeClock:
     return FakeClock(SUNDAY_EVENING_IN_LA)
 
 
-async def test_a_click_counts_in_the_servers_week(emu: Emulator, world: DemoWorld, bot):
+async def test_a_click_counts_in_the_servers_week(
+    emu: Emulator, world: DemoWorld, bot, monkeypatch
+):
     guild_id = int(world.guild.id)
     await bot.guild_settings.update(guild_id, 0, timezone="America/Los_Angeles")
     started = await emu.slash(world.guild, "trivia", "uaena", "trivia play")
@@ -48,6 +50,13 @@ async def test_a_click_counts_in_the_servers_week(emu: Emulator, world: DemoWorl
     )
     # The week that began on Monday 23 November in Los Angeles, not Seoul's new one.
     assert [tuple(row) for row in rows] == [(to_db(week_start(SUNDAY_EVENING_IN_LA, LA)), 10)]
+    # The week's board is the kept totals, not a sum over the week's answers.
+    store = bot.get_cog("Trivia").store
+
+    async def no_summing(*args, **kwargs):
+        raise AssertionError("summed the answers")
+
+    monkeypatch.setattr(store, "leaderboard_since", no_summing)
     week = await emu.slash(world.guild, "trivia", "uaena", "trivia leaderboard", {"period": "week"})
     lines = [line for line in week.message.text().splitlines() if "points" in line]
     assert len(lines) == 1

@@ -64,23 +64,24 @@ async def week_rows(db, guild: int | None = None) -> list[tuple[object, ...]]:
     return [tuple(row) for row in rows]
 
 
-# An answer: minutes after START, the member, right or not.
+# An answer: minutes after START (three weeks), the member, right or not.
 answers_strategy = st.lists(
-    st.tuples(st.integers(0, SPAN_MINUTES), st.integers(1, 6), st.booleans()),
+    st.tuples(st.integers(0, 3 * 7 * 24 * 60), st.integers(1, 6), st.booleans()),
     min_size=1,
     max_size=25,
 )
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     answers=answers_strategy,
-    zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=3),
-    later=st.integers(0, 9 * 24 * 60),
+    zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=3, unique=True),
+    later=st.integers(0, 8 * 24 * 60).filter(lambda minutes: minutes % 3 == 0)
+    | st.integers(0, 24 * 60),
     data=st.data(),
 )
 async def test_the_weekly_leaderboard_is_the_sum_of_the_weeks_answers(
@@ -103,6 +104,20 @@ async def test_the_weekly_leaderboard_is_the_sum_of_the_weeks_answers(
     kept = await store.leaderboard_week(guild, now, zone_now, limit=50)
     summed = await store.leaderboard_since(guild, week_start(now, zone_now), limit=50)
     assert kept == summed
+
+
+async def test_in_the_week_of_a_zone_change_the_week_is_summed(db):
+    """Answers kept in the old zone's week still count in the new zone's week, whether the
+    old zone's week began before the new one's (Seoul, then UTC) or after it (Los Angeles,
+    then UTC)."""
+    store = TriviaStore(db)
+    utc = ZoneInfo("UTC")
+    monday = datetime(2026, 11, 23, tzinfo=UTC)
+    for guild, old in ((30, "Asia/Seoul"), (31, "America/Los_Angeles")):
+        await record(store, guild, 1, monday + timedelta(hours=10), True, ZoneInfo(old))
+        await record(store, guild, 2, monday + timedelta(days=1), True, utc)
+        rows = await store.leaderboard_week(guild, monday + timedelta(days=2), utc)
+        assert [(row.user_id, row.points) for row in rows] == [(1, 10), (2, 10)], old
 
 
 async def test_the_week_is_read_from_the_kept_totals(db, monkeypatch):

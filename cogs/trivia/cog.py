@@ -94,6 +94,9 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         self.by_key = {question.key: question for question in self.builtin}
         self.bot.add_dynamic_items(AnswerButton)
         self.bot.scheduler.register_kind("trivia", self.render_announcement, feature="trivia")
+        # Once, after migration 0006: the weekly totals of the answers stored before it.
+        if written := await self.store.backfill_week_scores(self.bot.guild_settings.zone_in):
+            log.info("trivia: %d weekly score rows filled in from earlier answers", written)
         await self.rounds.restore()
 
     async def cog_unload(self) -> None:
@@ -387,7 +390,11 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         self, trivia_round: TriviaRound, user_id: int, name: str, choice: int, now: datetime
     ) -> StoredAnswer | None:
         """Store one answer (in the next batch) and, once it is committed, count it."""
-        stored = await self.answers.submit(AnswerToStore(trivia_round, user_id, name, choice, now))
+        # The server's zone now says which week the answer counts in (cached settings).
+        settings = await self.bot.guild_settings.get(trivia_round.guild_id)
+        stored = await self.answers.submit(
+            AnswerToStore(trivia_round, user_id, name, choice, now, settings.zone)
+        )
         if stored is not None:
             trivia_round.record(user_id, choice, name)
         return stored
@@ -450,9 +457,12 @@ class TriviaCog(commands.Cog, name=COG_NAME):
         except ValueError:
             window = LeaderboardWindow.ALL
         settings = await self.bot.guild_settings.get(interaction.guild_id)
-        since = window.start(self.bot.clock.now(), settings.zone)
+        now = self.bot.clock.now()
+        since = window.start(now, settings.zone)
         if since is None:
             rows = await self.store.leaderboard_all_time(interaction.guild_id)
+        elif window is LeaderboardWindow.WEEK:
+            rows = await self.store.leaderboard_week(interaction.guild_id, now, settings.zone)
         else:
             rows = await self.store.leaderboard_since(interaction.guild_id, since)
         title = t(f"trivia.leaderboard_{window.value}", locale)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.clock import from_db, to_db
 from bot.content import normalised
 from bot.database import Database, Transaction
+from bot.guild_settings import DEFAULT_TIMEZONE
 from bot.sqlite import SqliteDatabase
+from bot.weeks import week_start
 from cogs.trivia.game import AlreadyAnsweredError, ScoreLine, TriviaRound
 from cogs.trivia.schema import Question, Translation, split_already_here
 
@@ -182,13 +185,19 @@ def _stored_round(row: Any) -> StoredRound:
 
 @dataclass(frozen=True)
 class AnswerToStore:
-    """One member's click, waiting to be stored."""
+    """One member's click, waiting to be stored; `zone` is the server's when it was given,
+    which says the week the answer counts in (`/trivia leaderboard week`)."""
 
     trivia_round: TriviaRound
     user_id: int
     name: str
     choice: int
     answered_at: datetime
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+
+    @property
+    def week_start(self) -> datetime:
+        return week_start(self.answered_at, self.zone)
 
 
 @dataclass(frozen=True)
@@ -377,20 +386,24 @@ class TriviaStore:
         name: str,
         choice: int,
         answered_at: datetime,
+        zone: ZoneInfo | None = None,
     ) -> tuple[ScoreLine, int]:
         """Store one answer and update the member's totals; returns the totals and points.
+        `zone` is the server's (default: the default server zone), for the answer's week.
 
         Raises `AlreadyAnsweredError` when the member has an answer in this round already.
         """
+        zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
         (stored,) = await self.record_answers(
-            [AnswerToStore(trivia_round, user_id, name, choice, answered_at)]
+            [AnswerToStore(trivia_round, user_id, name, choice, answered_at, zone)]
         )
         if stored is None:
             raise AlreadyAnsweredError
         return stored.totals, stored.points
 
     async def record_answers(self, answers: Sequence[AnswerToStore]) -> list[StoredAnswer | None]:
-        """Store a batch of answers and the members' totals in ONE transaction.
+        """Store a batch of answers and the members' totals (all time and for the answer's
+        week) in ONE transaction.
 
         Returns, in order, what each answer earned, or None for an answer the database
         already had (the primary key allows one per member and round; a repeat within the
@@ -420,6 +433,7 @@ class TriviaStore:
             if planned.answer_rows:
                 await tx.executemany(_INSERT_ANSWER, planned.answer_rows)
                 await tx.executemany(_UPSERT_SCORE, planned.score_rows)
+                await tx.executemany(_UPSERT_WEEK_SCORE, planned.week_rows)
         return planned.results
 
     async def score(self, guild_id: int, user_id: int) -> ScoreLine | None:
@@ -449,10 +463,47 @@ class TriviaStore:
         )
         return [LeaderboardRow(*row) for row in rows]
 
+    async def leaderboard_week(
+        self, guild_id: int, now: datetime, zone: ZoneInfo, limit: int = 10
+    ) -> list[LeaderboardRow]:
+        """Points and right answers of this week in `zone` (from `bot.weeks.week_start`): the
+        totals kept as answers are stored, `limit` rows of the index
+        `trivia_week_scores_rank` however many answers the week has.
+
+        The kept totals are by the zone at answer time. In the week a server changes zone
+        some rows of this week begin at another instant: then the week is summed from the
+        answers (`leaderboard_since`), as it was before totals were kept.
+        """
+        since = week_start(now, zone)
+        before = week_start(since - timedelta(microseconds=1), zone)
+        # A week begun after the last one in this zone and up to now, other than this one,
+        # was kept in another zone: two index ranges on each side of this week's rows, empty
+        # but in the week of a zone change.
+        other_zone = await self._db.fetchone(
+            "SELECT 1 FROM trivia_week_scores WHERE guild_id = ?1 AND week_start > ?2 "
+            "AND week_start < ?3 UNION ALL "
+            "SELECT 1 FROM trivia_week_scores WHERE guild_id = ?1 AND week_start > ?3 "
+            "AND week_start <= ?4 LIMIT 1",
+            (guild_id, to_db(before), to_db(since), to_db(now)),
+        )
+        if other_zone is not None:
+            return await self.leaderboard_since(guild_id, since, limit)
+        rows = await self._db.fetchall(
+            "SELECT w.user_id, COALESCE(s.display_name, '') AS name, w.points, w.correct "
+            "FROM trivia_week_scores w LEFT JOIN trivia_scores s "
+            "ON s.guild_id = w.guild_id AND s.user_id = w.user_id "
+            "WHERE w.guild_id = ? AND w.week_start = ? "
+            "ORDER BY w.points DESC, w.correct DESC, w.user_id LIMIT ?",
+            (guild_id, to_db(since), limit),
+        )
+        return [LeaderboardRow(*row) for row in rows]
+
     async def leaderboard_since(
         self, guild_id: int, since: datetime, limit: int = 10
     ) -> list[LeaderboardRow]:
-        """Points and right answers from `since` on (the index covers guild and time)."""
+        """Points and right answers from `since` on, summed from the answers (the index
+        covers guild and time): for windows without kept totals (the month), and the week
+        of a zone change."""
         rows = await self._db.fetchall(
             "SELECT a.user_id, COALESCE(MAX(s.display_name), '') AS name, "
             "SUM(a.points) AS points, "
@@ -463,6 +514,56 @@ class TriviaStore:
             (guild_id, to_db(since), limit),
         )
         return [LeaderboardRow(*row) for row in rows]
+
+    async def backfill_week_scores(
+        self, zone_in: Callable[[Transaction, int], Awaitable[ZoneInfo]]
+    ) -> int:
+        """Fill `trivia_week_scores` from the answers stored before it existed (migration
+        trivia 0006); returns how many week rows it wrote. A one-time step, run at start:
+        it does nothing when the table has rows or there are no answers, since every answer
+        stored since writes its week's row (and erasing a member or a server erases both).
+
+        Each answer counts in its week in the server's zone now (`zone_in`): the zone at the
+        time of old answers was not kept. Python gives each server's week boundaries and
+        SQL sums the answers between them, through the index on (guild_id, answered_at).
+        """
+        async with self._db.transaction() as tx:
+            # Processes starting together: the second waits, then finds the rows.
+            await tx.lock("trivia_week_scores", 0)
+            if await tx.fetchone("SELECT 1 FROM trivia_week_scores LIMIT 1") is not None:
+                return 0
+            spans = await tx.fetchall(
+                "SELECT guild_id, MIN(answered_at) AS first, MAX(answered_at) AS last "
+                "FROM trivia_answers GROUP BY guild_id"
+            )
+            if not spans:
+                return 0
+            bounds: list[tuple[int, str, str]] = []
+            for span in spans:
+                zone = await zone_in(tx, span["guild_id"])
+                bounds += [
+                    (span["guild_id"], to_db(start), to_db(end))
+                    for start, end in weeks_between(
+                        from_db(span["first"]), from_db(span["last"]), zone
+                    )
+                ]
+            await tx.execute(
+                "CREATE TEMPORARY TABLE trivia_week_bounds "
+                "(guild_id BIGINT NOT NULL, week_start TEXT NOT NULL, week_end TEXT NOT NULL)"
+            )
+            await tx.executemany(
+                "INSERT INTO trivia_week_bounds (guild_id, week_start, week_end) VALUES (?, ?, ?)",
+                bounds,
+            )
+            written = await tx.execute(
+                "INSERT INTO trivia_week_scores (guild_id, week_start, user_id, points, correct) "
+                "SELECT a.guild_id, b.week_start, a.user_id, SUM(a.points), SUM(a.correct) "
+                "FROM trivia_week_bounds b JOIN trivia_answers a ON a.guild_id = b.guild_id "
+                "AND a.answered_at >= b.week_start AND a.answered_at < b.week_end "
+                "GROUP BY a.guild_id, b.week_start, a.user_id"
+            )
+            await tx.execute("DROP TABLE trivia_week_bounds")
+        return written
 
     # --- a server's own questions ------------------------------------------------------
 
@@ -608,6 +709,12 @@ _UPSERT_SCORE = (
     "correct = excluded.correct, points = excluded.points, "
     "streak = excluded.streak, best_streak = excluded.best_streak"
 )
+_UPSERT_WEEK_SCORE = (
+    "INSERT INTO trivia_week_scores (guild_id, week_start, user_id, points, correct) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET "
+    "points = trivia_week_scores.points + excluded.points, "
+    "correct = trivia_week_scores.correct + excluded.correct"
+)
 
 
 @dataclass(frozen=True)
@@ -615,6 +722,7 @@ class _PlannedAnswers:
     results: list[StoredAnswer | None]
     answer_rows: list[tuple[Any, ...]]
     score_rows: list[tuple[Any, ...]]
+    week_rows: list[tuple[Any, ...]]
 
 
 def _plan_answers(
@@ -629,6 +737,8 @@ def _plan_answers(
     totals = dict(totals)
     answer_rows: list[tuple[Any, ...]] = []
     names: dict[tuple[int, int], str] = {}
+    # (guild, week start, member) -> [points, correct] this batch adds to that week.
+    weeks: dict[tuple[int, str, int], list[int]] = {}
     for index, answer in enumerate(answers):
         trivia_round = answer.trivia_round
         if (trivia_round.round_id, answer.user_id) in taken:
@@ -640,6 +750,11 @@ def _plan_answers(
         totals[member] = after
         names[member] = answer.name
         results[index] = StoredAnswer(correct, after, points)
+        week = weeks.setdefault(
+            (trivia_round.guild_id, to_db(answer.week_start), answer.user_id), [0, 0]
+        )
+        week[0] += points
+        week[1] += int(correct)
         answer_rows.append(
             (
                 trivia_round.round_id,
@@ -656,7 +771,8 @@ def _plan_answers(
         (guild_id, user_id, name, *_score_values(totals[(guild_id, user_id)]))
         for (guild_id, user_id), name in names.items()
     ]
-    return _PlannedAnswers(results, answer_rows, score_rows)
+    week_rows = [(*key, points, right) for key, (points, right) in weeks.items()]
+    return _PlannedAnswers(results, answer_rows, score_rows, week_rows)
 
 
 def _score_values(line: ScoreLine) -> tuple[int, int, int, int, int]:
@@ -681,7 +797,21 @@ def _record_answers(
         # fails the whole batch rather than storing a second answer.
         conn.executemany(_INSERT_ANSWER, planned.answer_rows)
         conn.executemany(_UPSERT_SCORE, planned.score_rows)
+        conn.executemany(_UPSERT_WEEK_SCORE, planned.week_rows)
     return planned.results
+
+
+def weeks_between(
+    first: datetime, last: datetime, zone: ZoneInfo
+) -> Iterator[tuple[datetime, datetime]]:
+    """The weeks in `zone` (start, start of the next, in UTC) from the one holding `first`
+    to the one holding `last`, each begun as `bot.weeks.week_start` begins it."""
+    start = week_start(first, zone)
+    while start <= last:
+        monday = start.astimezone(zone).date() + timedelta(days=7)
+        end = datetime(monday.year, monday.month, monday.day, tzinfo=zone).astimezone(UTC)
+        yield start, end
+        start = end
 
 
 # --- erasers for bot.member_data (/privacy forget, servers the bot left) ------------------
@@ -698,6 +828,9 @@ async def forget_trivia_member(tx: Transaction, guild_id: int, user_id: int) -> 
     removed += await tx.execute(
         "DELETE FROM trivia_scores WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
     )
+    removed += await tx.execute(
+        "DELETE FROM trivia_week_scores WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
     return removed
 
 
@@ -707,6 +840,7 @@ async def forget_trivia_guild(tx: Transaction, guild_id: int) -> int:
     for table in (
         "trivia_answers",
         "trivia_scores",
+        "trivia_week_scores",
         "trivia_rounds",
         "trivia_asked",
         "trivia_questions",

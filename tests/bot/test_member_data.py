@@ -120,7 +120,7 @@ async def test_every_per_server_table_is_filled_by_the_helper(offline_bot):
 async def test_forget_member_removes_their_rows_in_one_server_only(offline_bot):
     await filled(offline_bot)
     removed = await offline_bot.member_data.forget_member(GONE, MEMBER)
-    assert removed == {"trivia": 2}  # one answer, one score line
+    assert removed == {"trivia": 3}  # one answer, one score line, one week line
     left = await counts(offline_bot, GONE, MEMBER)
     assert {table for table, count in left.items() if count} == KEPT_FOR_THE_RECORD
     assert nothing_left({t: c for t, c in left.items() if t not in KEPT_FOR_THE_RECORD})

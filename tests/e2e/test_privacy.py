@@ -24,7 +24,7 @@ def bot_clock():
 
 async def rows_of(bot, user_id: int, guild_id: int) -> dict[str, int]:
     counts = {}
-    for table in ("trivia_answers", "trivia_scores"):
+    for table in ("trivia_answers", "trivia_scores", "trivia_week_scores"):
         row = await bot.database.fetchone(
             f"SELECT COUNT(*) FROM {table} WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
@@ -50,7 +50,11 @@ async def test_confirm_removes_the_members_data_here_and_nobody_elses(emu, world
     await play_a_round(emu, world, bot)
     await uaena_elsewhere(bot, world)
     guild, uaena, army = int(world.guild.id), int(world.uaena.id), int(world.army.id)
-    assert await rows_of(bot, uaena, guild) == {"trivia_answers": 1, "trivia_scores": 1}
+    assert await rows_of(bot, uaena, guild) == {
+        "trivia_answers": 1,
+        "trivia_scores": 1,
+        "trivia_week_scores": 1,
+    }
 
     prompt = await emu.slash(world.guild, "general", "uaena", "privacy forget")
     assert prompt.ephemeral
@@ -64,12 +68,21 @@ async def test_confirm_removes_the_members_data_here_and_nobody_elses(emu, world
     await emu.click(prompt.message, button(prompt.message, "confirm"), "uaena")
     done = await prompt.wait_edit(timeout=5)
     assert done.ephemeral
-    assert "Done: 2 stored records" in done.text()
-    assert "Trivia: 2" in done.text()
+    # One answer, one score line, one week's totals.
+    assert "Done: 3 stored records" in done.text()
+    assert "Trivia: 3" in done.text()
     assert done.buttons() == []
 
-    assert await rows_of(bot, uaena, guild) == {"trivia_answers": 0, "trivia_scores": 0}
-    assert await rows_of(bot, army, guild) == {"trivia_answers": 1, "trivia_scores": 1}
+    assert await rows_of(bot, uaena, guild) == {
+        "trivia_answers": 0,
+        "trivia_scores": 0,
+        "trivia_week_scores": 0,
+    }
+    assert await rows_of(bot, army, guild) == {
+        "trivia_answers": 1,
+        "trivia_scores": 1,
+        "trivia_week_scores": 1,
+    }
     assert (await rows_of(bot, uaena, OTHER_GUILD))["trivia_scores"] == 1
 
     stats = await emu.slash(world.guild, "trivia", "uaena", "trivia stats")
@@ -86,7 +99,7 @@ async def test_cancel_keeps_everything(emu, world, bot):
     assert "Cancelled: nothing was removed" in cancelled.message.text()
     assert cancelled.message.buttons() == []
     uaena = await rows_of(bot, int(world.uaena.id), int(world.guild.id))
-    assert uaena == {"trivia_answers": 1, "trivia_scores": 1}
+    assert uaena == {"trivia_answers": 1, "trivia_scores": 1, "trivia_week_scores": 1}
     stats = await emu.slash(world.guild, "trivia", "uaena", "trivia stats")
     assert "Answered" in stats.message.text()
 
@@ -100,7 +113,7 @@ async def test_another_member_cannot_press_the_buttons(emu, world, bot):
         assert "Only the member who ran `/privacy forget`" in refused.content
     assert prompt.message.buttons()  # still there for uaena
     uaena = await rows_of(bot, int(world.uaena.id), int(world.guild.id))
-    assert uaena == {"trivia_answers": 1, "trivia_scores": 1}
+    assert uaena == {"trivia_answers": 1, "trivia_scores": 1, "trivia_week_scores": 1}
 
 
 async def test_the_buttons_disable_themselves_when_time_is_up(emu, world, bot):

@@ -63,8 +63,9 @@ async def test_weekly_leaderboard_counts_only_this_week(db):
     r = await new_round(store, 1, now)
     await store.record_answer(r, 2, "new", r.correct_index, now)
 
-    week = await store.leaderboard_since(1, week_start(now, zone))
+    week = await store.leaderboard_week(1, now, zone)
     assert [(row.name, row.points) for row in week] == [("new", 10)]
+    assert await store.leaderboard_since(1, week_start(now, zone)) == week
     all_time = await store.leaderboard_all_time(1)
     assert [row.name for row in all_time] == ["old", "new"]
     assert all_time[0].points == 10 + 12 + 14
@@ -82,7 +83,9 @@ async def test_leaderboard_keeps_the_top_ten(db):
     assert [row.points for row in rows] == sorted((row.points for row in rows), reverse=True)
 
 
-async def test_weekly_leaderboard_uses_its_index(sqlite_db, monkeypatch):
+async def test_summed_leaderboard_uses_the_answers_index(sqlite_db, monkeypatch):
+    """The month (and the week of a zone change) is summed from the answers; the week's
+    plan is in test_week_scores.py."""
     db = sqlite_db
     # The plan of the query the store really runs, with its real parameters.
     queries = []

@@ -37,6 +37,12 @@ DEFAULT_CATCH_UP = timedelta(hours=1)
 DEFAULT_MAX_SLEEP = timedelta(minutes=1)
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)
 DEFAULT_MAX_CONCURRENT_POSTS = 8
+# How long an unconfirmed claim stays its instance's without a renewal. Each pass renews the
+# claims being sent, and passes come at least every `max_sleep`, so this outlasts a pause
+# between passes by far; it is also how long a claim left by a dead process waits for another.
+DEFAULT_CLAIM_LEASE = timedelta(minutes=3)
+# The instance name of a bot run as one process: its restart takes its claims back at once.
+DEFAULT_INSTANCE = "solo"
 # The `/config cog` switch every scheduled post obeys, whatever its kind.
 ANNOUNCEMENTS_FEATURE = "announcements"
 # After a pass fails (the database, say), wait this long before the next one.
@@ -77,6 +83,14 @@ class Scheduler:
     carry `run_marker` in their embed footer): Discord remembers a nonce for only a few
     minutes, and a restart may come later than that. Only if it is not there is it sent
     again, with its nonce.
+
+    Several processes may share the database and even believe they own the same server (a
+    wrong shard range, a rolling restart): each run is still claimed by one of them (the
+    claim is a conditional UPDATE, see `AnnouncementStore.claim`). A claim is `instance`'s
+    for `claim_lease`, renewed on every pass while its post is being sent; another process
+    sends it again (looking for the post first, as after a restart) only once the lease has
+    run out, which each pass checks for. So give each process sharing a database its own
+    `instance` name; a process restarted under the same name takes its claims back at once.
     """
 
     def __init__(
@@ -93,6 +107,8 @@ class Scheduler:
         feature_enabled: FeatureCheck = _every_feature_on,
         server_language: ServerLanguage = _fallback_language,
         observe_lag: Callable[[float], None] | None = None,
+        instance: str = DEFAULT_INSTANCE,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         self._store = AnnouncementStore(db)
         self._db = db
@@ -107,6 +123,11 @@ class Scheduler:
         self._server_language = server_language
         # Told how many seconds after its due time each run starts (the lag metric).
         self._observe_lag = observe_lag
+        self._instance = instance
+        self._claim_lease = claim_lease
+        # The claims this instance is sending now (announcement id: nonce): their leases are
+        # renewed on every pass, and the sweep for expired claims leaves them alone.
+        self._in_flight: dict[int, str] = {}
         # (next run as epoch seconds, announcement id), smallest first. An entry is only a
         # hint: the claim re-reads the row, so entries left behind by a remove or a
         # reschedule are dropped when they surface instead of being searched for.
@@ -344,6 +365,11 @@ class Scheduler:
         pass tries again.
         """
         now = self._clock.now()
+        if self._in_flight:
+            await self._store.renew(
+                self._instance, builtins.list(self._in_flight), now + self._claim_lease
+            )
+        await self._sweep_expired_claims(now)
         resumed, self._resume = self._resume, []
         due = self._pop_due(now)
         if not due and not resumed:
@@ -363,6 +389,30 @@ class Scheduler:
         return outcomes
 
     # --- Claiming -----------------------------------------------------------------------
+
+    async def _sweep_expired_claims(self, now: datetime) -> None:
+        """Queue for re-sending the owned claims whose lease ran out: their process died (or
+        this one's send ended without settling them). The claim pass takes each over only if
+        it is still free, so of several processes sweeping, one sends it."""
+        queued = {(claim.announcement_id, claim.nonce) for claim in self._resume}
+        for row in await self._store.expired_claims(now):
+            if row.pending_nonce is None or row.pending_due_utc is None:
+                continue
+            if not self._owns_guild(row.guild_id) or row.id in self._in_flight:
+                continue
+            if (row.id, row.pending_nonce) in queued:
+                continue
+            self._resume.append(
+                DueRun(
+                    row.id,
+                    row.guild_id,
+                    row.channel_id,
+                    row.kind,
+                    row.pending_due_utc,
+                    row.pending_nonce,
+                    resumed=True,
+                )
+            )
 
     def _arm(self, guild_id: int, announcement_id: int, run: datetime) -> None:
         if not self._owns_guild(guild_id):
@@ -392,55 +442,90 @@ class Scheduler:
         async with self._db.transaction() as tx:
             rows = await self._store.rows_to_claim(tx, ids)
 
+            lease_until = now + self._claim_lease
             for claim in resumed:
                 found = rows.get(claim.announcement_id)
                 if found is None or not found.active or found.pending_nonce != claim.nonce:
                     continue
+                if claim.announcement_id in self._in_flight or any(
+                    taken.announcement_id == claim.announcement_id for taken in claims
+                ):
+                    continue  # this process is sending it already
                 late = now - claim.due_utc
                 if late < self._catch_up:
-                    claims.append(claim)
+                    # Refused while another live process holds it (its lease has not run
+                    # out): that one is sending it; the sweep looks again later.
+                    if await self._store.take_over(tx, claim, self._instance, now, lease_until):
+                        claims.append(claim)
                     continue
                 error = (
                     f"the post due {_shown(claim.due_utc)} was not confirmed before a restart "
                     f"{_minutes(late)} later; not sent again"
                 )
+                if not await self._store.drop_claim(tx, claim, error, self._instance, now):
+                    continue
                 log.warning("announcement %d: %s", claim.announcement_id, error)
-                await self._store.drop_claim(tx, claim.announcement_id, error, now)
                 found.pending_nonce = None
                 outcomes.append(
                     RunOutcome(claim.announcement_id, claim.due_utc, RunStatus.SKIPPED, error=error)
                 )
 
+            # Every entry this pass holds or arms: an id is followed by one entry per run.
+            known = set(due)
+
+            def follow(announcement_id: int, current: datetime | None) -> None:
+                """Arm the row's run as the table has it now: after a reschedule, or a run
+                another process claimed, this one still posts the runs after it (the other
+                may be the process of a rolling restart that is leaving)."""
+                if (
+                    current is not None
+                    and (entry := (_epoch(current), announcement_id)) not in known
+                ):
+                    known.add(entry)
+                    rearm.append(entry)
+
             for due_epoch, announcement_id in due:
                 row = rows.get(announcement_id)
                 if row is None or not row.active or row.next_run_utc is None:
                     continue  # removed, or a once-only one already claimed
-                due_utc = row.next_run_utc
+                due_utc, stored = row.next_run_utc, row.stored_next_run or ""
                 if _epoch(due_utc) != due_epoch:
-                    continue  # an entry left behind by a reschedule; the row has its own
+                    follow(announcement_id, due_utc)  # rescheduled, or claimed elsewhere
+                    continue
                 try:
-                    outcome, claimed, following = await self._claim_one(tx, row, due_utc, now)
+                    written = await self._claim_one(tx, row, due_utc, stored, now)
                 except Exception as exc:
                     # A broken row (an unknown zone, say) must not hold up the others.
                     log.exception("announcement %d could not be claimed", announcement_id)
-                    row.next_run_utc = None
+                    row.move_to(None)
                     await self._store.mark_unclaimable(
-                        tx, announcement_id, f"could not compute its next run: {exc!r}", now
+                        tx,
+                        announcement_id,
+                        stored,
+                        f"could not compute its next run: {exc!r}",
+                        now,
                     )
                     continue
+                if written is None:
+                    # Another process claimed (or moved) it since `rows` was read.
+                    row.move_to(await self._store.next_run(tx, announcement_id))
+                    follow(announcement_id, row.next_run_utc)
+                    continue
+                outcome, claimed, following = written
                 if outcome is not None:
                     outcomes.append(outcome)
                 if claimed is not None:
                     claims.append(claimed)
                 # Keep the row as written, in case the heap held this id twice.
-                row.next_run_utc = following
-                if following is not None:
-                    rearm.append((_epoch(following), announcement_id))
+                row.move_to(following)
+                follow(announcement_id, following)
         return outcomes, claims, rearm
 
     async def _claim_one(
-        self, tx: Transaction, row: ClaimRow, due_utc: datetime, now: datetime
-    ) -> tuple[RunOutcome | None, DueRun | None, datetime | None]:
+        self, tx: Transaction, row: ClaimRow, due_utc: datetime, expected: str, now: datetime
+    ) -> tuple[RunOutcome | None, DueRun | None, datetime | None] | None:
+        """Claim or skip the row's due run, if its next run is still `expected` (as stored);
+        None when another process got to it first."""
         announcement_id = row.id
         repeat = Repeat(row.repeat)
         following: datetime | None = None
@@ -475,10 +560,18 @@ class Scheduler:
                 f"the post due {_shown(due_utc)} was skipped: the previous one was still being sent"
             )
         if skip_reason is not None:
+            if not await self._store.skip(
+                tx,
+                announcement_id,
+                expected=expected,
+                following=following,
+                reason=skip_reason,
+                now=now,
+            ):
+                return None
             log.warning(
                 "announcement %d (guild %d): %s", announcement_id, row.guild_id, skip_reason
             )
-            await self._store.skip(tx, announcement_id, following, skip_reason, now)
             outcome = RunOutcome(announcement_id, due_utc, RunStatus.SKIPPED, error=skip_reason)
             return outcome, None, following
 
@@ -490,13 +583,22 @@ class Scheduler:
             due_utc,
             run_nonce(announcement_id, due_utc),
         )
-        await self._store.claim(tx, claim, following)
+        if not await self._store.claim(
+            tx,
+            claim,
+            expected=expected,
+            following=following,
+            instance=self._instance,
+            lease_until=now + self._claim_lease,
+        ):
+            return None
         row.pending_nonce = claim.nonce
         return None, claim, following
 
     # --- Sending ------------------------------------------------------------------------
 
     def _spawn_send(self, claim: DueRun) -> asyncio.Task[RunOutcome]:
+        self._in_flight[claim.announcement_id] = claim.nonce
         task = asyncio.create_task(self._send(claim), name=f"announcement-{claim.nonce}")
         self._sends.add(task)
         task.add_done_callback(self._send_finished)
@@ -512,11 +614,15 @@ class Scheduler:
         try:
             return await self._deliver(claim)
         except Exception as exc:
-            # The claim stays; the next start re-sends it with the same nonce.
+            # The claim stays; once its lease runs out it is re-sent with the same nonce (by
+            # this process's sweep, another's, or the next start).
             log.exception("announcement %d: sending failed unexpectedly", claim.announcement_id)
             return RunOutcome(
                 claim.announcement_id, claim.due_utc, RunStatus.FAILED, error=repr(exc)
             )
+        finally:
+            if self._in_flight.get(claim.announcement_id) == claim.nonce:
+                del self._in_flight[claim.announcement_id]
 
     async def _already_posted(self, claim: DueRun) -> int | None:
         """For a claim left by a dead process: the post it made, if Discord has it.

@@ -65,6 +65,16 @@ class ClaimRow:
     next_run_utc: datetime | None
     pending_nonce: str | None
     active: bool
+    # Whose the unconfirmed claim is, and until when (see `AnnouncementStore.claim`).
+    claimed_by: str | None = None
+    claim_expires_utc: datetime | None = None
+    # `next_run_utc` as the table holds it, which the pass's conditional writes compare with.
+    stored_next_run: str | None = None
+
+    def move_to(self, next_run: datetime | None) -> None:
+        """The pass wrote (or found) `next_run` as the row's next run."""
+        self.next_run_utc = next_run
+        self.stored_next_run = _text(next_run)
 
 
 @dataclass(frozen=True)
@@ -244,7 +254,8 @@ class AnnouncementStore:
             marks = ", ".join("?" * len(chunk))
             for row in await tx.fetchall(
                 "SELECT id, guild_id, channel_id, kind, time_local, weekday, repeat, zone, "
-                f"next_run_utc, pending_nonce, active FROM announcements WHERE id IN ({marks})",
+                "next_run_utc, pending_nonce, active, claimed_by, claim_expires_utc "
+                f"FROM announcements WHERE id IN ({marks})",
                 chunk,
             ):
                 rows[row["id"]] = ClaimRow(
@@ -259,41 +270,136 @@ class AnnouncementStore:
                     next_run_utc=_instant(row["next_run_utc"]),
                     pending_nonce=row["pending_nonce"],
                     active=bool(row["active"]),
+                    claimed_by=row["claimed_by"],
+                    claim_expires_utc=_instant(row["claim_expires_utc"]),
+                    stored_next_run=row["next_run_utc"],
                 )
         return rows
 
-    async def claim(self, tx: Transaction, run: DueRun, following: datetime | None) -> None:
-        """Step 1: the run is claimed with its nonce; the row's next run moves on."""
-        await tx.execute(
-            "UPDATE announcements SET pending_nonce = ?, pending_due_utc = ?, next_run_utc = ? "
-            "WHERE id = ?",
-            (run.nonce, to_db(run.due_utc), _text(following), run.announcement_id),
+    async def next_run(self, tx: Transaction, announcement_id: int) -> datetime | None:
+        """The row's next run as committed now (after a conditional write found it moved)."""
+        row = await tx.fetchone(
+            "SELECT next_run_utc FROM announcements WHERE id = ? AND active = 1",
+            (announcement_id,),
         )
+        return _instant(row[0]) if row is not None else None
+
+    async def claim(
+        self,
+        tx: Transaction,
+        run: DueRun,
+        *,
+        expected: str,
+        following: datetime | None,
+        instance: str,
+        lease_until: datetime,
+    ) -> bool:
+        """Step 1: the run is claimed with its nonce for `instance` until `lease_until`; the
+        row's next run moves on. False (nothing written): the row's next run is no longer
+        `expected` (`ClaimRow.stored_next_run` as the pass read it), or it has a claim:
+        another process claimed or moved it first.
+
+        The condition is what makes the claim exactly-once across processes: of two
+        transactions that read the same row, the second's UPDATE finds the first's committed
+        row (PostgreSQL re-checks the WHERE of a row another transaction changed, once that
+        one commits; SQLite's BEGIN IMMEDIATE runs them one after the other) and changes
+        nothing.
+        """
+        changed = await tx.execute(
+            "UPDATE announcements SET pending_nonce = ?, pending_due_utc = ?, next_run_utc = ?, "
+            "claimed_by = ?, claim_expires_utc = ? "
+            "WHERE id = ? AND next_run_utc = ? AND pending_nonce IS NULL",
+            (
+                run.nonce,
+                to_db(run.due_utc),
+                _text(following),
+                instance,
+                to_db(lease_until),
+                run.announcement_id,
+                expected,
+            ),
+        )
+        return changed > 0
+
+    async def take_over(
+        self, tx: Transaction, run: DueRun, instance: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        """An unconfirmed claim becomes `instance`'s until `lease_until`, if it is still
+        `run`'s and free: its lease ran out, it is `instance`'s own (made before a restart),
+        or it has no holder (made before leases). False: another process holds it."""
+        changed = await tx.execute(
+            "UPDATE announcements SET claimed_by = ?, claim_expires_utc = ? "
+            f"WHERE id = ? AND pending_nonce = ? AND {_CLAIM_FREE}",
+            (instance, to_db(lease_until), run.announcement_id, run.nonce, instance, to_db(now)),
+        )
+        return changed > 0
+
+    async def renew(self, instance: str, ids: Sequence[int], lease_until: datetime) -> None:
+        """`instance`'s claims on `ids` (posts it is sending) are its until `lease_until`."""
+        wanted = sorted(ids)
+        async with self._db.transaction() as tx:
+            for start in range(0, len(wanted), _ID_CHUNK):
+                chunk = wanted[start : start + _ID_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                await tx.execute(
+                    "UPDATE announcements SET claim_expires_utc = ? WHERE claimed_by = ? "
+                    f"AND pending_nonce IS NOT NULL AND id IN ({marks})",
+                    (to_db(lease_until), instance, *chunk),
+                )
+
+    async def expired_claims(self, now: datetime) -> list[ArmedRow]:
+        """Unconfirmed claims whose lease has run out (their process died, or stopped
+        renewing): anyone's to send again."""
+        rows = await self._db.fetchall(
+            "SELECT id, guild_id, channel_id, kind, next_run_utc, pending_nonce, "
+            "pending_due_utc FROM announcements WHERE pending_nonce IS NOT NULL AND active = 1 "
+            "AND (claim_expires_utc IS NULL OR claim_expires_utc <= ?) ORDER BY id",
+            (to_db(now),),
+        )
+        return [
+            ArmedRow(
+                announcement_id,
+                guild_id,
+                channel_id,
+                kind,
+                _instant(next_run),
+                nonce,
+                _instant(pending_due),
+            )
+            for announcement_id, guild_id, channel_id, kind, next_run, nonce, pending_due in rows
+        ]
 
     async def skip(
         self,
         tx: Transaction,
         announcement_id: int,
+        *,
+        expected: str,
         following: datetime | None,
         reason: str,
         now: datetime,
-    ) -> None:
-        """A due run that is not sent: the next run moves on and `reason` is recorded."""
-        await tx.execute(
+    ) -> bool:
+        """A due run that is not sent: the next run moves on and `reason` is recorded.
+        False (nothing written): the next run is no longer `expected` (see `claim`)."""
+        changed = await tx.execute(
             "UPDATE announcements SET next_run_utc = ?, last_error = ?, last_error_at = ? "
-            "WHERE id = ?",
-            (_text(following), reason, to_db(now), announcement_id),
+            "WHERE id = ? AND next_run_utc = ?",
+            (_text(following), reason, to_db(now), announcement_id, expected),
         )
+        return changed > 0
 
     async def drop_claim(
-        self, tx: Transaction, announcement_id: int, error: str, now: datetime
-    ) -> None:
-        """An unconfirmed claim found too late to send again: cleared, `error` recorded."""
-        await tx.execute(
+        self, tx: Transaction, run: DueRun, error: str, instance: str, now: datetime
+    ) -> bool:
+        """An unconfirmed claim found too late to send again: cleared, `error` recorded;
+        only if it is still `run`'s and free for `instance` (see `take_over`)."""
+        changed = await tx.execute(
             "UPDATE announcements SET pending_nonce = NULL, pending_due_utc = NULL, "
-            "last_error = ?, last_error_at = ? WHERE id = ?",
-            (error, to_db(now), announcement_id),
+            "last_error = ?, last_error_at = ? "
+            f"WHERE id = ? AND pending_nonce = ? AND {_CLAIM_FREE}",
+            (error, to_db(now), run.announcement_id, run.nonce, instance, to_db(now)),
         )
+        return changed > 0
 
     # --- After sending (each in a transaction of its own) -------------------------------
 
@@ -333,14 +439,22 @@ class AnnouncementStore:
             )
 
     async def mark_unclaimable(
-        self, tx: Transaction, announcement_id: int, error: str, now: datetime
+        self, tx: Transaction, announcement_id: int, expected: str, error: str, now: datetime
     ) -> None:
-        """A row whose next run can't be computed (an unknown zone, say): it stops."""
+        """A row whose next run can't be computed (an unknown zone, say): it stops, unless
+        its next run is no longer `expected` (another process moved it meanwhile)."""
         await tx.execute(
             "UPDATE announcements SET next_run_utc = NULL, last_error = ?, last_error_at = ? "
-            "WHERE id = ?",
-            (error, to_db(now), announcement_id),
+            "WHERE id = ? AND next_run_utc = ?",
+            (error, to_db(now), announcement_id, expected),
         )
+
+
+# An unconfirmed claim another instance may take (parameters: the instance, now): no holder
+# (made before leases), the instance's own (made before its restart), or its lease ran out.
+_CLAIM_FREE = (
+    "(claimed_by IS NULL OR claimed_by = ? OR claim_expires_utc IS NULL OR claim_expires_utc <= ?)"
+)
 
 
 def _announcement(row: Any) -> Announcement:

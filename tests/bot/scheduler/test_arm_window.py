@@ -15,6 +15,7 @@ from bot.clock import FakeClock, to_db
 from bot.database import Database
 from bot.schedule_time import Repeat
 from bot.scheduler import DueRun, OutgoingMessage, Scheduler, run_nonce
+from bot.scheduler.dispatcher import DEFAULT_INSTANCE
 
 SEOUL = ZoneInfo("Asia/Seoul")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -89,11 +90,17 @@ async def test_a_run_beyond_the_window_is_not_held_and_the_loop_posts_it_on_time
     await scheduler.start()
     await until(lambda: scheduler.armed_for is not None)
 
-    # Woken half-way through the window (as an add elsewhere would): the loop's next wake-up
-    # is still the window's end, not `max_sleep` from now, which would pass the run.
-    clock.set(START + timedelta(minutes=30))
+    # A run added 40 minutes on wakes the loop; once it is posted, the loop's next wake-up is
+    # the window's end, not `max_sleep` from now, which would pass the run beyond it.
+    soon = START + timedelta(minutes=40)
+    await add(scheduler, time(8, 40))
+    await until(lambda: scheduler.armed_for == soon)
+    clock.set(soon)
     scheduler.wake()
-    await until(lambda: scheduler.armed_for == START + WINDOW)
+    await until(lambda: scheduler.armed_for != soon)
+    assert scheduler.armed_for == START + WINDOW
+    assert len(poster.posts) == 1
+    poster.posts.clear()
 
     # The FakeClock moves only when told: move it to each wake-up the loop chose, as time would.
     for _step in range(10):
@@ -220,8 +227,9 @@ async def test_an_unconfirmed_claim_is_loaded_whenever_its_next_run_is(
     nonce = run_nonce(1, due)
     announcement_id = await db.insert(
         "INSERT INTO announcements (guild_id, channel_id, kind, time_local, weekday, repeat, "
-        "zone, next_run_utc, created_by, created_at, pending_nonce, pending_due_utc) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "zone, next_run_utc, created_by, created_at, pending_nonce, pending_due_utc, "
+        "claimed_by, claim_expires_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
         (
             GUILD,
             CHANNEL,
@@ -235,6 +243,9 @@ async def test_an_unconfirmed_claim_is_loaded_whenever_its_next_run_is(
             to_db(START),
             nonce,
             to_db(due),
+            # Its own claim (made before a restart), leased still: no sweep takes it up.
+            DEFAULT_INSTANCE,
+            to_db(START + timedelta(minutes=1)),
         ),
     )
     assert announcement_id == 1

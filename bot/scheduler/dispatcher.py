@@ -35,7 +35,7 @@ log = logging.getLogger("bot.scheduler")
 
 DEFAULT_CATCH_UP = timedelta(hours=1)
 DEFAULT_MAX_SLEEP = timedelta(minutes=1)
-# Only the runs due before now + this are held in memory (the window); the loop reads the next
+# Only the runs due by now + this are held in memory (the window); the loop reads the next
 # window from the table (an indexed range query) when it reaches the end of this one. An hour
 # keeps memory to the runs of one hour (a million daily runs spread over the day: about
 # 42,000; all 100,000 servers at 09:00: 100,000) for 24 small reads a day, and the window is
@@ -76,7 +76,11 @@ class Scheduler:
     """Posts every scheduled announcement of the servers this process owns, exactly once.
 
     `owns_guild` says which servers belong to this process (its shards); only their rows are
-    loaded and posted. `catch_up`: a run found due later than this (the bot was down) is
+    loaded and posted. Only the runs due within `arm_window` (at least `max_sleep`) are held in
+    memory; the loop wakes at the window's end at the latest and reads the next one from the
+    table, so a big table costs neither start-up time nor memory.
+
+    `catch_up`: a run found due later than this (the bot was down) is
     skipped, logged and recorded as the row's last error instead of posted; a repeating one
     posts only its latest run if that one is within `catch_up`, then moves on to its next
     future run (never a burst of the missed ones).
@@ -402,14 +406,11 @@ class Scheduler:
         removes, until they surface)."""
         return len(self._heap)
 
-    @property
-    def armed_until(self) -> datetime | None:
-        """The window's end: runs due from then on are still only in the table (None: not
-        loaded)."""
-        return self._window_end
-
     async def run_due(self, *, wait: bool = True) -> builtins.list[RunOutcome]:
         """Claim and send everything due at `clock.now()`, and re-send unconfirmed claims.
+
+        Once the clock has reached the window's end, the next window is read first (the runs
+        after it, up to `arm_window` from now), so runs beyond the first window post too.
 
         With `wait`, returns every outcome once all sends have finished; without (the loop),
         the sends continue as tasks and only the runs settled at once (skipped) are returned.

@@ -382,9 +382,11 @@ class AnnouncementStore:
         rows = await self._db.fetchall(
             "SELECT id, guild_id, channel_id, kind, next_run_utc, pending_nonce, "
             "pending_due_utc FROM announcements WHERE pending_nonce IS NOT NULL AND active = 1 "
-            "AND (claim_expires_utc IS NULL OR claim_expires_utc <= ?) ORDER BY id",
+            "AND (claim_expires_utc IS NULL OR claim_expires_utc <= ?)",
             (to_db(now),),
         )
+        # No ORDER BY: with one, SQLite scans the whole table instead of the partial index.
+        rows = sorted(rows, key=lambda row: int(row[0]))
         return [
             ArmedRow(
                 announcement_id,

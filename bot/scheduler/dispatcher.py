@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
+from bot.clock import Clock, from_db, to_db
 from bot.database import Database, Transaction
 from bot.i18n import FALLBACK
 from bot.schedule_time import Repeat, first_run, next_run_after, parse_hhmm
@@ -35,6 +35,12 @@ log = logging.getLogger("bot.scheduler")
 
 DEFAULT_CATCH_UP = timedelta(hours=1)
 DEFAULT_MAX_SLEEP = timedelta(minutes=1)
+# Only the runs due by now + this are held in memory (the window); the loop reads the next
+# window from the table (an indexed range query) when it reaches the end of this one. An hour
+# keeps memory to the runs of one hour (a million daily runs spread over the day: about
+# 42,000; all 100,000 servers at 09:00: 100,000) for 24 small reads a day, and the window is
+# never shorter than `max_sleep`, so the loop wakes no more often than without it.
+ARM_WINDOW = timedelta(hours=1)
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0, 60.0)
 DEFAULT_MAX_CONCURRENT_POSTS = 8
 # How long an unconfirmed claim stays its instance's without a renewal. Each pass renews the
@@ -70,7 +76,11 @@ class Scheduler:
     """Posts every scheduled announcement of the servers this process owns, exactly once.
 
     `owns_guild` says which servers belong to this process (its shards); only their rows are
-    loaded and posted. `catch_up`: a run found due later than this (the bot was down) is
+    loaded and posted. Only the runs due within `arm_window` (at least `max_sleep`) are held in
+    memory; the loop wakes at the window's end at the latest and reads the next one from the
+    table, so a big table costs neither start-up time nor memory.
+
+    `catch_up`: a run found due later than this (the bot was down) is
     skipped, logged and recorded as the row's last error instead of posted; a repeating one
     posts only its latest run if that one is within `catch_up`, then moves on to its next
     future run (never a burst of the missed ones).
@@ -107,6 +117,7 @@ class Scheduler:
         feature_enabled: FeatureCheck = _every_feature_on,
         server_language: ServerLanguage = _fallback_language,
         observe_lag: Callable[[float], None] | None = None,
+        arm_window: timedelta = ARM_WINDOW,
         instance: str = DEFAULT_INSTANCE,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
@@ -117,6 +128,7 @@ class Scheduler:
         self._owns_guild = owns_guild
         self._catch_up = catch_up
         self._max_sleep = max_sleep.total_seconds()
+        self._arm_window = max(arm_window, max_sleep)
         self._retry_delays = tuple(retry_delays)
         self._kinds = KindRegistry()
         self._feature_enabled = feature_enabled
@@ -132,6 +144,9 @@ class Scheduler:
         # hint: the claim re-reads the row, so entries left behind by a remove or a
         # reschedule are dropped when they surface instead of being searched for.
         self._heap: list[tuple[int, int]] = []
+        # The heap holds the runs due up to this (whole seconds); later ones stay in the table
+        # until the window that reaches them is read. None: not loaded, everything is armed.
+        self._window_end: datetime | None = None
         # Claims found in the table at load: sent again (same nonce) on the next pass.
         self._resume: list[DueRun] = []
         self._wake = asyncio.Event()
@@ -282,36 +297,33 @@ class Scheduler:
     # --- Running ------------------------------------------------------------------------
 
     async def load(self) -> int:
-        """Read the owned rows' next runs and unconfirmed claims into memory; returns the count.
+        """Arm the owned rows' runs due within the window (`arm_window` from now, overdue ones
+        included) and read every unconfirmed claim; returns how many runs are armed.
 
         Replaces whatever was armed, so it is for before the loop runs: `start()` calls it;
         tests that drive `run_due` by hand call it instead. Raises `RuntimeError` once started.
         """
         if self._loop_task is not None:
             raise RuntimeError("load() replaces the armed runs; call it before start()")
-        heap: list[tuple[int, int]] = []
-        resume: list[DueRun] = []
-        last_id = 0
         owns = self._owns_guild
-        while rows := await self._store.armed_page(last_id):
-            last_id = rows[-1].id
-            for row in rows:
-                if not owns(row.guild_id):
-                    continue
-                if row.next_run_utc is not None:
-                    heap.append((_epoch(row.next_run_utc), row.id))
-                if row.pending_nonce is not None and row.pending_due_utc is not None:
-                    resume.append(
-                        DueRun(
-                            row.id,
-                            row.guild_id,
-                            row.channel_id,
-                            row.kind,
-                            row.pending_due_utc,
-                            row.pending_nonce,
-                            resumed=True,
-                        )
-                    )
+        resume = [
+            DueRun(
+                row.id,
+                row.guild_id,
+                row.channel_id,
+                row.kind,
+                row.pending_due_utc,
+                row.pending_nonce,
+                resumed=True,
+            )
+            for row in await self._store.unconfirmed_claims()
+            if row.pending_nonce is not None
+            and row.pending_due_utc is not None
+            and owns(row.guild_id)
+        ]
+        # Set before reading, so that an add() committing meanwhile arms its run itself.
+        self._window_end = self._window_end_after(self._clock.now())
+        heap = await self._read_window(None, self._window_end)
         heapq.heapify(heap)
         self._heap = heap
         self._resume = resume
@@ -322,6 +334,43 @@ class Scheduler:
                 "%d announcement posts were claimed but not confirmed; re-sending", len(resume)
             )
         return len(heap)
+
+    def _window_end_after(self, now: datetime) -> datetime:
+        # Whole seconds, as heap entries are: a run whose epoch is not above it is armed.
+        return datetime.fromtimestamp(_epoch(now + self._arm_window), UTC)
+
+    async def _read_window(self, start: datetime | None, end: datetime) -> builtins.list[HeapEntry]:
+        """The owned rows' runs due after `start` (None: any time) and by `end`, as entries."""
+        entries: list[HeapEntry] = []
+        start_text, end_text = ("" if start is None else to_db(start)), to_db(end)
+        owns = self._owns_guild
+        after: tuple[str, int] | None = None
+        while rows := await self._store.window_page(start_text, end_text, after):
+            after = (rows[-1].next_run_utc, rows[-1].id)
+            entries.extend(
+                (_epoch(from_db(row.next_run_utc)), row.id) for row in rows if owns(row.guild_id)
+            )
+        return entries
+
+    async def _arm_next_window(self, now: datetime) -> None:
+        """The window's end was reached: arm the runs after it, up to `arm_window` from now."""
+        start = self._window_end
+        assert start is not None
+        end = self._window_end_after(now)
+        # Moved before reading, as in load(); moved back if the read fails, so the next pass
+        # reads the same runs again (an add() armed meanwhile is then held twice: harmless,
+        # the claim pass drops an entry that no longer matches its row).
+        self._window_end = end
+        try:
+            entries = await self._read_window(start, end)
+        except BaseException:
+            self._window_end = start
+            raise
+        for entry in entries:
+            heapq.heappush(self._heap, entry)
+
+    def _in_window(self, epoch: int) -> bool:
+        return self._window_end is None or epoch <= _epoch(self._window_end)
 
     async def start(self) -> None:
         """Load (if not yet loaded) and start the dispatch loop. Raises if already started."""
@@ -357,11 +406,15 @@ class Scheduler:
 
     @property
     def armed_count(self) -> int:
-        """Heap entries held (including ones left behind by removes, until they surface)."""
+        """Runs held in memory: those of the window (including entries left behind by
+        removes, until they surface)."""
         return len(self._heap)
 
     async def run_due(self, *, wait: bool = True) -> builtins.list[RunOutcome]:
         """Claim and send everything due at `clock.now()`, and re-send unconfirmed claims.
+
+        Once the clock has reached the window's end, the next window is read first (the runs
+        after it, up to `arm_window` from now), so runs beyond the first window post too.
 
         With `wait`, returns every outcome once all sends have finished; without (the loop),
         the sends continue as tasks and only the runs settled at once (skipped) are returned.
@@ -369,6 +422,8 @@ class Scheduler:
         pass tries again.
         """
         now = self._clock.now()
+        if self._window_end is not None and now >= self._window_end:
+            await self._arm_next_window(now)
         if self._in_flight:
             await self._store.renew(
                 self._instance, builtins.list(self._in_flight), now + self._claim_lease
@@ -386,7 +441,9 @@ class Scheduler:
             self._resume = resumed + self._resume
             raise
         for entry in rearm:
-            heapq.heappush(self._heap, entry)
+            # A next run beyond the window is armed by the read of the window that reaches it.
+            if self._in_window(entry[0]):
+                heapq.heappush(self._heap, entry)
         sends = [self._spawn_send(claim) for claim in claims]
         if wait and sends:
             outcomes.extend(await asyncio.gather(*sends))
@@ -422,6 +479,8 @@ class Scheduler:
         if not self._owns_guild(guild_id):
             return
         entry = (_epoch(run), announcement_id)
+        if not self._in_window(entry[0]):
+            return  # armed by the read of the window that reaches it
         sooner = not self._heap or entry[0] < self._heap[0][0]
         heapq.heappush(self._heap, entry)
         if sooner:
@@ -772,11 +831,15 @@ class Scheduler:
     def _seconds_until_next(self) -> float:
         # Capped so that a wall clock that jumps (or drifts from the monotonic clock asyncio
         # sleeps by) delays a post by at most `max_sleep`.
+        # Never past the window's end either: the pass there reads the next window.
         if self._resume:
             return 0.0
-        if not self._heap:
+        wake_at: list[float] = [self._heap[0][0]] if self._heap else []
+        if self._window_end is not None:
+            wake_at.append(self._window_end.timestamp())
+        if not wake_at:
             return self._max_sleep
-        delay = self._heap[0][0] - self._clock.now().timestamp()
+        delay = min(wake_at) - self._clock.now().timestamp()
         return min(max(delay, 0.0), self._max_sleep)
 
 

@@ -17,7 +17,7 @@ from bot.database import Database, Transaction
 from bot.schedule_time import Repeat, format_hhmm, parse_hhmm
 from bot.scheduler.records import Announcement, DueRun
 
-# Rows read per query when loading, and ids per `IN (...)`, to keep memory and SQL small.
+# Rows read per query when arming a window, and ids per `IN (...)`, to keep memory and SQL small.
 LOAD_PAGE = 10_000
 _ID_CHUNK = 500
 
@@ -36,8 +36,16 @@ class TooManyAnnouncements(Exception):
         self.limit = limit
 
 
+class WindowRow(NamedTuple):
+    """A run of the window being armed: its row and its next run as stored (`to_db`)."""
+
+    id: int
+    guild_id: int
+    next_run_utc: str
+
+
 class ArmedRow(NamedTuple):
-    """What loading keeps of a row: its next run and its unconfirmed claim, if any."""
+    """An unconfirmed claim as loading reads it (with the row's next run, if any)."""
 
     id: int
     guild_id: int
@@ -223,14 +231,35 @@ class AnnouncementStore:
 
     # --- Loading ------------------------------------------------------------------------
 
-    async def armed_page(self, after_id: int) -> list[ArmedRow]:
-        """Up to `LOAD_PAGE` rows with an id above `after_id` that have a next run or an
-        unconfirmed claim, by id (keyset paging: the table is never held whole)."""
+    async def window_page(
+        self, start: str, end: str, after: tuple[str, int] | None = None
+    ) -> list[WindowRow]:
+        """Up to `LOAD_PAGE` rows with a next run after `start` and at or before `end`
+        (`to_db` texts; `""` for no lower bound), ordered by (next run, id), from just past
+        `after` (the last row of the page before): keyset paging on the index
+        `announcements_next_run`. The bounds compare as text, which `to_db`'s fixed-width
+        UTC form sorts as time."""
+        sql = (
+            "SELECT id, guild_id, next_run_utc FROM announcements "
+            "WHERE active = 1 AND next_run_utc > ? AND next_run_utc <= ? "
+        )
+        params: tuple[Any, ...] = (start, end)
+        if after is not None:
+            sql += "AND (next_run_utc > ? OR (next_run_utc = ? AND id > ?)) "
+            params += (after[0], after[0], after[1])
+        rows = await self._db.fetchall(
+            sql + "ORDER BY next_run_utc, id LIMIT ?", (*params, LOAD_PAGE)
+        )
+        return [
+            WindowRow(announcement_id, guild_id, run) for announcement_id, guild_id, run in rows
+        ]
+
+    async def unconfirmed_claims(self) -> list[ArmedRow]:
+        """Every claimed but unconfirmed run (the restart recovery), whenever it was due."""
         rows = await self._db.fetchall(
             "SELECT id, guild_id, channel_id, kind, next_run_utc, pending_nonce, "
-            "pending_due_utc FROM announcements WHERE id > ? AND active = 1 "
-            "AND (next_run_utc IS NOT NULL OR pending_nonce IS NOT NULL) ORDER BY id LIMIT ?",
-            (after_id, LOAD_PAGE),
+            "pending_due_utc FROM announcements WHERE pending_nonce IS NOT NULL AND active = 1 "
+            "ORDER BY id",
         )
         return [
             ArmedRow(

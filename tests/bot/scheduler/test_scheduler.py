@@ -776,8 +776,12 @@ async def test_reschedule_guild_follows_a_new_zone(bot: Bot) -> None:
 
 
 async def test_a_reschedule_rolled_back_with_its_transaction_moves_and_arms_nothing(
-    bot: Bot,
+    database_target: Path | str, clock: FakeClock, poster: FakePoster
 ) -> None:
+    # A window that holds the day: a run beyond the window is read from the table when the
+    # window reaches it (there, a committed reschedule is armed whether or not it was told).
+    bot = Bot(database_target, clock, poster, arm_window=timedelta(days=1))
+    await bot.open()
     scheduler, db = bot.scheduler, bot.db
     assert scheduler is not None
     assert db is not None
@@ -801,6 +805,7 @@ async def test_a_reschedule_rolled_back_with_its_transaction_moves_and_arms_noth
     # ...and once armed after the commit, it posts at once (it is due).
     scheduler.arm_rescheduled(moved)
     assert [outcome.announcement_id for outcome in await scheduler.run_due()] == [daily]
+    await bot.close()
 
 
 async def test_the_limit_counts_unfinished_announcements_where_they_are_inserted(

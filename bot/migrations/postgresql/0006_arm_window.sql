@@ -3,7 +3,7 @@
 -- instead of every row at start. `id` second: the query pages by (next_run_utc, id).
 -- Partial (active rows only) rather than led by `active`: a query on `active = 1` alone,
 -- such as the sweep for unconfirmed claims, then has no reason to walk it row by row.
--- The same as the SQLite track's 0008_arm_window.sql.
+-- The same as the SQLite track's 0009_arm_window.sql.
 CREATE INDEX announcements_next_run ON announcements (next_run_utc, id) WHERE active = 1;
 -- Loading reads every unconfirmed claim (the restart recovery), and each pass sweeps them for
 -- expired leases: both by id over the few claimed rows, not a scan of the table.

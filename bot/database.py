@@ -18,7 +18,7 @@ import hashlib
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -149,6 +149,26 @@ class Database(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+
+NEWER = "it was written by a newer version. Run that version, or restore a backup."
+
+
+def refuse_newer(where: str, tracks: Sequence[Track], versions: Mapping[str, int]) -> None:
+    """Raises `DatabaseFileError` when the database at `where` has a track (`versions`)
+    further on than `tracks`, or one they don't have at all: a newer bot wrote it."""
+    latest = {track.name: track.latest for track in tracks}
+    for name, version in sorted(versions.items()):
+        if name not in latest:
+            raise DatabaseFileError(
+                f"{where} has tables of {name} (schema version {version}), which this bot "
+                f"does not have: {NEWER}"
+            )
+        if version > latest[name]:
+            raise DatabaseFileError(
+                f"{where} has schema version {version} of {name}, but this bot knows only up "
+                f"to {latest[name]}: {NEWER}"
+            )
 
 
 def is_postgres_url(target: str | Path) -> bool:

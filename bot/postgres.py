@@ -24,13 +24,13 @@ import asyncpg
 from bot.database import (
     Database,
     DatabaseError,
-    DatabaseFileError,
     Params,
     Row,
     Subscription,
     Transaction,
     lock_key,
     redacted,
+    refuse_newer,
 )
 from bot.schema_tracks import Track, discover_tracks, split_statements
 
@@ -48,7 +48,6 @@ _VERSIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_versions (
 # The listener's own connection, apart from the pool's ("fanbot"), for an operator's
 # pg_stat_activity.
 LISTENER_NAME = "fanbot-listener"
-_NEWER = "it was written by a newer version. Run that version, or restore a backup."
 
 
 class PostgresDatabase(Database):
@@ -139,20 +138,7 @@ class PostgresDatabase(Database):
         return applied
 
     def refuse_newer(self, tracks: Sequence[Track], versions: Mapping[str, int]) -> None:
-        """Raises `DatabaseFileError` when `versions` has a track further on than `tracks`,
-        or one they don't have at all: a newer bot wrote the database."""
-        latest = {track.name: track.latest for track in tracks}
-        for name, version in sorted(versions.items()):
-            if name not in latest:
-                raise DatabaseFileError(
-                    f"{self.where} has tables of {name} (schema version {version}), which "
-                    f"this bot does not have: {_NEWER}"
-                )
-            if version > latest[name]:
-                raise DatabaseFileError(
-                    f"{self.where} has schema version {version} of {name}, but this bot "
-                    f"knows only up to {latest[name]}: {_NEWER}"
-                )
+        refuse_newer(self.where, tracks, versions)
 
     async def schema_versions(self) -> dict[str, int]:
         rows = await self.fetchall("SELECT track, version FROM schema_versions")

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.database import (
+    NEWER,
     Database,
     DatabaseError,
     DatabaseFileError,
@@ -27,6 +28,7 @@ from bot.database import (
     Row,
     Transaction,
     is_busy,
+    refuse_newer,
 )
 from bot.schema_tracks import (
     LEGACY_LATEST,
@@ -54,7 +56,6 @@ _VERSIONS_TABLE = """CREATE TABLE schema_versions (
 );"""
 # The bookkeeping's table, checked with the tracks' own as if a migration had made it.
 _BOOKKEEPING = Track("schema_versions", (Migration(1, "schema_versions", _VERSIONS_TABLE),))
-_NEWER = "it was written by a newer version. Run that version, or restore a backup."
 
 
 # How long a statement waits for another connection's write lock before it fails with
@@ -247,7 +248,7 @@ class SqliteDatabase(Database):
         if kept > TRACKED:
             raise DatabaseFileError(
                 f"{self.path} has schema version {kept}, but this bot knows only up to "
-                f"{TRACKED}: {_NEWER}"
+                f"{TRACKED}: {NEWER}"
             )
         if await self.fetchone("SELECT 1 FROM sqlite_master WHERE name = 'schema_versions'"):
             rows = await self.fetchall("SELECT track, version FROM schema_versions")
@@ -259,20 +260,7 @@ class SqliteDatabase(Database):
         )
 
     def refuse_newer(self, tracks: Sequence[Track], versions: Mapping[str, int]) -> None:
-        """Raises `DatabaseFileError` when `versions` has a track further on than `tracks`,
-        or one they don't have at all: a newer bot wrote the file."""
-        latest = {track.name: track.latest for track in tracks}
-        for name, version in sorted(versions.items()):
-            if name not in latest:
-                raise DatabaseFileError(
-                    f"{self.path} has tables of {name} (schema version {version}), which this "
-                    f"bot does not have: {_NEWER}"
-                )
-            if version > latest[name]:
-                raise DatabaseFileError(
-                    f"{self.path} has schema version {version} of {name}, but this bot knows "
-                    f"only up to {latest[name]}: {_NEWER}"
-                )
+        refuse_newer(self.path, tracks, versions)
 
     async def migrate(self, tracks: Sequence[Track]) -> int:
         """Apply every migration newer than its track's stored version, each in its own

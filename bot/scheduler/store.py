@@ -13,7 +13,7 @@ from datetime import datetime, time
 from typing import Any, NamedTuple
 
 from bot.clock import from_db, to_db
-from bot.database import Database, Transaction
+from bot.database import Database, Row, Transaction
 from bot.schedule_time import Repeat, format_hhmm, parse_hhmm
 from bot.scheduler.records import Announcement, DueRun
 
@@ -261,18 +261,7 @@ class AnnouncementStore:
             "pending_due_utc FROM announcements WHERE pending_nonce IS NOT NULL AND active = 1 "
             "ORDER BY id",
         )
-        return [
-            ArmedRow(
-                announcement_id,
-                guild_id,
-                channel_id,
-                kind,
-                _instant(next_run),
-                nonce,
-                _instant(pending_due),
-            )
-            for announcement_id, guild_id, channel_id, kind, next_run, nonce, pending_due in rows
-        ]
+        return _armed_rows(rows)
 
     # --- A claim pass (all in the caller's transaction) ---------------------------------
 
@@ -388,18 +377,7 @@ class AnnouncementStore:
         )
         # No ORDER BY: with one, SQLite scans the whole table instead of the partial index.
         rows = sorted(rows, key=lambda row: int(row[0]))
-        return [
-            ArmedRow(
-                announcement_id,
-                guild_id,
-                channel_id,
-                kind,
-                _instant(next_run),
-                nonce,
-                _instant(pending_due),
-            )
-            for announcement_id, guild_id, channel_id, kind, next_run, nonce, pending_due in rows
-        ]
+        return _armed_rows(rows)
 
     async def skip(
         self,
@@ -520,3 +498,20 @@ def _instant(text: str | None) -> datetime | None:
 
 def _text(when: datetime | None) -> str | None:
     return to_db(when) if when is not None else None
+
+
+def _armed_rows(rows: Iterable[Row]) -> list[ArmedRow]:
+    """`ArmedRow`s of rows read as (id, guild_id, channel_id, kind, next_run_utc,
+    pending_nonce, pending_due_utc)."""
+    return [
+        ArmedRow(
+            announcement_id,
+            guild_id,
+            channel_id,
+            kind,
+            _instant(next_run),
+            nonce,
+            _instant(pending_due),
+        )
+        for announcement_id, guild_id, channel_id, kind, next_run, nonce, pending_due in rows
+    ]

@@ -29,7 +29,7 @@ from bot.scheduler.records import (
     RunOutcome,
     RunStatus,
 )
-from bot.scheduler.store import AnnouncementStore, ClaimRow
+from bot.scheduler.store import AnnouncementStore, ArmedRow, ClaimRow
 
 log = logging.getLogger("bot.scheduler")
 
@@ -307,15 +307,7 @@ class Scheduler:
             raise RuntimeError("load() replaces the armed runs; call it before start()")
         owns = self._owns_guild
         resume = [
-            DueRun(
-                row.id,
-                row.guild_id,
-                row.channel_id,
-                row.kind,
-                row.pending_due_utc,
-                row.pending_nonce,
-                resumed=True,
-            )
+            _resumed(row)
             for row in await self._store.unconfirmed_claims()
             if row.pending_nonce is not None
             and row.pending_due_utc is not None
@@ -463,17 +455,7 @@ class Scheduler:
                 continue
             if (row.id, row.pending_nonce) in queued:
                 continue
-            self._resume.append(
-                DueRun(
-                    row.id,
-                    row.guild_id,
-                    row.channel_id,
-                    row.kind,
-                    row.pending_due_utc,
-                    row.pending_nonce,
-                    resumed=True,
-                )
-            )
+            self._resume.append(_resumed(row))
 
     def _arm(self, guild_id: int, announcement_id: int, run: datetime) -> None:
         if not self._owns_guild(guild_id):
@@ -859,3 +841,18 @@ def _minutes(delta: timedelta) -> str:
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+def _resumed(row: ArmedRow) -> DueRun:
+    """The unconfirmed claim `row` (its nonce and due time set) as a run to send again."""
+    assert row.pending_nonce is not None
+    assert row.pending_due_utc is not None
+    return DueRun(
+        row.id,
+        row.guild_id,
+        row.channel_id,
+        row.kind,
+        row.pending_due_utc,
+        row.pending_nonce,
+        resumed=True,
+    )

@@ -19,7 +19,7 @@ from bot.guild_settings import GuildSettingsStore
 from bot.migrate_to_postgres import MigrationError, TargetNotEmptyError, migrate_to_postgres
 from bot.postgres import PostgresDatabase
 from bot.schedule_time import Repeat
-from bot.scheduler import OutgoingMessage, Scheduler
+from bot.scheduler import Scheduler
 from bot.schema_tracks import discover_tracks, expected_schema
 from bot.sqlite import SqliteDatabase
 from cogs.countdown.store import CountdownStore
@@ -30,6 +30,7 @@ from cogs.trivia.store import TriviaStore
 from tests.support.command_line import run_bot
 from tests.support.database import fail_inserts
 from tests.support.postgres import PostgresServer
+from tests.support.scheduler import NoPoster, nothing_to_post
 
 GUILD, CHANNEL, MOD = 1001, 2002, 3003
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -49,18 +50,6 @@ OWN = Question(
         "매주 금요일이에요.",
     ),
 )
-
-
-async def nothing_to_post(run: object, language: str) -> OutgoingMessage | None:
-    return None
-
-
-class NoPoster:
-    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
-        raise AssertionError("nothing is posted here")
-
-    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
-        return None
 
 
 def scheduler_on(db: Database) -> Scheduler:

@@ -11,9 +11,10 @@ from bot.client import installed_features
 from bot.clock import FakeClock, from_db, to_db
 from bot.guild_settings import GuildSettingsStore
 from bot.schedule_time import Repeat
-from bot.scheduler import OutgoingMessage, Scheduler
+from bot.scheduler import Scheduler
 from bot.sqlite import SqliteDatabase
 from tests.support.database import tracks_before
+from tests.support.scheduler import NoPoster, nothing_to_post
 
 GUILD = 100
 DUE = datetime(2024, 5, 1, 0, 0, tzinfo=UTC)
@@ -39,18 +40,6 @@ def old_scheduler_form(when: datetime) -> str:
 def old_settings_form(when: datetime) -> str:
     """How bot/guild_settings.py wrote `changed_at` before: microseconds only when not 0."""
     return when.isoformat()
-
-
-async def nothing_to_post(run: object, language: str) -> OutgoingMessage | None:
-    return None
-
-
-class NoPoster:
-    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
-        raise AssertionError("nothing is posted here")
-
-    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
-        return None
 
 
 async def write_old_rows(path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +37,18 @@ class FileDiscord:
             file.flush()
             os.fsync(file.fileno())
         return message_id
+
+
+async def nothing_to_post(run: object, language: str) -> OutgoingMessage | None:
+    """A renderer for rows that must never come due in the test."""
+    return None
+
+
+class NoPoster:
+    """A poster for schedulers that must post nothing."""
+
+    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
+        raise AssertionError("nothing is posted here")
+
+    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
+        return None

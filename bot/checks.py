@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.deadline import ephemeral_extras
 from bot.errors import CogDisabled, GuildOnly, NotModerator
+from bot.guild_settings import VIA_COMMAND, Changer, GuildSettings
 from bot.i18n import t
 from bot.interaction_bot import fanbot_of
 
@@ -55,9 +56,22 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
     if member.guild_permissions.manage_guild:
         return True
     settings = await fanbot_of(interaction).guild_settings.get(interaction.guild_id)
+    return treats_as_moderator(member, settings)
+
+
+def treats_as_moderator(member: discord.Member, settings: GuildSettings) -> bool:
+    """The one rule, for commands and the dashboard alike: Manage Server (which the server's
+    owner and administrators have), or the server's configured moderator role."""
+    if member.guild_permissions.manage_guild:
+        return True
     return settings.mod_role_id is not None and any(
         role.id == settings.mod_role_id for role in member.roles
     )
+
+
+def changer_of(interaction: discord.Interaction) -> Changer:
+    """The member running a command, as the settings history records them."""
+    return Changer(interaction.user.id, interaction.user.display_name, VIA_COMMAND)
 
 
 def moderator_only() -> Callable[[T], T]:

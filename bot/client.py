@@ -16,6 +16,10 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, format_shard_ids
+from bot.dashboard.app import make_app
+from bot.dashboard.server import DashboardServer, dashboard_options
+from bot.dashboard.services import Services
+from bot.dashboard.view import GuildView
 from bot.database import Database, Subscription, open_database
 from bot.deadline import DEFER_AFTER, DeadlineGuard
 from bot.errors import FanTree
@@ -106,6 +110,7 @@ class FanBot(commands.AutoShardedBot):
         # Always recorded (cheap); served, with the loop-lag task, only with METRICS_PORT.
         self.metrics = BotMetrics()
         self._metrics_server: MetricsServer | None = None
+        self._dashboard: DashboardServer | None = None
         self._loop_lag = LoopLagMonitor(self.metrics.event_loop_lag.observe)
         # Every interaction is answered within Discord's 3 s, whatever its handler waits on.
         self.deadlines = DeadlineGuard(defer_after=defer_after)
@@ -289,6 +294,33 @@ class FanBot(commands.AutoShardedBot):
         self._metrics_server = server
         self._loop_lag.start()
 
+    @property
+    def dashboard_port(self) -> int | None:
+        """The port the dashboard is served on (None: DASHBOARD_URL is unset)."""
+        return self._dashboard.port if self._dashboard is not None else None
+
+    async def start_dashboard(self) -> None:
+        """With DASHBOARD_URL, serve the moderators' dashboard beside the bot (once), on the
+        bot's own stores and its view of the servers. Raises `DashboardError` when its port
+        can't be had."""
+        if self.settings.dashboard_url is None or self._dashboard is not None:
+            return
+        assert self.application_id is not None, "the dashboard starts after login"
+        services = Services(
+            db=self.database,
+            clock=self.clock,
+            features=self.features,
+            settings=self.guild_settings,
+            scheduler=self.scheduler,
+            # With every shard here, the gateway's cache holds every server the bot is in.
+            view=GuildView(self, cache_is_complete=self.settings.shard_ids is None),
+            client=self,
+        )
+        app = make_app(services, dashboard_options(self.settings, self.application_id))
+        server = DashboardServer(app, self.settings.dashboard_host, self.settings.dashboard_port)
+        await server.start()
+        self._dashboard = server
+
     async def setup_hook(self) -> None:
         await self.open_database()
         await self.start_metrics()
@@ -300,6 +332,7 @@ class FanBot(commands.AutoShardedBot):
         self.features.check_kinds(self.scheduler.kinds)
         await self.sync_commands()
         await self.scheduler.start()
+        await self.start_dashboard()
         self._departures_task = asyncio.create_task(
             self._erase_departed_forever(), name="departed-servers"
         )
@@ -384,6 +417,9 @@ class FanBot(commands.AutoShardedBot):
             await asyncio.gather(self._departures_task, return_exceptions=True)
             self._departures_task = None
         await self._loop_lag.stop()
+        if self._dashboard is not None:
+            await self._dashboard.stop()
+            self._dashboard = None
         if self._metrics_server is not None:
             await self._metrics_server.stop()
             self._metrics_server = None

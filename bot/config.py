@@ -13,10 +13,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATABASE_PATH = Path("data/fanbot.sqlite3")
 ENV_FILE_NAME = ".env"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DASHBOARD_HOST = "127.0.0.1"
+DEFAULT_DASHBOARD_PORT = 8080
+LOOPBACK_PREFIXES = ("http://127.", "http://localhost", "http://[::1]")
 
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
@@ -51,6 +55,16 @@ class Settings:
     # runs (sorted; None: all of them). Both None: Discord's recommended count, all here.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # The moderators' web dashboard (bot/dashboard/): its public base URL (None: off), the
+    # address it listens on, and Discord's OAuth2 client credentials. The secrets never
+    # appear in repr or logs.
+    dashboard_url: str | None = None
+    dashboard_host: str = DEFAULT_DASHBOARD_HOST
+    dashboard_port: int = DEFAULT_DASHBOARD_PORT
+    client_id: int | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    # Signs and encrypts the dashboard's session cookie; None: a new key at every start.
+    dashboard_secret: str | None = field(default=None, repr=False)
 
     @property
     def log_level_number(self) -> int:
@@ -125,7 +139,7 @@ def load_settings(
         problems.append(f"LOG_LEVEL={log_level!r} is not one of {', '.join(LOG_LEVELS)}.")
 
     api_base = env.get("DISCORD_API_BASE", "").strip().rstrip("/") or None
-    if api_base and not api_base.startswith(("http://127.", "http://localhost", "http://[::1]")):
+    if api_base and not api_base.startswith(LOOPBACK_PREFIXES):
         problems.append(
             "DISCORD_API_BASE only points the bot at a local emulator "
             "(http://127.0.0.1:PORT); leave it unset to talk to Discord."
@@ -144,6 +158,7 @@ def load_settings(
             )
 
     shard_count, shard_ids = read_shards(env, problems)
+    dashboard = read_dashboard(env, problems)
 
     if problems:
         raise ConfigError("\n".join(problems))
@@ -157,7 +172,65 @@ def load_settings(
         metrics_port=metrics_port,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        **dashboard,
     )
+
+
+def read_dashboard(env: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    """DASHBOARD_URL, DASHBOARD_HOST, DASHBOARD_PORT, DISCORD_CLIENT_ID,
+    DISCORD_CLIENT_SECRET and DASHBOARD_SECRET, as `Settings` fields; what is wrong is added
+    to `problems`. The client secret is needed only when the dashboard is on."""
+    found: dict[str, Any] = {}
+    url = env.get("DASHBOARD_URL", "").strip().rstrip("/")
+    if url:
+        if not (url.startswith("https://") or url.startswith(LOOPBACK_PREFIXES)):
+            problems.append(
+                f"DASHBOARD_URL={url[:60]!r} must be the dashboard's public https:// address "
+                "(or http://127.0.0.1:PORT to try it on this machine): Discord sends "
+                "moderators back to it after they log in, with their login in the cookie."
+            )
+        found["dashboard_url"] = url
+    host = env.get("DASHBOARD_HOST", "").strip()
+    if host:
+        found["dashboard_host"] = host
+    raw_port = env.get("DASHBOARD_PORT", "").strip()
+    if raw_port:
+        if raw_port.isascii() and raw_port.isdigit() and int(raw_port) <= 65535:
+            found["dashboard_port"] = int(raw_port)
+        else:
+            problems.append(
+                f"DASHBOARD_PORT={raw_port[:20]!r} is not a port: give a number from 1 to "
+                f"65535 (default {DEFAULT_DASHBOARD_PORT})."
+            )
+    raw_id = env.get("DISCORD_CLIENT_ID", "").strip()
+    if raw_id:
+        if raw_id.isascii() and raw_id.isdigit() and 15 <= len(raw_id) <= 20:
+            found["client_id"] = int(raw_id)
+        else:
+            problems.append(
+                f"DISCORD_CLIENT_ID={raw_id[:30]!r} is not an application id: copy the "
+                "Application ID from the developer portal's General Information page, or "
+                "leave it unset to use the bot's own."
+            )
+    secret = env.get("DISCORD_CLIENT_SECRET", "").strip()
+    if secret:
+        found["client_secret"] = secret
+    elif url:
+        problems.append(
+            "DASHBOARD_URL is set but DISCORD_CLIENT_SECRET is not: copy the Client Secret "
+            "from the developer portal (OAuth2 > Client Secret > Reset Secret) into .env, "
+            "or leave DASHBOARD_URL unset to turn the dashboard off."
+        )
+    cookie_secret = env.get("DASHBOARD_SECRET", "").strip()
+    if cookie_secret:
+        if len(cookie_secret) < 32:
+            problems.append(
+                "DASHBOARD_SECRET must be at least 32 characters (make one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`), or leave "
+                "it unset for a new one at every start (moderators then log in again)."
+            )
+        found["dashboard_secret"] = cookie_secret
+    return found
 
 
 # More than any bot runs (Discord recommends one shard per 1,000 servers); a bound, so a

@@ -58,6 +58,20 @@ class GuildSettings:
         return self.values[name]
 
 
+# Where a change was made, as the settings history records it.
+VIA_COMMAND = "command"
+VIA_DASHBOARD = "dashboard"
+
+
+@dataclass(frozen=True)
+class Changer:
+    """Who makes a change and where: recorded with it in the settings history."""
+
+    user_id: int
+    name: str | None = None
+    via: str = VIA_COMMAND
+
+
 @dataclass(frozen=True)
 class SettingChange:
     setting: str
@@ -65,6 +79,8 @@ class SettingChange:
     old_value: str | None
     new_value: str | None
     changed_at: datetime
+    user_name: str | None = None
+    via: str = VIA_COMMAND
 
 
 _COLUMNS = ("timezone", "announce_channel_id", "mod_role_id", "disabled_cogs", "language")
@@ -133,7 +149,7 @@ class GuildSettingsStore:
     async def update(
         self,
         guild_id: int,
-        user_id: int,
+        user_id: int | Changer,
         *,
         also: AlsoInTransaction | None = None,
         **changes: Any,
@@ -155,7 +171,9 @@ class GuildSettingsStore:
             raise ValueError(f"unknown language: {changes['language']!r}")
         return await self._change(guild_id, user_id, lambda current: changes, also)
 
-    async def set_value(self, guild_id: int, user_id: int, name: str, value: int) -> GuildSettings:
+    async def set_value(
+        self, guild_id: int, user_id: int | Changer, name: str, value: int
+    ) -> GuildSettings:
         """Set the declared feature setting `name` (`/config <its command>`).
 
         Raises `KeyError` when no feature declares `name`, and `bot.features.OutOfBounds`
@@ -165,7 +183,7 @@ class GuildSettingsStore:
         return await self._change(guild_id, user_id, lambda current: {name: value}, None)
 
     async def set_cog_enabled(
-        self, guild_id: int, user_id: int, name: str, enabled: bool
+        self, guild_id: int, user_id: int | Changer, name: str, enabled: bool
     ) -> GuildSettings:
         """Turn one cog on or off, leaving the others as the database has them (not as the
         cache had them). Raises `ValueError` for a name no switchable feature declares."""
@@ -181,11 +199,12 @@ class GuildSettingsStore:
     async def _change(
         self,
         guild_id: int,
-        user_id: int,
+        user_id: int | Changer,
         compute: Callable[[GuildSettings], dict[str, Any]],
         also: AlsoInTransaction | None,
     ) -> GuildSettings:
         now = to_db(self._clock.now())
+        by = user_id if isinstance(user_id, Changer) else Changer(user_id)
         async with self._db.transaction() as tx:
             # Another process's change of this server waits here and then starts from this
             # one's (a toggle of another feature is not lost).
@@ -215,8 +234,8 @@ class GuildSettingsStore:
             for name, before, after in changed:
                 await tx.execute(
                     "INSERT INTO settings_changes (guild_id, user_id, setting, old_value, "
-                    "new_value, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (guild_id, user_id, name, _text(before), _text(after), now),
+                    "new_value, changed_at, user_name, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (guild_id, by.user_id, name, _text(before), _text(after), now, by.name, by.via),
                 )
             if also is not None:
                 await also(tx, new)
@@ -236,21 +255,21 @@ class GuildSettingsStore:
     async def last_changes(self, guild_id: int) -> dict[str, SettingChange]:
         """The latest change of each setting in this server."""
         rows = await self._db.fetchall(
-            "SELECT setting, user_id, old_value, new_value, changed_at FROM settings_changes "
+            f"SELECT {_CHANGE_COLUMNS} FROM settings_changes "
             "WHERE id IN (SELECT MAX(id) FROM settings_changes WHERE guild_id = ? "
             "GROUP BY setting)",
             (guild_id,),
         )
-        return {
-            row["setting"]: SettingChange(
-                row["setting"],
-                row["user_id"],
-                row["old_value"],
-                row["new_value"],
-                from_db(row["changed_at"]),
-            )
-            for row in rows
-        }
+        return {row["setting"]: _setting_change(row) for row in rows}
+
+    async def history(self, guild_id: int, limit: int = 50) -> list[SettingChange]:
+        """The server's latest `limit` changes, newest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_CHANGE_COLUMNS} FROM settings_changes WHERE guild_id = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [_setting_change(row) for row in rows]
 
     def invalidate(self, guild_id: int) -> None:
         """Drop the server's cached settings (changed elsewhere, or no longer needed): the
@@ -314,6 +333,21 @@ class GuildSettingsStore:
             language=row["language"],
             values=values,
         )
+
+
+_CHANGE_COLUMNS = "setting, user_id, old_value, new_value, changed_at, user_name, via"
+
+
+def _setting_change(row: Any) -> SettingChange:
+    return SettingChange(
+        row["setting"],
+        row["user_id"],
+        row["old_value"],
+        row["new_value"],
+        from_db(row["changed_at"]),
+        row["user_name"],
+        row["via"],
+    )
 
 
 def _stored(value: Any) -> Any:

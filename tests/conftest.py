@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from hypothesis import Phase, settings
 
+from bot.client import FanBot
 from bot.clock import FakeClock
 from bot.database import Database, open_database
 from bot.sqlite import SqliteDatabase
 from discord_emulator import DemoWorld, Emulator, demo_world
 from tests.support.clock import T0
+from tests.support.dashboard import DashboardClient, dashboard_bot, dashboard_client
 from tests.support.postgres import PostgresServer, Unavailable, skip_or_fail, start_server
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -95,6 +97,29 @@ async def emu() -> AsyncIterator[Emulator]:
 @pytest.fixture
 def world(emu: Emulator) -> DemoWorld:
     return demo_world(emu)
+
+
+@pytest.fixture
+async def dashboard(emu: Emulator, world: DemoWorld, tmp_path: Path) -> AsyncIterator[FanBot]:
+    """The bot against the emulator's demo world, serving its dashboard (`dashboard_url`)."""
+    async with dashboard_bot(emu, tmp_path / "bot.sqlite3") as bot:
+        yield bot
+
+
+@pytest.fixture
+async def moderator(dashboard: FanBot, world: DemoWorld) -> AsyncIterator[DashboardClient]:
+    """A browser logged in to the dashboard as the demo world's `mod` (the Mods role)."""
+    async with dashboard_client(dashboard) as client:
+        client.sign_in(world.mod.id, "mod", [world.guild.id])
+        yield client
+
+
+@pytest.fixture
+async def member(dashboard: FanBot, world: DemoWorld) -> AsyncIterator[DashboardClient]:
+    """A browser logged in as `uaena`, a member without any moderator's rights."""
+    async with dashboard_client(dashboard) as client:
+        client.sign_in(world.uaena.id, "uaena", [world.guild.id])
+        yield client
 
 
 # The tests that ran on PostgreSQL (those of the `postgresql` backend, and those taking the

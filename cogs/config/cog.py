@@ -11,13 +11,19 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import missing_post_permissions, moderator_group, moderator_only
+from bot.checks import changer_of, missing_post_permissions, moderator_group, moderator_only
 from bot.choices import MAX_CHOICES, NAME_MAX, offer_choices
 from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, send_ephemeral
-from bot.guild_settings import AUTO_LANGUAGE, LANGUAGES, AlsoInTransaction, GuildSettings
+from bot.guild_settings import (
+    AUTO_LANGUAGE,
+    LANGUAGES,
+    VIA_DASHBOARD,
+    AlsoInTransaction,
+    GuildSettings,
+)
 from bot.i18n import catalog, t
 from bot.scheduler import Rescheduled
 from bot.time_zones import (
@@ -78,7 +84,7 @@ class ConfigCog(commands.Cog, name="Config"):
     ) -> GuildSettings:
         assert interaction.guild_id is not None
         return await self.bot.guild_settings.update(
-            interaction.guild_id, interaction.user.id, also=also, **changes
+            interaction.guild_id, changer_of(interaction), also=also, **changes
         )
 
     async def _done(self, interaction: discord.Interaction, key: str, **values: Any) -> None:
@@ -129,9 +135,8 @@ class ConfigCog(commands.Cog, name="Config"):
             change = changes.get(setting)
             if change is not None:
                 when = discord.utils.format_dt(change.changed_at, "R")
-                value += "\n" + t(
-                    "config.changed_by", locale, user=f"<@{change.user_id}>", when=when
-                )
+                key = "config.changed_by" + ("_dashboard" if change.via == VIA_DASHBOARD else "")
+                value += "\n" + t(key, locale, user=f"<@{change.user_id}>", when=when)
             embed.add_field(name=label, value=value, inline=False)
         await reply(interaction, embed=embed, ephemeral=True)
 
@@ -147,7 +152,7 @@ class ConfigCog(commands.Cog, name="Config"):
         # One name on or off in the stored set: a stale cached set would undo another
         # moderator's change made at the same moment.
         await self.bot.guild_settings.set_cog_enabled(
-            interaction.guild_id, interaction.user.id, name, enabled
+            interaction.guild_id, changer_of(interaction), name, enabled
         )
         await self._done(interaction, "config.cog_on" if enabled else "config.cog_off", name=name)
 

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 
-from bot.checks import moderator_only
+from bot.checks import changer_of, moderator_only
 from bot.errors import InvalidInput, send_ephemeral
 from bot.features import OutOfBounds, Setting
 from bot.i18n import t
@@ -28,7 +28,7 @@ def setting_command(setting: Setting) -> app_commands.Command[Any, ..., None]:
         said = {setting.option: value}
         try:
             await fanbot_of(interaction).guild_settings.set_value(
-                interaction.guild_id, interaction.user.id, setting.name, value
+                interaction.guild_id, changer_of(interaction), setting.name, value
             )
         except OutOfBounds as error:
             raise InvalidInput(

@@ -1,0 +1,69 @@
+"""The dashboard's frame, served by the real bot against the emulator: who sees a server's
+pages, the CSRF check on every form, the cookie, the language."""
+
+from __future__ import annotations
+
+from bot.client import FanBot
+from discord_emulator import DemoWorld
+from tests.support.dashboard import DashboardClient, dashboard_client, sealed_session
+
+
+async def test_a_moderator_sees_their_server_and_a_member_gets_403(
+    moderator: DashboardClient, member: DashboardClient, world: DemoWorld
+) -> None:
+    status, html = await moderator.get("/servers")
+    assert status == 200
+    assert world.guild.name in html
+    status, html = await moderator.get(f"/servers/{world.guild.id}")
+    assert status == 200, html
+    status, html = await member.get("/servers")
+    assert world.guild.name not in html
+    status, _ = await member.get(f"/servers/{world.guild.id}")
+    assert status == 403
+
+
+async def test_nobody_logged_in_is_sent_to_login_and_a_tampered_cookie_is_nobody(
+    dashboard: FanBot, world: DemoWorld
+) -> None:
+    async with dashboard_client(dashboard) as browser:
+        page = f"/servers/{world.guild.id}"
+        status, _ = await browser.get(page, allow_redirects=False)
+        assert status == 302
+        good = sealed_session({"user": {"id": str(world.mod.id), "name": "mod"}})
+        browser.set_cookie(good)
+        status, _ = await browser.get(page, allow_redirects=False)
+        assert status == 200  # the sealed session is accepted...
+        browser.set_cookie(good[:-6] + ("AAAAAA" if not good.endswith("AAAAAA") else "BBBBBB"))
+        status, _ = await browser.get(page, allow_redirects=False)
+        assert status == 302  # ... and one changed by a character is nobody's
+        browser.set_cookie(
+            sealed_session({"user": {"id": str(world.mod.id), "name": "mod"}}, secret="x" * 40)
+        )
+        status, _ = await browser.get(page, allow_redirects=False)
+        assert status == 302  # nor one sealed with another key
+
+
+async def test_a_post_without_or_with_a_forged_csrf_token_is_refused(
+    moderator: DashboardClient,
+) -> None:
+    status, _ = await moderator.post_form("/logout", csrf="", allow_redirects=False)
+    assert status == 403
+    token = await moderator.csrf("/servers")
+    forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
+    status, _ = await moderator.post_form("/logout", csrf=forged, allow_redirects=False)
+    assert status == 403
+    status, _ = await moderator.get("/servers", allow_redirects=False)
+    assert status == 200  # still logged in
+    status, _ = await moderator.post_form("/logout", token_from="/servers", allow_redirects=False)
+    assert status == 303
+    status, _ = await moderator.get("/servers", allow_redirects=False)
+    assert status == 302  # logged out
+
+
+async def test_the_page_follows_the_browser_language(dashboard: FanBot) -> None:
+    async with dashboard_client(dashboard, language="ko-KR,ko;q=0.9,en;q=0.5") as browser:
+        _, html = await browser.get("/")
+        assert "Discord로 로그인" in html
+    async with dashboard_client(dashboard) as browser:
+        _, html = await browser.get("/")
+        assert "Log in with Discord" in html

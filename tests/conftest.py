@@ -15,8 +15,14 @@ from bot.clock import FakeClock
 from bot.database import Database, open_database
 from bot.sqlite import SqliteDatabase
 from discord_emulator import DemoWorld, Emulator, demo_world
+from discord_emulator.state import Guild
 from tests.support.clock import T0
-from tests.support.dashboard import DashboardClient, dashboard_bot, dashboard_client
+from tests.support.dashboard import (
+    DashboardClient,
+    dashboard_bot,
+    dashboard_client,
+    other_server,
+)
 from tests.support.postgres import PostgresServer, Unavailable, skip_or_fail, start_server
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -100,8 +106,17 @@ def world(emu: Emulator) -> DemoWorld:
 
 
 @pytest.fixture
-async def dashboard(emu: Emulator, world: DemoWorld, tmp_path: Path) -> AsyncIterator[FanBot]:
-    """The bot against the emulator's demo world, serving its dashboard (`dashboard_url`)."""
+def other_guild(emu: Emulator, world: DemoWorld) -> Guild:
+    """A second server of the bot's, where `mod` moderates nothing (`other_server`)."""
+    return other_server(emu, world)
+
+
+@pytest.fixture
+async def dashboard(
+    emu: Emulator, world: DemoWorld, other_guild: Guild, tmp_path: Path
+) -> AsyncIterator[FanBot]:
+    """The bot against the emulator's demo world and `other_guild`, serving its dashboard
+    (at `dashboard.settings.dashboard_url`)."""
     async with dashboard_bot(emu, tmp_path / "bot.sqlite3") as bot:
         yield bot
 

@@ -10,9 +10,10 @@ A cog package declares them in `cogs/<package>/dashboard.py`:
 
     SECTION = Section("trivia", title_key="dashboard.trivia.nav", position=30, routes=routes)
 
-Its paths are relative to `/servers/{guild_id}/<name>`, so every one of them is behind the
-core's moderator check (`bot.dashboard.app`), and every POST behind its CSRF check; its
-templates are `cogs/<package>/templates/<name>/...`, named `<name>/page.html`.
+A package with more than one section declares `SECTIONS = (...)` instead. The paths are
+relative to `/servers/{guild_id}/<name>`, so every one of them is behind the core's moderator
+check (`bot.dashboard.app`), and every POST behind its CSRF check; templates are
+`cogs/<package>/templates/<name>/...`, named `<name>/page.html`.
 """
 
 from __future__ import annotations
@@ -46,10 +47,17 @@ def discover_sections(packages: Iterable[str]) -> list[Section]:
         name = f"{package}.dashboard"
         if importlib.util.find_spec(name) is None:
             continue
-        declared = getattr(importlib.import_module(name), "SECTION", None)
-        if not isinstance(declared, Section):
-            raise FeatureError(f"{name}: SECTION must be a bot.dashboard.sections.Section")
-        found.append(declared)
+        module = importlib.import_module(name)
+        declared = getattr(module, "SECTIONS", None)
+        if declared is None:
+            declared = (getattr(module, "SECTION", None),)
+        for section in declared:
+            if not isinstance(section, Section):
+                raise FeatureError(
+                    f"{name}: SECTION (or each of SECTIONS) must be a "
+                    "bot.dashboard.sections.Section"
+                )
+            found.append(section)
     names = [section.name for section in found]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

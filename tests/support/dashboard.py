@@ -27,11 +27,25 @@ from bot.client import FanBot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dashboard.app import COOKIE_NAME, derived_key
-from discord_emulator import Emulator, running_client
+from discord_emulator import DemoWorld, Emulator, running_client
+from discord_emulator import permissions as perms
+from discord_emulator.state import Guild
 
 DASHBOARD_SECRET = "the-tests-own-dashboard-secret-of-32+-characters"
 CLIENT_SECRET = "emulator-client-secret"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def other_server(emu: Emulator, world: DemoWorld) -> Guild:
+    """A second server with the bot, where the demo world's `mod` is a plain member (no
+    Mods role) and `army` its owner: for moderators editing another server's ids."""
+    guild = emu.add_guild("Another fan server", world.army)
+    guild.add_text_channel("general")
+    guild.add_text_channel("news")
+    guild.add_role("Staff", perms.MANAGE_GUILD)
+    guild.add_member(world.mod)
+    guild.add_member(world.uaena)
+    return guild
 
 
 def free_port() -> int:

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from bot.client import FanBot
 from discord_emulator import DemoWorld
+from discord_emulator.state import Guild
 from tests.support.dashboard import DashboardClient, dashboard_client, sealed_session
 
 
 async def test_a_moderator_sees_their_server_and_a_member_gets_403(
-    moderator: DashboardClient, member: DashboardClient, world: DemoWorld
+    moderator: DashboardClient, member: DashboardClient, world: DemoWorld, other_guild: Guild
 ) -> None:
+    moderator.sign_in(world.mod.id, "mod", [world.guild.id, other_guild.id])
     status, html = await moderator.get("/servers")
     assert status == 200
     assert world.guild.name in html
+    assert other_guild.name not in html  # a plain member there
+    status, _ = await moderator.get(f"/servers/{other_guild.id}")
+    assert status == 403
     status, html = await moderator.get(f"/servers/{world.guild.id}")
     assert status == 200, html
     status, html = await member.get("/servers")

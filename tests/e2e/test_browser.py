@@ -21,6 +21,7 @@ from tests.support.browser import (
     require_chromium,
     screenshot,
 )
+from tests.support.paths import ROOT
 
 SESSION = "session"
 # Caught both, so that a skip where a failure is due fails the test instead of skipping it.
@@ -125,3 +126,14 @@ def test_in_ci_without_chromium_a_browser_test_fails(monkeypatch, tmp_path: Path
     with pytest.raises(OUTCOMES, match="the browser tests must run") as outcome:
         require_chromium(tmp_path / "chromium")
     assert outcome.type is pytest.fail.Exception
+
+
+def test_the_ci_script_installs_chromium_only_when_it_is_missing():
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    script = "\n".join(line for line in lines if not line.lstrip().startswith("#")) + "\n"
+    missing, installed = script.split("if [ ! -x /usr/bin/chromium ]; then", 1)
+    assert "pytest" not in missing
+    install, _, after = installed.partition("\nfi\n")
+    assert "apt-get install -y -qq --no-install-recommends chromium chromium-driver" in install
+    assert "playwright install" not in script
+    assert ".venv/bin/python -m pytest" in after

@@ -1,4 +1,5 @@
-"""REST routes under /api/v10, with the request log, fault injection and holds around them."""
+"""REST routes under /api/v10 (OAuth2's token endpoints and the Bearer-token user routes among
+them), with the request log, fault injection and holds around them."""
 
 from __future__ import annotations
 

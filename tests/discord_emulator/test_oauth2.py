@@ -468,15 +468,19 @@ async def test_revoking_a_token_refuses_every_token_of_the_authorization(
     assert wrong == (401, {"error": "invalid_client"})
     assert (await api(session, emu, "/users/@me", bearer))[0] == 200
 
-    revoke = {"token": tokens["access_token"], "token_type_hint": "access_token"}
+    # A refresh made a second pair; revoking its access token refuses the first pair too.
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    _, second = await post_token(session, emu, refresh)
+    revoke = {"token": second["access_token"], "token_type_hint": "access_token"}
     assert await post_token(session, emu, revoke, path=REVOKE) == (200, {})
     assert emu.oauth2_tokens[0].revoked_at is not None
-    assert await api(session, emu, "/users/@me", bearer) == (
-        401,
-        {"message": "401: Unauthorized", "code": 0},
-    )
-    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-    assert (await post_token(session, emu, refresh))[1]["error"] == "invalid_grant"
+    for access in (tokens["access_token"], second["access_token"]):
+        assert await api(session, emu, "/users/@me", f"Bearer {access}") == (
+            401,
+            {"message": "401: Unauthorized", "code": 0},
+        )
+    again = {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}
+    assert (await post_token(session, emu, again))[1]["error"] == "invalid_grant"
     # Another user's authorization is untouched; an unknown token is no error (RFC 7009).
     assert (await api(session, emu, "/users/@me", f"Bearer {other['access_token']}"))[0] == 200
     assert await post_token(session, emu, {"token": "never-issued"}, path=REVOKE) == (200, {})

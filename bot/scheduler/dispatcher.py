@@ -106,6 +106,11 @@ class Scheduler:
     sends it again (looking for the post first, as after a restart) only once the lease has
     run out, which each pass checks for. So give each process sharing a database its own
     `instance` name; a process restarted under the same name takes its claims back at once.
+
+    Rows written by another process (the dashboard's, adding a run for five minutes from
+    now) are armed when the window that reaches them is read, or at once with
+    `follow_changes` on PostgreSQL. A scheduler that is never loaded only writes rows
+    (`add`, `remove`, `reschedule_in`): it holds and starts nothing.
     """
 
     def __init__(

@@ -8,24 +8,30 @@ Pure arithmetic on the figures, tested without a page; the template
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.embeds import clip
 from cogs.trivia.categories import CategoryFigure
 
-# In SVG user units (the chart scales to the page's width through its viewBox).
-LABEL_WIDTH = 190  # the category names, right-aligned against the bars
+# In SVG user units, drawn one to a CSS pixel (12px text, style.css) unless the page is
+# narrower, when the whole chart shrinks with it.
+# The names' column is as wide as the longest name drawn needs, within these bounds.
+LABEL_MIN = 40
+LABEL_MAX = 190
 LABEL_GAP = 8
-BAR_AREA = 360  # 100 %
-VALUE_WIDTH = 120  # "100% · 9999/9999" after the longest bar
+# Roughly how wide a character of 12px text is: Latin letters, and Hangul (full width).
+NARROW_CHAR = 7
+WIDE_CHAR = 12
+BAR_AREA = 260  # 100 %
+VALUE_WIDTH = 110  # "100% · 9999/9999" after the longest bar
 ROW = 28
 BAR_HEIGHT = 18
 TOP = 6
 AXIS = 22  # the tick labels under the bars
-# Names longer than this are cut in the chart (the full name is in the bar's <title> and
-# in the table beside it): a pack's category may have 32 characters.
-LABEL_CHARS = 24
+# A name wider than LABEL_MAX is cut to fit, with an ellipsis (the full name is in the
+# bar's <title> and in the table beside it): a pack's category may have 32 characters.
+ELLIPSIS = "…"
 TICKS = (0, 25, 50, 75, 100)
 
 
@@ -57,7 +63,10 @@ class ChartTick:
 
 @dataclass(frozen=True)
 class AccuracyChart:
+    """The whole chart's size, where its bars begin (`left`), its bars and gridlines."""
+
     width: int
+    left: int
     height: int
     bars: tuple[ChartBar, ...]
     ticks: tuple[ChartTick, ...]
@@ -71,25 +80,46 @@ def bar_value(figure: CategoryFigure) -> str:
     return f"{figure.percent} · {figure.correct}/{figure.answered}"
 
 
+def text_width(text: str) -> int:
+    """About how wide `text` is drawn in 12px type (a full-width character counts double)."""
+    return sum(
+        WIDE_CHAR if unicodedata.east_asian_width(char) in ("W", "F") else NARROW_CHAR
+        for char in text
+    )
+
+
+def fitted(label: str, room: int = LABEL_MAX) -> str:
+    """`label`, or as much of it as fits in `room` with an ellipsis after it."""
+    if text_width(label) <= room:
+        return label
+    kept = label
+    while kept and text_width(kept + ELLIPSIS) > room:
+        kept = kept[:-1]
+    return kept.rstrip() + ELLIPSIS
+
+
 def accuracy_chart(figures: Sequence[CategoryFigure]) -> AccuracyChart:
     """Where each bar, name, figure and gridline of the chart of `figures` goes, in order
     (the first on top). A bar's width is `BAR_AREA` times the category's accuracy,
-    rounded to whole units; a category without answers gets none."""
-    left = LABEL_WIDTH + LABEL_GAP
+    rounded to whole units; a category without answers gets none. The names' column is as
+    wide as the longest name needs, from `LABEL_MIN` to `LABEL_MAX` (a longer one is cut)."""
+    short_labels = [fitted(figure.label) for figure in figures]
+    label_width = min(max([LABEL_MIN, *(text_width(label) for label in short_labels)]), LABEL_MAX)
+    left = label_width + LABEL_GAP
     bars = []
-    for index, figure in enumerate(figures):
+    for index, (figure, short_label) in enumerate(zip(figures, short_labels, strict=True)):
         top = TOP + index * ROW
         width = round(BAR_AREA * min(max(figure.accuracy, 0.0), 1.0))
         bars.append(
             ChartBar(
                 label=figure.label,
-                short_label=clip(figure.label, LABEL_CHARS),
+                short_label=short_label,
                 value=bar_value(figure),
                 x=left,
                 y=top + (ROW - BAR_HEIGHT) // 2,
                 width=width,
                 height=BAR_HEIGHT,
-                label_x=LABEL_WIDTH,
+                label_x=label_width,
                 value_x=left + width + 6,
                 text_y=top + ROW // 2,
             )
@@ -101,6 +131,7 @@ def accuracy_chart(figures: Sequence[CategoryFigure]) -> AccuracyChart:
     )
     return AccuracyChart(
         width=left + BAR_AREA + VALUE_WIDTH,
+        left=left,
         height=grid_bottom + AXIS,
         bars=tuple(bars),
         ticks=ticks,

@@ -18,7 +18,7 @@ from bot.dashboard.sections import Section
 from bot.dashboard.services import language_of_request, page_of, services_of
 from cogs.trivia.categories import CategoryFigure, category_figures
 from cogs.trivia.chart import accuracy_chart
-from cogs.trivia.game import LeaderboardWindow, competition_ranks, medal_for
+from cogs.trivia.game import LeaderboardWindow, competition_ranks
 from cogs.trivia.store import LeaderboardRow, TriviaStore
 
 routes = web.RouteTableDef()
@@ -34,19 +34,16 @@ MAX_ID_DIGITS = 20
 
 @dataclass(frozen=True)
 class RankedRow:
-    """A leaderboard line as shown: tied points share a rank (and medal)."""
+    """A leaderboard line as shown: tied points share a rank, as in `/trivia leaderboard`
+    (no medals: a page has its columns, and not every browser has an emoji font)."""
 
     rank: int
-    medal: str | None
     row: LeaderboardRow
 
 
 def ranked(rows: list[LeaderboardRow]) -> list[RankedRow]:
     ranks = competition_ranks([row.points for row in rows])
-    return [
-        RankedRow(rank, medal_for(rank, row.points), row)
-        for rank, row in zip(ranks, rows, strict=True)
-    ]
+    return [RankedRow(rank, row) for rank, row in zip(ranks, rows, strict=True)]
 
 
 def _chart_context(request: web.Request, figures: list[CategoryFigure]) -> dict[str, Any]:

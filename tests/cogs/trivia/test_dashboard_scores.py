@@ -37,9 +37,9 @@ def scores_path(guild: Guild | int, rest: str = "") -> str:
 
 
 def board(html: str) -> list[tuple[str, str, str, str]]:
-    """(rank, name, points, correct) per leaderboard line; the rank without its medal."""
+    """(rank, name, points, correct) per leaderboard line."""
     return [
-        (rank.split()[-1], name, points, correct)
+        (rank, name, points, correct)
         for rank, name, points, correct in table_rows(html, "leaderboard")
     ]
 
@@ -95,7 +95,6 @@ async def test_the_boards_rank_ties_together_and_the_tabs_switch_between_them(
         ("2", "Monday", "22", "2"),  # tied: the same rank, as the command shows it
         ("4", "Newcomer", "10", "1"),
     ]
-    assert html.count("🥈") == 2
     tabs = re.findall(r'<a href="([^"]+)"( aria-current="page")?>', html)
     assert (scores_path(guild, "?board=all"), ' aria-current="page"') in tabs
     assert (scores_path(guild, "?board=week"), "") in tabs
@@ -155,8 +154,8 @@ async def test_the_servers_accuracy_per_category_in_a_table_and_a_chart(
     assert 'role="img"' in svg
     assert 'aria-label="Accuracy per category: video 67%, release 50%, charts 0%"' in svg
     assert "<title>Accuracy per category</title>" in svg
-    # Bars as long as their accuracy (360 units for 100%), each with its figure as text.
-    assert re.findall(r'<rect [^>]*width="(\d+)"', svg) == ["240", "180", "0"]
+    # Bars as long as their accuracy (260 units for 100%), each with its figure as text.
+    assert re.findall(r'<rect [^>]*width="(\d+)"', svg) == ["173", "130", "0"]
     for value in ("67% · 2/3", "50% · 1/2", "0% · 0/1"):
         assert f">{value}</text>" in svg
     assert re.findall(r'<text class="label"[^>]*>([^<]+)</text>', svg) == [

@@ -250,7 +250,7 @@ async def test_the_pages_in_korean(dashboard: FanBot, world: DemoWorld) -> None:
         browser.sign_in(int(world.mod.id), "mod", [int(world.guild.id)])
         _, html = await browser.get(scores_path(world.guild))
         assert '<html lang="ko">' in html
-        assert "순위표" in html
+        assert "<h2>순위표</h2>" in html
         assert "이번 주" in html
         assert "카테고리별 정답률" in html
         # A shipped category by its Korean name, in the table and the chart.

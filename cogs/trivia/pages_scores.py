@@ -46,7 +46,7 @@ def ranked(rows: list[LeaderboardRow]) -> list[RankedRow]:
     return [RankedRow(rank, row) for rank, row in zip(ranks, rows, strict=True)]
 
 
-def _chart_context(request: web.Request, figures: list[CategoryFigure]) -> dict[str, Any]:
+def _chart_context(figures: list[CategoryFigure]) -> dict[str, Any]:
     """The chart's geometry and its words for screen readers (the figures in one line)."""
     return {
         "figures": figures,
@@ -76,7 +76,7 @@ async def scores(request: web.Request) -> web.StreamResponse:
             "rows": ranked(rows),
             "since": since.astimezone(zone).date().isoformat() if since else None,
             "zone": page.settings.timezone,
-            **_chart_context(request, figures),
+            **_chart_context(figures),
         },
     )
 
@@ -99,5 +99,5 @@ async def member_figures(request: web.Request) -> web.StreamResponse:
     return await render(
         request,
         "scores/member.html",
-        {"name": name, "score": score, **_chart_context(request, figures)},
+        {"name": name, "score": score, **_chart_context(figures)},
     )

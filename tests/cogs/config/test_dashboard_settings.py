@@ -228,6 +228,7 @@ async def test_what_users_typed_is_escaped(
     status, html = await moderator.get(settings_path(guild_id))
     assert status == 200
     assert "@&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the role in the select
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html.split("<h3>Changes</h3>")[1]
     assert SCRIPT not in html
 
 

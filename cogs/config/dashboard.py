@@ -112,11 +112,10 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     if not changes:
         await notice(request, "dashboard.settings.unchanged")
         raise back_to(request, "/settings")
+    # As `/config timezone` does: the announcements follow a new zone, in the same change.
     followers = ZoneFollowers(services.scheduler, page.guild_id)
-    moves = "timezone" in changes and changes["timezone"] != page.settings.timezone
-    await services.settings.update(
-        page.guild_id, page.changer, also=followers.also if moves else None, **changes
-    )
+    also = followers.also if "timezone" in changes else None
+    await services.settings.update(page.guild_id, page.changer, also=also, **changes)
     followers.arm()
     await notice(request, "dashboard.settings.saved")
     raise back_to(request, "/settings")

@@ -11,44 +11,30 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import changer_of, missing_post_permissions, moderator_group, moderator_only
+from bot.checks import changer_of, moderator_group, moderator_only
 from bot.choices import MAX_CHOICES, NAME_MAX, offer_choices
-from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
 from bot.errors import InvalidInput, send_ephemeral
 from bot.guild_settings import (
     AUTO_LANGUAGE,
-    LANGUAGES,
     VIA_DASHBOARD,
     AlsoInTransaction,
     GuildSettings,
 )
 from bot.i18n import catalog, t
-from bot.scheduler import Rescheduled
-from bot.time_zones import (
-    UnknownZone,
-    ZoneAbbreviation,
-    describe_offset,
-    matching_zones,
-    resolve_zone,
-)
+from bot.time_zones import describe_offset, matching_zones
 from cogs.config.setting_commands import setting_command, setting_line
+from cogs.config.validation import (
+    ZoneFollowers,
+    check_post_channel,
+    checked_language,
+    checked_mod_role,
+    checked_zone,
+)
 
 if TYPE_CHECKING:
     from bot.client import FanBot
-
-
-# How many zones a refusal names before "and N more": enough to find one's own, short
-# enough to read (and far inside the 2,000 characters of a message).
-ZONES_LISTED = 8
-
-
-def list_zones(zones: tuple[str, ...], locale: Any) -> str:
-    """`Asia/Seoul`, `Asia/Pyongyang` and 3 more (in the locale's words)."""
-    shown = ", ".join(f"`{zone}`" for zone in zones[:ZONES_LISTED])
-    rest = len(zones) - ZONES_LISTED
-    return shown + (" " + t("config.zone_more", locale, count=rest) if rest > 0 else "")
 
 
 def language_name(language: str, locale: Any) -> str:
@@ -160,11 +146,7 @@ class ConfigCog(commands.Cog, name="Config"):
     @app_commands.describe(channel=_("A text channel the bot can post in"))
     @moderator_only()
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        missing = missing_post_permissions(channel)
-        if missing:
-            raise InvalidInput(
-                "config.channel_forbidden", channel=channel.mention, missing=", ".join(missing)
-            )
+        check_post_channel(channel, channel.mention)
         await self._update(interaction, announce_channel_id=channel.id)
         await self._done(interaction, "config.channel_set", channel=channel.mention)
 
@@ -172,38 +154,14 @@ class ConfigCog(commands.Cog, name="Config"):
     @app_commands.describe(zone=_("A zone name or city, such as Asia/Seoul, UTC or New York"))
     @moderator_only()
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
-        locale = interaction.locale
         now = self.bot.clock.now()
-        try:
-            name = resolve_zone(zone, now)
-        except ZoneAbbreviation as error:
-            raise InvalidInput(
-                "config.zone_abbreviation",
-                abbreviation=clip(error.abbreviation, 10),
-                zones=list_zones(error.zones, locale),
-            ) from error
-        except UnknownZone as error:
-            hint = ""
-            if error.suggestions:
-                hint = "\n" + t(
-                    "config.zone_suggestions", locale, zones=list_zones(error.suggestions, locale)
-                )
-            raise InvalidInput("config.bad_zone", zone=clip(zone.strip(), 60), hint=hint) from error
+        name = checked_zone(zone, now, interaction.locale)
         assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
-        scheduler = getattr(self.bot, "scheduler", None)
-        rescheduled: list[Rescheduled] = []
-
-        async def move_announcements(tx: Transaction, settings: GuildSettings) -> None:
-            # In the change's transaction: the announcements follow the zone that is stored,
-            # also when two moderators change it at once.
-            if scheduler is not None:
-                rescheduled.append(await scheduler.reschedule_in(tx, guild_id, settings.zone))
-
-        await self._update(interaction, timezone=name, also=move_announcements)
-        if scheduler is not None:
-            for moved in rescheduled:
-                scheduler.arm_rescheduled(moved)
+        # The announcements follow the zone that is stored, also when two moderators change
+        # it at once.
+        followers = ZoneFollowers(getattr(self.bot, "scheduler", None), interaction.guild_id)
+        await self._update(interaction, timezone=name, also=followers.also)
+        followers.arm()
         local = now.astimezone(ZoneInfo(name))
         await self._done(
             interaction,
@@ -249,9 +207,7 @@ class ConfigCog(commands.Cog, name="Config"):
     @moderator_only()
     async def language(self, interaction: discord.Interaction, language: str) -> None:
         assert interaction.guild_id is not None
-        if language not in LANGUAGES:  # only a client that ignores the choices sends another
-            raise InvalidInput("config.unknown_language", language=clip(language, 10))
-        await self._update(interaction, language=language)
+        await self._update(interaction, language=checked_language(language))
         locale = interaction.locale
         now = language_name(await self.bot.server_language(interaction.guild_id), locale)
         key = "config.language_auto_set" if language == AUTO_LANGUAGE else "config.language_set"
@@ -263,14 +219,8 @@ class ConfigCog(commands.Cog, name="Config"):
     async def modrole(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
-        if role is not None and role.is_default():
-            raise InvalidInput("config.everyone_role")
-        # discord.py builds a role of another server as if it were this one's: check it is.
-        if role is not None and (
-            interaction.guild is None or interaction.guild.get_role(role.id) is None
-        ):
-            raise InvalidInput("errors.foreign_role")
-        await self._update(interaction, mod_role_id=role.id if role else None)
+        role_id = checked_mod_role(interaction.guild, role.id if role else None)
+        await self._update(interaction, mod_role_id=role_id)
         if role is None:
             await self._done(interaction, "config.modrole_cleared")
         else:

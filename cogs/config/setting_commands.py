@@ -13,10 +13,11 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 
 from bot.checks import changer_of, moderator_only
-from bot.errors import InvalidInput, send_ephemeral
-from bot.features import OutOfBounds, Setting
+from bot.errors import send_ephemeral
+from bot.features import Setting
 from bot.i18n import t
 from bot.interaction_bot import fanbot_of
+from cogs.config.validation import checked_value
 
 
 def setting_command(setting: Setting) -> app_commands.Command[Any, ..., None]:
@@ -25,15 +26,13 @@ def setting_command(setting: Setting) -> app_commands.Command[Any, ..., None]:
 
     async def set_value(interaction: discord.Interaction, value: int) -> None:
         assert interaction.guild_id is not None
+        await fanbot_of(interaction).guild_settings.set_value(
+            interaction.guild_id,
+            changer_of(interaction),
+            setting.name,
+            checked_value(setting, value),
+        )
         said = {setting.option: value}
-        try:
-            await fanbot_of(interaction).guild_settings.set_value(
-                interaction.guild_id, changer_of(interaction), setting.name, value
-            )
-        except OutOfBounds as error:
-            raise InvalidInput(
-                setting.refused_key, **said, low=setting.low, high=setting.high
-            ) from error
         await send_ephemeral(interaction, t(setting.done_key, interaction.locale, **said))
 
     command: app_commands.Command[Any, ..., None] = app_commands.Command(

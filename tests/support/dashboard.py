@@ -162,8 +162,16 @@ class DashboardClient:
 
 @asynccontextmanager
 async def dashboard_client(bot: FanBot, **kwargs: Any) -> AsyncIterator[DashboardClient]:
+    """A browser of `bot`'s dashboard."""
     assert bot.settings.dashboard_url is not None
-    client = DashboardClient(bot.settings.dashboard_url, **kwargs)
+    async with dashboard_client_at(bot.settings.dashboard_url, **kwargs) as client:
+        yield client
+
+
+@asynccontextmanager
+async def dashboard_client_at(base_url: str, **kwargs: Any) -> AsyncIterator[DashboardClient]:
+    """A browser of the dashboard at `base_url` (a `python -m bot dashboard` process)."""
+    client = DashboardClient(base_url, **kwargs)
     try:
         yield client
     finally:

@@ -24,7 +24,7 @@ def dashboard_env(emu: Emulator, port: int) -> dict[str, str]:
     return {
         "DASHBOARD_URL": f"http://127.0.0.1:{port}",
         "DASHBOARD_PORT": str(port),
-        "DISCORD_CLIENT_SECRET": getattr(emu, "oauth2_client_secret", CLIENT_SECRET),
+        "DISCORD_CLIENT_SECRET": getattr(emu, "client_secret", CLIENT_SECRET),
         "DASHBOARD_SECRET": DASHBOARD_SECRET,
     }
 

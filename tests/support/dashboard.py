@@ -61,7 +61,7 @@ def dashboard_settings(emu: Emulator, path: Path, port: int, **more: Any) -> Set
         api_base=emu.base_url,
         dashboard_url=f"http://127.0.0.1:{port}",
         dashboard_port=port,
-        client_secret=getattr(emu, "oauth2_client_secret", CLIENT_SECRET),
+        client_secret=getattr(emu, "client_secret", CLIENT_SECRET),
         dashboard_secret=DASHBOARD_SECRET,
         **more,
     )

@@ -10,15 +10,15 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import missing_post_permissions, moderator_group, moderator_only
+from bot.checks import moderator_group, moderator_only
 from bot.choices import matching_choices, offer_choices
-from bot.database import Transaction
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
-from bot.errors import InvalidInput, NotFound, send_ephemeral
+from bot.errors import NotFound, send_ephemeral
 from bot.i18n import t
-from bot.schedule_time import InvalidTimeOfDay, Repeat, format_hhmm, parse_hhmm
-from bot.scheduler import Announcement, TooManyAnnouncements
+from bot.schedule_time import Repeat, format_hhmm
+from bot.scheduler import Announcement
+from cogs.schedule.adding import add_announcement, checked_announcement
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 # The choices for `weekday`, in the order of `date.weekday()` (0 = Monday); Korean names come
 # from the [commands] catalog when the commands sync.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-GUILD_MAX_ANNOUNCEMENTS = 25
 
 
 # A post less late than this is shown as simply posted: network and clock noise.
@@ -39,6 +38,13 @@ def shown_lag(lag_ms: int, locale: Any) -> str:
     if minutes:
         return t("schedule.lag_minutes", locale, minutes=minutes, seconds=seconds)
     return t("schedule.lag_seconds", locale, seconds=seconds)
+
+
+def lag_of(item: Announcement, locale: Any) -> str | None:
+    """How late its last post was, or None when it was on time (or is not known)."""
+    if item.last_lag_ms is None or item.last_lag_ms < LAG_SHOWN_MS:
+        return None
+    return shown_lag(item.last_lag_ms, locale)
 
 
 def describe_announcement(item: Announcement, locale: Any) -> str:
@@ -74,8 +80,8 @@ def describe_announcement(item: Announcement, locale: Any) -> str:
         line += "\n" + t("schedule.finished", locale)
     if item.last_posted_at is not None:
         when = discord.utils.format_dt(item.last_posted_at, "R")
-        if item.last_lag_ms is not None and item.last_lag_ms >= LAG_SHOWN_MS:
-            lag = shown_lag(item.last_lag_ms, locale)
+        lag = lag_of(item, locale)
+        if lag is not None:
             line += "\n" + t("schedule.last_posted_lag", locale, when=when, lag=lag)
         else:
             line += "\n" + t("schedule.last_posted", locale, when=when)
@@ -131,62 +137,27 @@ class ScheduleCog(commands.Cog, name="Schedule"):
         channel: discord.TextChannel | None = None,
     ) -> None:
         assert interaction.guild_id is not None
+        assert interaction.guild is not None
         locale = interaction.locale
-        if kind not in self.kinds:
-            raise InvalidInput(
-                "schedule.bad_kind", kind=clip(kind, 30), known=", ".join(self.kinds)
-            )
-        try:
-            repeat_rule = Repeat(repeat)
-        except ValueError as error:
-            raise InvalidInput("schedule.bad_repeat", repeat=clip(repeat, 30)) from error
-        if weekday is not None and not 0 <= weekday <= 6:
-            raise InvalidInput("schedule.bad_weekday")
-        if weekday is not None and repeat_rule is not Repeat.WEEKLY:
-            # Refused rather than ignored: the moderator asked for a day they would not get.
-            raise InvalidInput(
-                "schedule.weekday_not_weekly",
-                day=t(f"schedule.day.{weekday}", locale),
-                repeat=repeat_rule.value,
-            )
-        try:
-            at = parse_hhmm(time)
-        except InvalidTimeOfDay as error:
-            raise InvalidInput("schedule.bad_time", time=clip(time, 30)) from error
         settings = await self.bot.guild_settings.get(interaction.guild_id)
-        target = channel
-        if target is None:
-            if settings.announce_channel_id is None:
-                raise InvalidInput("schedule.no_channel")
-            found = interaction.guild.get_channel(settings.announce_channel_id)  # type: ignore[union-attr]
-            if not isinstance(found, discord.TextChannel):
-                raise InvalidInput("schedule.channel_gone")
-            target = found
-        missing = missing_post_permissions(target)
-        if missing:
-            raise InvalidInput(
-                "config.channel_forbidden", channel=target.mention, missing=", ".join(missing)
-            )
-        guild_id = interaction.guild_id
-
-        async def stored_zone(tx: Transaction) -> ZoneInfo:
-            # Not `settings.zone`: a time zone change may commit before this insert does.
-            return await self.bot.guild_settings.zone_in(tx, guild_id)
-
-        try:
-            item = await self.bot.scheduler.add(
-                guild_id,
-                target.id,
-                kind,
-                at,
-                repeat_rule,
-                stored_zone,
-                interaction.user.id,
-                weekday=weekday,
-                limit=GUILD_MAX_ANNOUNCEMENTS,
-            )
-        except TooManyAnnouncements as error:
-            raise InvalidInput("schedule.too_many", limit=error.limit) from error
+        request = checked_announcement(
+            self.kinds,
+            kind=kind,
+            time_text=time,
+            repeat=repeat,
+            weekday=weekday,
+            channel=channel,
+            channels=interaction.guild.text_channels,
+            configured_channel_id=settings.announce_channel_id,
+            locale=locale,
+        )
+        item = await add_announcement(
+            self.bot.scheduler,
+            self.bot.guild_settings,
+            interaction.guild_id,
+            request,
+            interaction.user.id,
+        )
         text = t("schedule.added", locale, description=describe_announcement(item, locale))
         if not settings.cog_enabled("announcements"):
             text += "\n" + t("schedule.announcements_off", locale)

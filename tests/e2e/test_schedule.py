@@ -120,6 +120,18 @@ async def test_schedule_remove(emu: Emulator, world: DemoWorld, bot, bot_clock):
     assert await bot.scheduler.run_due() == []
 
 
+async def test_schedule_add_tells_every_problem_at_once(emu: Emulator, world: DemoWorld, bot):
+    # The same checks as the dashboard's add form (cogs/schedule/adding.py), which lists them all.
+    options = {"kind": "quote", "time": "25:00", "repeat": "daily", "weekday": 2}
+    refused = await emu.slash(world.guild, "general", "mod", "schedule add", options)
+    assert refused.ephemeral
+    lines = refused.content.splitlines()
+    assert "only applies to `repeat:weekly`" in lines[0]
+    assert "`25:00` is not a time of day" in lines[1]
+    assert "No announcement channel is set" in lines[2]
+    assert await bot.scheduler.list(int(world.guild.id)) == []
+
+
 # --- killed while posting -------------------------------------------------------------------
 
 

@@ -37,7 +37,11 @@ difficulty = "hard"
 """
 
 
-def page_of_questions(guild_id: int) -> str:
+# The emulator's ids are strings; the bot's are ints.
+Id = int | str
+
+
+def page_of_questions(guild_id: Id) -> str:
     return f"/servers/{guild_id}/questions"
 
 
@@ -48,18 +52,18 @@ def question(text: str, category: str = "ours", korean: bool = False) -> Questio
 
 
 async def store_questions(
-    bot: FanBot, guild_id: int, questions: list[Question], pack: str | None = None
+    bot: FanBot, guild_id: Id, questions: list[Question], pack: str | None = None
 ) -> list[int]:
     """Stored as a command would, in `guild_id`; their ids."""
     stored = await TriviaStore(bot.database).add_questions(
-        guild_id, questions, 1, STORED_AT, limit=10_000, pack=pack
+        int(guild_id), questions, 1, STORED_AT, limit=10_000, pack=pack
     )
     return stored.ids
 
 
 async def post_pack(
     client: DashboardClient,
-    guild_id: int,
+    guild_id: Id,
     *,
     action: str = "import",
     text: str = "",
@@ -80,8 +84,8 @@ async def post_pack(
         return response.status, await response.text()
 
 
-async def count_in(bot: FanBot, guild_id: int) -> int:
-    return await TriviaStore(bot.database).count_guild_questions(guild_id)
+async def count_in(bot: FanBot, guild_id: Id) -> int:
+    return await TriviaStore(bot.database).count_guild_questions(int(guild_id))
 
 
 def problems_on(page: str) -> list[str]:

@@ -96,6 +96,13 @@ def problems_on(page: str) -> list[str]:
     return [html.unescape(item).strip() for item in re.findall(r"<li>(.*?)</li>", found[1], re.S)]
 
 
+def listed_row(page: str, question_id: int) -> str:
+    """The list's row of one question, as HTML."""
+    found = re.search(rf'<tr id="question-{question_id}">(.*?)</tr>', page, re.S)
+    assert found, f"question #{question_id} is not listed"
+    return found[1]
+
+
 def textarea(page: str, name: str) -> str:
     """What the textarea `name` holds, unescaped."""
     found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page, re.S)

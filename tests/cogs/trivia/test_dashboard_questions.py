@@ -16,6 +16,7 @@ from tests.support.dashboard_questions import (
     count_in,
     fields,
     input_value,
+    listed_row,
     notice_on,
     page_of_questions,
     post_pack,
@@ -81,20 +82,26 @@ async def test_every_route_is_the_moderators_and_a_member_gets_403(
 async def test_the_list_shows_each_question_with_its_answer_korean_and_pack(
     dashboard: FanBot, moderator: DashboardClient, world: DemoWorld
 ) -> None:
-    await store_questions(
-        dashboard, world.guild.id, [question("Packed?", korean=True)], "ours.toml"
+    guild = world.guild.id
+    [packed] = await store_questions(
+        dashboard, guild, [question("Packed?", korean=True)], "ours.toml"
     )
-    await store_questions(dashboard, world.guild.id, [question("Typed?", category="video")])
-    status, page = await moderator.get(page_of_questions(world.guild.id))
+    [typed] = await store_questions(dashboard, guild, [question("Typed?", category="video")])
+    status, page = await moderator.get(page_of_questions(guild))
     assert status == 200
-    assert "Packed?" in page
-    assert "Packed? (한국어)" in page
-    assert '<li class="right">A <span lang="ko">· 가</span>' in page  # the right one marked
-    assert "<li>B " in page
-    assert "ours.toml" in page  # the pack, with its count and Remove pack
+    row = listed_row(page, packed)
+    assert "Packed?" in row
+    assert "Packed? (한국어)" in row
+    assert '<li class="right">A <span lang="ko">· 가</span>' in row  # the right one marked
+    assert "<li>B " in row
+    assert "<td>ours.toml</td>" in row
+    row = listed_row(page, typed)
+    assert "added one at a time" in row  # the typed one has no pack
+    assert "<td>video</td>" in row
+    assert '<input type="hidden" name="id" value="' + str(typed) + '">' in row
+    # The pack, with its count and its own Remove pack.
+    assert '<input type="hidden" name="pack" value="ours.toml">' in page
     assert "1 question(s)" in page
-    assert "added one at a time" in page  # the typed one has no pack
-    assert "Remove pack" in page
 
 
 async def test_a_question_added_on_the_page_is_stored_as_the_moderators(

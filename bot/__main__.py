@@ -1,4 +1,5 @@
 """`python -m bot` runs the bot; `python -m bot playground` tries it without Discord;
+`python -m bot dashboard` serves the moderators' dashboard as its own process;
 `python -m bot backup FILE` copies its database; `python -m bot migrate-to-postgres SQLITE_FILE
 DATABASE_URL` copies an SQLite file's data into PostgreSQL.
 
@@ -26,6 +27,7 @@ from bot import __version__
 from bot.backup import BackupError, backup_database, backup_postgres
 from bot.client import FanBot
 from bot.config import ConfigError, Settings, find_env_file, format_shard_ids, load_settings
+from bot.dashboard.server import DashboardError
 from bot.database import DatabaseError, DatabaseFileError, is_postgres_url, redacted
 from bot.logs import setup_logging
 from bot.metrics import MetricsServerError
@@ -115,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="empty the bot's tables in DATABASE_URL and copy again (default: refuse a "
         "database that holds other rows)",
     )
+    commands.add_parser(
+        "dashboard",
+        help="serve the moderators' dashboard as its own process, on the bot's PostgreSQL",
+        description="Serve the moderators' web dashboard (DASHBOARD_URL, DASHBOARD_PORT, "
+        "DISCORD_CLIENT_SECRET) as its own process, beside the bot's processes on their "
+        "PostgreSQL database (DATABASE_URL), until Ctrl-C or SIGTERM. With the SQLite file, "
+        "set DASHBOARD_URL for the bot instead: it then serves the dashboard itself.",
+    )
     # The playground reads its own options (its parser lives with it), so none are declared
     # here: everything after the word goes to it, --help included.
     commands.add_parser(
@@ -160,6 +170,8 @@ def main(argv: list[str]) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "backup":
         return run_backup(args.file, force=args.force)
+    if args.command == "dashboard":
+        return run_dashboard_process()
     if args.command == "migrate-to-postgres":
         return run_migrate_to_postgres(args.sqlite_file, args.database_url, replace=args.replace)
     return run_bot(shard_overrides(args))
@@ -252,7 +264,7 @@ def run_bot(overrides: Mapping[str, str] | None = None) -> int:
     if isinstance(read, int):
         return read
     settings, env_file = read
-    setup_logging(settings.log_level_number, secrets=[settings.token, *url_secrets(settings)])
+    setup_logging(settings.log_level_number, secrets=logged_secrets(settings))
     log = logging.getLogger("bot")
     log.info("%s starting (discord.py %s)", VERSION, discord.__version__)
     log.info("settings: %s", env_file_note(env_file))
@@ -263,7 +275,7 @@ def run_bot(overrides: Mapping[str, str] | None = None) -> int:
     except discord.LoginFailure:
         log.error("Discord refused the token: reset it in the Developer Portal and update .env")
         return 1
-    except MetricsServerError as exc:
+    except (MetricsServerError, DashboardError) as exc:
         log.error("%s", exc)
         return 1
     except (aiohttp.ClientConnectionError, OSError) as exc:
@@ -280,6 +292,44 @@ def run_bot(overrides: Mapping[str, str] | None = None) -> int:
         log.error("Discord asked for privileged intents, which this bot does not use")
         return 1
     return 0
+
+
+def run_dashboard_process() -> int:
+    from bot.dashboard.standalone import run_dashboard
+
+    read = read_settings()
+    if isinstance(read, int):
+        return read
+    settings, env_file = read
+    setup_logging(settings.log_level_number, secrets=logged_secrets(settings))
+    log = logging.getLogger("bot")
+    log.info("%s dashboard starting", VERSION)
+    log.info("settings: %s", env_file_note(env_file))
+    if settings.api_base:
+        from discord_emulator.redirect import use_api_base
+
+        use_api_base(settings.api_base)
+    try:
+        asyncio.run(run_dashboard(settings))
+    except DashboardError as exc:
+        log.error("%s", exc)
+        return 2
+    except discord.LoginFailure:
+        log.error("Discord refused the token: reset it in the Developer Portal and update .env")
+        return 1
+    except DatabaseError as exc:
+        log.error("%s", exc)
+        return 1
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        log.error("could not reach Discord (%s); check the network and try again", exc)
+        return 1
+    return 0
+
+
+def logged_secrets(settings: Settings) -> list[str]:
+    """Every secret the settings hold, masked in every log line."""
+    more = [settings.client_secret, settings.dashboard_secret]
+    return [settings.token, *url_secrets(settings), *(value for value in more if value)]
 
 
 def url_secrets(settings: Settings) -> list[str]:

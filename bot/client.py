@@ -295,9 +295,9 @@ class FanBot(commands.AutoShardedBot):
         self._loop_lag.start()
 
     @property
-    def dashboard_port(self) -> int | None:
-        """The port the dashboard is served on (None: DASHBOARD_URL is unset)."""
-        return self._dashboard.port if self._dashboard is not None else None
+    def dashboard(self) -> DashboardServer | None:
+        """The dashboard this process serves (None: DASHBOARD_URL is unset)."""
+        return self._dashboard
 
     async def start_dashboard(self) -> None:
         """With DASHBOARD_URL, serve the moderators' dashboard beside the bot (once), on the

@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database in a temporary file, a clock that moves when told."""
+"""Shared fixtures: a migrated database in a temporary file, a clock that moves when told, a
+page in a real headless Chromium."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from hypothesis import Phase, settings
+from playwright.async_api import Browser, Page
 
 from bot.client import FanBot
 from bot.clock import FakeClock
@@ -16,6 +18,7 @@ from bot.database import Database, open_database
 from bot.sqlite import SqliteDatabase
 from discord_emulator import DemoWorld, Emulator, demo_world
 from discord_emulator.state import Guild
+from tests.support.browser import ENGLISH, launch_chromium, open_page
 from tests.support.clock import T0
 from tests.support.dashboard import (
     DashboardClient,
@@ -135,6 +138,22 @@ async def member(dashboard: FanBot, world: DemoWorld) -> AsyncIterator[Dashboard
     async with dashboard_client(dashboard) as client:
         client.sign_in(world.uaena.id, "uaena", [world.guild.id])
         yield client
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium (skipped without it, failed in CI), for a test that opens
+    several pages; each `open_page(browser, language)` has its own cookies."""
+    async with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+async def page(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Page]:
+    """A page whose browser speaks en-US, or the language the test gives it:
+    `@pytest.mark.parametrize("page", [KOREAN], indirect=True)` (tests/support/browser.py)."""
+    async with open_page(browser, getattr(request, "param", ENGLISH)) as opened:
+        yield opened
 
 
 # The tests that ran on PostgreSQL (those of the `postgresql` backend, and those taking the

@@ -25,7 +25,7 @@ INSTALLED_AS = {
     "discord_emulator": "discord_emulator",
 }
 # The files the bot reads at run time besides its code.
-RESOURCES = (".toml", ".sql")
+RESOURCES = (".toml", ".sql", ".html", ".css")
 
 SCRIPT = """\
 /symbol name:Nemo
@@ -81,7 +81,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_holds_every_content_locale_and_migration_file(wheel: Path) -> None:
+def test_the_wheel_holds_every_content_locale_migration_and_template_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     resources = [path for path in tracked_files() if path.endswith(RESOURCES)]
     # Content, both locales of the core, and the migrations, at least; any new folder of
@@ -89,6 +89,7 @@ def test_the_wheel_holds_every_content_locale_and_migration_file(wheel: Path) ->
     assert any(path.startswith("data/trivia/") for path in resources)
     assert {"bot/locales/en.toml", "bot/locales/ko.toml"} <= set(resources)
     assert any(path.endswith(".sql") for path in resources)
+    assert "bot/dashboard/templates/base.html" in resources  # the dashboard's pages
     missing = [path for path in resources if in_wheel(path) not in names]
     assert missing == []
 

@@ -212,16 +212,16 @@ async def _revoke(
     http: aiohttp.ClientSession, app: OAuthApp, client: WebApplicationClient, token: str
 ) -> None:
     """Revoke the token at once: the dashboard never uses it again."""
-    body = client.prepare_token_revocation_request(
-        f"{app.token_url}/revoke", token, token_type_hint="access_token"
-    )[2]
+    url, headers, body = client.prepare_token_revocation_request(
+        f"{app.token_url}/revoke",
+        token,
+        token_type_hint="access_token",
+        client_id=str(app.client_id),
+        client_secret=app.client_secret,
+    )
     try:
-        async with http.post(
-            f"{app.token_url}/revoke",
-            data=body,
-            auth=aiohttp.BasicAuth(str(app.client_id), app.client_secret),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        ):
-            pass
+        async with http.post(url, data=body, headers=headers) as response:
+            if response.status != 200:
+                log.warning("dashboard: Discord did not revoke a token (HTTP %d)", response.status)
     except aiohttp.ClientError as error:
         log.warning("dashboard: could not revoke a login's token (%s)", type(error).__name__)

@@ -47,7 +47,7 @@ class DashboardServer:
     """Serves one dashboard app on `host`:`port` (0: any free port)."""
 
     def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self._app = app
+        self.app = app
         self._host = host
         self._requested_port = port
         self._runner: web.AppRunner | None = None
@@ -55,7 +55,7 @@ class DashboardServer:
 
     async def start(self) -> None:
         """Listen; raises `DashboardError` when the port can't be had."""
-        runner = web.AppRunner(self._app, access_log=None)
+        runner = web.AppRunner(self.app, access_log=None)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self._host, self._requested_port)

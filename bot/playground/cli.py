@@ -22,7 +22,7 @@ from .parse import PlaygroundError
 from .render import Renderer
 from .session import DEFAULT_USER, Session
 from .terminal import Console, LineSource, TerminalLines, line_source
-from .world import bot_in_emulator, database_file
+from .world import bot_in_emulator, database_file, free_port
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -62,6 +62,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="the server's Discord language, which what the bot posts for the whole channel "
         "follows while /config language is auto: en-US (default), ko, ...",
     )
+    parser.add_argument(
+        "--dashboard",
+        nargs="?",
+        const=0,
+        type=int,
+        metavar="PORT",
+        help="also serve the moderators' web dashboard on http://127.0.0.1:PORT (default: a "
+        "free port, printed at start); open it in your browser and log in on the "
+        "emulator's Discord page as mod or owner",
+    )
     args = parser.parse_args(argv)
     # Read from the folder the playground started in; absolute, so messages say where.
     args.db = args.db.expanduser().absolute() if args.db is not None else None
@@ -78,8 +88,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 async def run_playground(args: argparse.Namespace, source: LineSource, console: Console) -> None:
     """The bot in the emulator, the session at the keyboard, until it ends."""
+    if args.dashboard == 0:
+        args.dashboard = free_port()
     with database_file(args.db) as database:
-        async with bot_in_emulator(database, server_locale=args.server_locale) as (emu, world):
+        async with bot_in_emulator(
+            database, server_locale=args.server_locale, dashboard_port=args.dashboard
+        ) as (emu, world):
             color = console.interactive and "NO_COLOR" not in os.environ
             renderer = Renderer(world.guild, color=color)
             session = Session(emu, world, console, renderer, locale=args.locale)
@@ -90,6 +104,11 @@ async def run_playground(args: argparse.Namespace, source: LineSource, console: 
                 f"leaves 127.0.0.1; database {kept}).\nServer {world.guild.name!r}: members "
                 f"{session.member_names()}; channels {session.channel_names()}. Type help."
             )
+            if args.dashboard is not None:
+                console.print(
+                    f"Dashboard: http://127.0.0.1:{args.dashboard} (log in on the emulator's "
+                    "Discord page as mod or owner; what you change there, the bot here does)."
+                )
             await session.run(source)
 
 

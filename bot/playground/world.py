@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.client import FanBot
 from bot.config import Settings
@@ -66,12 +68,33 @@ def database_file(path: Path | None) -> Iterator[Path]:
         yield Path(folder) / "playground.sqlite3"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def dashboard_settings(emu: Emulator, port: int | None) -> dict[str, Any]:
+    """The bot's dashboard on 127.0.0.1:`port`, its login through the emulator's Discord
+    (whose authorize page lets you pick who you are)."""
+    if port is None:
+        return {}
+    url = f"http://127.0.0.1:{port}"
+    emu.oauth2_redirect_uris.add(f"{url}/callback")
+    return {
+        "dashboard_url": url,
+        "dashboard_port": port,
+        "client_secret": emu.client_secret,
+    }
+
+
 @contextlib.asynccontextmanager
 async def bot_in_emulator(
-    database: Path, *, server_locale: str = "en-US"
+    database: Path, *, server_locale: str = "en-US", dashboard_port: int | None = None
 ) -> AsyncIterator[tuple[Emulator, DemoWorld]]:
     """The emulator on 127.0.0.1 with the demo server (its Discord language
-    `server_locale`), and the real bot connected to it."""
+    `server_locale`), and the real bot connected to it; with `dashboard_port`, the bot
+    serves its dashboard there, logging in through the emulator's OAuth2."""
     emu = Emulator()
     await emu.start(host="127.0.0.1")
     try:
@@ -82,6 +105,7 @@ async def bot_in_emulator(
             database_path=database,
             api_base=emu.base_url,
             log_level="WARNING",
+            **dashboard_settings(emu, dashboard_port),
         )
         bot = FanBot(settings, guild_ready_timeout=0.1)
         async with running_client(bot, emu, token=settings.token, timeout=30):

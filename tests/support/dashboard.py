@@ -61,7 +61,7 @@ def dashboard_settings(emu: Emulator, path: Path, port: int, **more: Any) -> Set
         api_base=emu.base_url,
         dashboard_url=f"http://127.0.0.1:{port}",
         dashboard_port=port,
-        client_secret=getattr(emu, "oauth2_client_secret", CLIENT_SECRET),
+        client_secret=getattr(emu, "client_secret", CLIENT_SECRET),
         dashboard_secret=DASHBOARD_SECRET,
         **more,
     )
@@ -162,8 +162,16 @@ class DashboardClient:
 
 @asynccontextmanager
 async def dashboard_client(bot: FanBot, **kwargs: Any) -> AsyncIterator[DashboardClient]:
+    """A browser of `bot`'s dashboard."""
     assert bot.settings.dashboard_url is not None
-    client = DashboardClient(bot.settings.dashboard_url, **kwargs)
+    async with dashboard_client_at(bot.settings.dashboard_url, **kwargs) as client:
+        yield client
+
+
+@asynccontextmanager
+async def dashboard_client_at(base_url: str, **kwargs: Any) -> AsyncIterator[DashboardClient]:
+    """A browser of the dashboard at `base_url` (a `python -m bot dashboard` process)."""
+    client = DashboardClient(base_url, **kwargs)
     try:
         yield client
     finally:

@@ -104,10 +104,12 @@ def listed_row(page: str, question_id: int) -> str:
 
 
 def textarea(page: str, name: str) -> str:
-    """What the textarea `name` holds, unescaped."""
+    """What the textarea `name` holds, as a browser reads it (unescaped, without the one
+    line break an HTML parser drops after the opening tag)."""
     found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
     assert found, f"no textarea {name}"
-    return html.unescape(found[1])
+    text = html.unescape(found[1])
+    return text.removeprefix("\r\n") if text.startswith("\r\n") else text.removeprefix("\n")
 
 
 def input_value(page: str, name: str) -> str:

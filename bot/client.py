@@ -104,6 +104,7 @@ class FanBot(commands.AutoShardedBot):
         self._guild_settings: GuildSettingsStore | None = None
         self._settings_changes: Subscription | None = None
         self._scheduler: Scheduler | None = None
+        self._schedule_changes: Subscription | None = None
         self._member_data: MemberData | None = None
         self._departures: GuildDepartures | None = None
         self._departures_task: asyncio.Task[None] | None = None
@@ -263,6 +264,8 @@ class FanBot(commands.AutoShardedBot):
             observe_lag=self.metrics.scheduler_lag,
             instance=self.scheduler_instance,
         )
+        # So are announcements (the dashboard's process adds some for five minutes from now).
+        self._schedule_changes = await self._scheduler.follow_changes()
         self._member_data = MemberData(self.db)
         # The core's own per-server rows; cogs register theirs in their setup().
         self._member_data.register("settings", forget_guild=self._guild_settings.forget_guild)
@@ -426,6 +429,9 @@ class FanBot(commands.AutoShardedBot):
         # The scheduler first, so posts in flight can finish while the HTTP session is open.
         if self._scheduler is not None:
             await self._scheduler.stop()
+        if self._schedule_changes is not None:
+            await self._schedule_changes.close()
+            self._schedule_changes = None
         if self._ready is discord.utils.MISSING:
             # Closed before it logged in (a database or metrics problem): AutoShardedClient's
             # close needs what login sets up, so set it up as login would, then close.

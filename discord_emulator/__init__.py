@@ -26,6 +26,16 @@ What it offers (every name in `__all__`):
   `shard_conflicts` (`ShardConflict`: two connections identified as one shard, the older
   closed with 4010, or both kept with `duplicate_shards = "allow"`); `shard_of`,
   `guilds_of_shard`, `wait_ready(shards=...)`.
+- OAuth2, for a web app's "Login with Discord" (authorization-code grant): the page
+  `{base_url}/oauth2/authorize`, `POST /api/v10/oauth2/token` (and `/api/oauth2/token`,
+  `.../token/revoke`), Bearer tokens on `/users/@me` (scope `identify`) and
+  `/users/@me/guilds` (`guilds`: each guild with the user's permissions), refused 401 on
+  every bot route. The client id is `Emulator.client_id` (the application id), the secret
+  `client_secret`; `oauth2_redirect_uris` holds the registered redirect URIs. A test signs
+  the browser in with `oauth2_sign_in_as(user)` (authorize then redirects with a code at
+  once; nobody signed in: a page of "Authorize as ..." buttons) or makes the user press
+  Cancel with `oauth2_deny_next()`; records `oauth2_codes` (`AuthorizationCode`) and
+  `oauth2_tokens` (`AccessToken`).
 - `running_client` (log a client in, connect it, wait for its guild cache) and
   `eventually` (poll client-side state); `use_api_base` and `reset_api_base` point
   discord.py at the emulator, for a client in another process (`DISCORD_API_BASE`).
@@ -95,6 +105,7 @@ from .errors import ApiError, DriverError, InteractionTimeout
 from .faults import FaultRule, Hold, RecordedRequest, RequestRecord
 from .gateway import ShardConflict
 from .harness import eventually, running_client
+from .oauth2 import AccessToken, AuthorizationCode
 from .redirect import reset_api_base, use_api_base
 from .server import Emulator
 from .state import (
@@ -111,8 +122,10 @@ from .state import (
 )
 
 __all__ = [
+    "AccessToken",
     "ApiError",
     "Attachment",
+    "AuthorizationCode",
     "Channel",
     "CommandIsGroup",
     "CommandPath",

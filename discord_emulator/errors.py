@@ -34,6 +34,22 @@ class ApiError(Exception):
         return body
 
 
+class OAuth2Error(ApiError):
+    """An error of an OAuth2 endpoint (token, revocation), in RFC 6749's shape rather than
+    the API's: {"error": "invalid_grant", ["error_description": ...]}."""
+
+    def __init__(self, status: int, error: str, description: str | None = None) -> None:
+        super().__init__(status, 0, description or error)
+        self.error = error
+        self.description = description
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.error}
+        if self.description is not None:
+            body["error_description"] = self.description
+        return body
+
+
 def unauthorized() -> ApiError:
     return ApiError(401, 0, "401: Unauthorized")
 

@@ -1,4 +1,5 @@
-"""REST routes under /api/v10, with the request log, fault injection and holds around them."""
+"""REST routes under /api/v10 (OAuth2's token endpoints and the Bearer-token user routes among
+them), with the request log, fault injection and holds around them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from . import errors as e
 from . import permissions as perms
 from .errors import ApiError
 from .faults import Faults, RecordedRequest, RequestRecord
+from .oauth2 import AccessToken, OAuth2, is_bearer, partial_guild, redacted
 from .ratelimit import (
     GlobalRateLimit,
     counts_toward_global_limit,
@@ -52,6 +54,9 @@ NONCE_WINDOW_S = 300.0
 INTERACTION_TOKEN_LIFETIME_S = 15 * 60.0
 # Flags a bot may set when creating a message (ephemeral only through interactions).
 SETTABLE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_IS_COMPONENTS_V2
+FORM = "application/x-www-form-urlencoded"
+# The scope a user's Bearer token needs on each route that takes one.
+BEARER_SCOPES = {"/users/@me": "identify", "/users/@me/guilds": "guilds"}
 
 
 @dataclass
@@ -72,6 +77,11 @@ class Call:
     query: dict[str, str]
     json: Any
     files: list[UploadedFile] = field(default_factory=list)
+    # An application/x-www-form-urlencoded body (the OAuth2 endpoints read only these).
+    form: dict[str, str] | None = None
+    authorization: str | None = None
+    # The Bearer token a user route was called with (None: the bot's token).
+    grant: AccessToken | None = None
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "").lower() in ("1", "true", "yes")
@@ -92,6 +102,8 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     needs_bot_auth: bool
+    # A user's OAuth2 Bearer token is accepted too (every other route answers it 401).
+    accepts_bearer: bool = False
 
 
 def _compile_route(template: str) -> re.Pattern[str]:
@@ -133,8 +145,10 @@ class RestApi:
         clock: Callable[[], float],
         interaction_deadline: Callable[[], float],
         global_limit: GlobalRateLimit | None = None,
+        oauth2: OAuth2 | None = None,
     ) -> None:
         self.world = world
+        self._oauth2 = oauth2 or OAuth2(world, clock=clock)
         self._faults = faults
         self._requests = requests
         self._request_log = request_log
@@ -155,15 +169,27 @@ class RestApi:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        self.routes.append(Route(method, _compile_route(template), handler, auth))
+    def _add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        bearer: bool = False,
+    ) -> None:
+        self.routes.append(Route(method, _compile_route(template), handler, auth, bearer))
 
     def _register(self) -> None:
         add = self._add
-        add("GET", "/users/@me", self.get_me)
+        add("GET", "/users/@me", self.get_me, bearer=True)
+        add("GET", "/users/@me/guilds", self.get_my_guilds, bearer=True)
         add("GET", "/users/{user_id}", self.get_user)
         add("POST", "/users/@me/channels", self.create_dm)
         add("GET", "/gateway", self.get_gateway, auth=False)
+        # OAuth2: the client authenticates with its id and secret, not a token.
+        add("POST", "/oauth2/token", self.oauth2_token, auth=False)
+        add("POST", "/oauth2/token/revoke", self.oauth2_revoke, auth=False)
         add("GET", "/gateway/bot", self.get_gateway_bot)
         # discord.py's Client.login calls the oauth2 path; the plain one is the newer alias.
         add("GET", "/oauth2/applications/@me", self.get_application)
@@ -228,13 +254,16 @@ class RestApi:
             body, files = await _read_body(request)
         except ApiError as exc:
             return _error_response(exc)
-        record = RequestRecord(method, path, body, query, [f.filename for f in files])
+        form = body if request.content_type == FORM else None
+        # A form carries OAuth2 credentials: the records keep their names, not their values.
+        shown = redacted(form) if form is not None else body
+        record = RequestRecord(method, path, shown, query, [f.filename for f in files])
         record.at = self._clock()
         auth = request.headers.get("Authorization")
         record.global_counted = (
             auth is not None and self._check_auth(auth) and counts_toward_global_limit(path)
         )
-        self._requests.append(RecordedRequest(method, path, body))
+        self._requests.append(RecordedRequest(method, path, shown))
         self._request_log.append(record)
         # Tests may wait on the request log itself (Emulator.wait_until).
         self.world.changed()
@@ -258,7 +287,7 @@ class RestApi:
             return _error_response(injected)
 
         try:
-            reply = await self._route(request, method, path, query, body, files)
+            reply = await self._route(request, method, path, query, body, files, form)
         except ApiError as exc:
             if exc.status >= 400 and exc.code:
                 log.info("emulator: %s %s -> %s %s", method, path, exc.status, exc.message)
@@ -279,8 +308,10 @@ class RestApi:
         query: dict[str, str],
         body: Any,
         files: list[UploadedFile],
+        form: dict[str, str] | None,
     ) -> Reply:
         allowed_elsewhere = False
+        header = request.headers.get("Authorization")
         for route in self.routes:
             match = route.pattern.match(path)
             if match is None:
@@ -288,9 +319,14 @@ class RestApi:
             if route.method != method:
                 allowed_elsewhere = True
                 continue
-            if route.needs_bot_auth and not self._check_auth(request.headers.get("Authorization")):
+            grant = None
+            if route.accepts_bearer and is_bearer(header):
+                assert header is not None
+                grant = self._oauth2.bearer(header, BEARER_SCOPES[path])
+            elif route.needs_bot_auth and not self._check_auth(header):
                 raise e.unauthorized()
-            return await route.handler(Call(method, path, match.groupdict(), query, body, files))
+            call = Call(method, path, match.groupdict(), query, body, files, form, header, grant)
+            return await route.handler(call)
         if allowed_elsewhere:
             raise ApiError(405, 0, "405: Method Not Allowed")
         log.warning("emulator: no route for %s %s (answering 404)", method, path)
@@ -341,9 +377,36 @@ class RestApi:
     # -- users, application, gateway ------------------------------------------------------------
 
     async def get_me(self, call: Call) -> Reply:
+        if call.grant is not None:
+            # A user's own account, as the `identify` scope shows it (no email).
+            data = call.grant.user.to_dict()
+            data.update({"mfa_enabled": False, "locale": "en-US", "premium_type": 0})
+            return ok(data)
         data = self.world.bot.to_dict()
         data.update({"verified": True, "mfa_enabled": False, "locale": "en-US", "email": None})
         return ok(data)
+
+    async def get_my_guilds(self, call: Call) -> Reply:
+        """The guilds the token's user (or the bot) is a member of, by id; `after`,
+        `before` and `limit` (1-200, default 200) page them as Discord does."""
+        user = self.world.bot if call.grant is None else call.grant.user
+        limit = max(1, min(200, int(call.query.get("limit", "200"))))
+        guilds = sorted(
+            (g for g in self.world.guilds.values() if user.id in g.members),
+            key=lambda g: int(g.id),
+        )
+        if "after" in call.query:
+            guilds = [g for g in guilds if int(g.id) > int(call.query["after"])]
+        if "before" in call.query:
+            guilds = [g for g in guilds if int(g.id) < int(call.query["before"])][-limit:]
+        return ok([partial_guild(g, g.members[user.id]) for g in guilds[:limit]])
+
+    async def oauth2_token(self, call: Call) -> Reply:
+        return ok(self._oauth2.token(call.form, call.authorization))
+
+    async def oauth2_revoke(self, call: Call) -> Reply:
+        self._oauth2.revoke(call.form, call.authorization)
+        return ok({})
 
     async def get_user(self, call: Call) -> Reply:
         user = self.world.users.get(call.params["user_id"])
@@ -867,10 +930,18 @@ def _error_response(exc: ApiError) -> web.Response:
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
-    """JSON body, or multipart with `payload_json` plus `files[n]` parts, as discord.py sends."""
+    """JSON body, or multipart with `payload_json` plus `files[n]` parts, as discord.py sends;
+    a form (OAuth2's token endpoints) as a dict of each field's first value."""
     if not request.body_exists:
         return None, []
     content_type = request.content_type
+    if content_type == FORM:
+        fields = await request.post()
+        form: dict[str, str] = {}
+        for key, value in fields.items():
+            if isinstance(value, str):
+                form.setdefault(key, value)
+        return form, []
     if content_type.startswith("multipart/"):
         payload: Any = None
         files: list[UploadedFile] = []

@@ -19,9 +19,10 @@ from .driver import ChangeFeed, Driver
 from .errors import DriverError
 from .faults import FaultRule, Faults, Hold, HoldPoint, RecordedRequest, RequestRecord
 from .gateway import CLOSE_UNKNOWN_ERROR, PRIVILEGED_INTENTS, Gateway, ShardConflict
+from .oauth2 import DEFAULT_CLIENT_SECRET, AccessToken, AuthorizationCode, OAuth2, is_bearer
 from .ratelimit import GlobalRateLimit, per_second, sliding_peak
 from .rest import RestApi
-from .state import Channel, Guild, Message, User, World
+from .state import Channel, Guild, Member, Message, User, World
 
 ATTACHMENT_UPLOAD_LIMIT = 25 * 1024 * 1024
 
@@ -35,9 +36,12 @@ LISTEN_BACKLOG = 4096
 class Emulator(Driver):
     """A local stand-in for Discord's REST API v10 and gateway, for end-to-end tests.
 
-    Serves REST under `{base_url}/api/v10`, the gateway at `{base_url}/gateway` (ws://), and
-    attachments under `{base_url}/attachments/`. Build the world (guilds, users...) before or
-    after the bot connects; changes after READY reach the bot as gateway events.
+    Serves REST under `{base_url}/api/v10`, the gateway at `{base_url}/gateway` (ws://),
+    attachments under `{base_url}/attachments/`, and OAuth2's authorize page at
+    `{base_url}/oauth2/authorize` with its token endpoints at `{base_url}/api/v10/oauth2/token`
+    (and `/api/oauth2/token`, `.../token/revoke`; see `oauth2`). Build the world (guilds,
+    users...) before or after the bot connects; changes after READY reach the bot as
+    gateway events.
     """
 
     def __init__(
@@ -51,6 +55,7 @@ class Emulator(Driver):
         privileged_intents: int = PRIVILEGED_INTENTS,
         interaction_deadline: float = 3.0,
         listen_backlog: int = LISTEN_BACKLOG,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
         self.world = World(bot_name=bot_name, application_id=application_id)
         # None accepts any token.
@@ -77,6 +82,7 @@ class Emulator(Driver):
         )
         self.world.on_event = self.gateway.model_event
         self.world.on_change = self._feed.notify
+        self.oauth2 = OAuth2(self.world, clock=self.clock, client_secret=client_secret)
         self.rest = RestApi(
             self.world,
             faults=self.faults,
@@ -92,6 +98,7 @@ class Emulator(Driver):
             clock=self.clock,
             interaction_deadline=lambda: self.interaction_deadline,
             global_limit=self._global_limit,
+            oauth2=self.oauth2,
         )
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -105,6 +112,10 @@ class Emulator(Driver):
         app.router.add_get("/gateway/resume", self.gateway.handle)
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
         app.router.add_route("*", "/api/v{version:\\d+}/{tail:.*}", self.rest.handle)
+        # Discord serves these without a version too; the page is on the web root.
+        app.router.add_route("*", "/api/{tail:oauth2/token(?:/revoke)?}", self.rest.handle)
+        app.router.add_get("/oauth2/authorize", self.oauth2.authorize)
+        app.router.add_post("/oauth2/authorize", self.oauth2.authorize)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port, backlog=self.listen_backlog)
@@ -151,8 +162,10 @@ class Emulator(Driver):
         return self.token is None or token == self.token
 
     def check_auth(self, header: str | None) -> bool:
+        """Whether `header` is the bot's token (any Bot token when `token` is None; a
+        user's Bearer token never)."""
         if self.token is None:
-            return header is not None
+            return header is not None and not is_bearer(header)
         return header == f"Bot {self.token}"
 
     async def _serve_attachment(self, request: web.Request) -> web.Response:
@@ -271,6 +284,69 @@ class Emulator(Driver):
 
     def message(self, message_id: str | int) -> Message:
         return self.world.messages[str(message_id)]
+
+    # -- OAuth2: a web app's "Login with Discord" ---------------------------------------------
+
+    @property
+    def client_id(self) -> str:
+        """The application's OAuth2 client id: its application id."""
+        return self.world.application_id
+
+    @property
+    def client_secret(self) -> str:
+        """The application's OAuth2 client secret (settable; default "emulator-client-secret")."""
+        return self.oauth2.client_secret
+
+    @client_secret.setter
+    def client_secret(self, value: str) -> None:
+        self.oauth2.client_secret = value
+
+    @property
+    def oauth2_redirect_uris(self) -> set[str]:
+        """The redirect URIs registered for the application (add to it): authorize redirects
+        only to one of these, matched exactly, as Discord does."""
+        return self.oauth2.redirect_uris
+
+    @property
+    def oauth2_authorize_url(self) -> str:
+        """Where a web app sends the browser: `{base_url}/oauth2/authorize`."""
+        return f"{self.base_url}/oauth2/authorize"
+
+    @property
+    def oauth2_token_url(self) -> str:
+        return f"{self.base_url}/api/v10/oauth2/token"
+
+    def oauth2_sign_in_as(self, user: User | Member | str) -> User:
+        """Make `user` (a User, a Member or a user's name or id) the browser's signed-in
+        Discord user: /oauth2/authorize then redirects with a code at once, as if they
+        pressed Authorize."""
+        if isinstance(user, Member):
+            user = user.user
+        elif isinstance(user, str):
+            user = self.world.user(user)
+        if user.bot:
+            raise DriverError(f"{user.name!r} is a bot: bots don't sign in to web pages")
+        self.oauth2.signed_in = user
+        return user
+
+    def oauth2_sign_out(self) -> None:
+        """Nobody is signed in: /oauth2/authorize shows a page to pick a user on."""
+        self.oauth2.signed_in = None
+
+    def oauth2_deny_next(self) -> None:
+        """The next /oauth2/authorize is cancelled by the user: it redirects with
+        `error=access_denied` and the state."""
+        self.oauth2.deny_next = True
+
+    @property
+    def oauth2_codes(self) -> list[AuthorizationCode]:
+        """Every code /oauth2/authorize issued, in order (`redeemed_at` once exchanged)."""
+        return self.oauth2.codes
+
+    @property
+    def oauth2_tokens(self) -> list[AccessToken]:
+        """Every token pair /oauth2/token issued, in order (`revoked_at` once revoked)."""
+        return self.oauth2.tokens
 
     # -- faults -------------------------------------------------------------------------------
 

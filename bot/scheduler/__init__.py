@@ -27,10 +27,12 @@ This package never imports a cog. Its modules:
 - `marks`: a run's nonce and the mark in its post's footer;
 - `poster`: posting to Discord, and finding a post again after a crash;
 - `store`: every SQL statement on `announcements`;
-- `dispatcher`: the `Scheduler`, its heap and its claim, send and confirm.
+- `dispatcher`: the `Scheduler`, its heap and its claim, send and confirm, and the re-reads
+  of servers whose schedule another writer changed (`follow_changes`, PostgreSQL only).
 """
 
 from bot.scheduler.dispatcher import (
+    ANNOUNCEMENTS_CHANNEL,
     ANNOUNCEMENTS_FEATURE,
     DEFAULT_CATCH_UP,
     DEFAULT_MAX_CONCURRENT_POSTS,
@@ -64,6 +66,7 @@ from bot.scheduler.records import (
 from bot.scheduler.store import TooManyAnnouncements
 
 __all__ = [
+    "ANNOUNCEMENTS_CHANNEL",
     "ANNOUNCEMENTS_FEATURE",
     "DEFAULT_CATCH_UP",
     "DEFAULT_MAX_CONCURRENT_POSTS",

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_db, to_db
-from bot.database import Database, Transaction
+from bot.database import Database, Subscription, Transaction
 from bot.i18n import FALLBACK
 from bot.schedule_time import Repeat, first_run, next_run_after, parse_hhmm
 from bot.scheduler.kinds import KindRegistry
@@ -53,6 +53,11 @@ DEFAULT_INSTANCE = "solo"
 ANNOUNCEMENTS_FEATURE = "announcements"
 # After a pass fails (the database, say), wait this long before the next one.
 _ERROR_PAUSE_SECONDS = 5.0
+# The channel on which the database announces that a server's schedule was changed by a
+# writer other than the scheduler's own steps (bot/migrations/postgresql/
+# 0007_announcements_notify.sql); its payload is the server's id, or ALL_GUILDS (a TRUNCATE).
+ANNOUNCEMENTS_CHANNEL = "fanbot_announcements"
+ALL_GUILDS = "*"
 
 # Reads a zone inside the caller's transaction (see `Scheduler.add`).
 ZoneReader = Callable[[Transaction], Awaitable[ZoneInfo]]
@@ -101,6 +106,11 @@ class Scheduler:
     sends it again (looking for the post first, as after a restart) only once the lease has
     run out, which each pass checks for. So give each process sharing a database its own
     `instance` name; a process restarted under the same name takes its claims back at once.
+
+    Rows written by another process (the dashboard's, adding a run for five minutes from
+    now) are armed when the window that reaches them is read, or at once with
+    `follow_changes` on PostgreSQL. A scheduler that is never loaded only writes rows
+    (`add`, `remove`, `reschedule_in`): it holds and starts nothing.
     """
 
     def __init__(
@@ -145,8 +155,16 @@ class Scheduler:
         # reschedule are dropped when they surface instead of being searched for.
         self._heap: list[tuple[int, int]] = []
         # The heap holds the runs due up to this (whole seconds); later ones stay in the table
-        # until the window that reaches them is read. None: not loaded, everything is armed.
+        # until the window that reaches them is read. None: not loaded, so nothing is armed
+        # (a process that never starts the loop, the dashboard's, only writes rows).
         self._window_end: datetime | None = None
+        # Servers whose schedule another writer changed, and whether everything may have
+        # changed (a reconnect, a TRUNCATE): re-read by one task, `_refresh_task`, so a burst
+        # of notifications costs one read per server at a time (see `follow_changes`).
+        self._changed_guilds: set[int] = set()
+        self._reread_all = False
+        self._refresh_task: asyncio.Task[None] | None = None
+        self._stopped = False
         # Claims found in the table at load: sent again (same nonce) on the next pass.
         self._resume: list[DueRun] = []
         self._wake = asyncio.Event()
@@ -313,19 +331,117 @@ class Scheduler:
             and row.pending_due_utc is not None
             and owns(row.guild_id)
         ]
-        # Set before reading, so that an add() committing meanwhile arms its run itself.
+        # Set before reading, so that an add() committing meanwhile arms its run itself, into
+        # the emptied heap that is then merged with what was read.
         self._window_end = self._window_end_after(self._clock.now())
+        self._heap = []
         heap = await self._read_window(None, self._window_end)
+        heap.extend(self._heap)
         heapq.heapify(heap)
         self._heap = heap
         self._resume = resume
         self._loaded = True
         self._wake.set()
+        # Changes heard while the window was being read may have come after its rows.
+        self._refresh_soon()
         if resume:
             log.info(
                 "%d announcement posts were claimed but not confirmed; re-sending", len(resume)
             )
         return len(heap)
+
+    # --- Changes by other writers -------------------------------------------------------
+
+    async def follow_changes(self) -> Subscription:
+        """Re-read a server's runs whenever the database says another writer changed its
+        schedule (the dashboard's process, another process of a shard cluster, an operator's
+        SQL): an announcement added elsewhere for a few minutes from now is armed at once, a
+        removed one is dropped, a new zone's runs are armed. Only servers this process owns
+        are read, and only once loaded (before, `load` reads everything); a reconnect
+        re-reads the whole window, since notifications sent meanwhile are lost. Close the
+        subscription to stop. On SQLite nothing is heard: this process is its only writer.
+        """
+        return await self._db.listen(
+            ANNOUNCEMENTS_CHANNEL, self._changed_elsewhere, connected=self._reread_everything
+        )
+
+    def _changed_elsewhere(self, payload: str) -> None:
+        if payload == ALL_GUILDS:
+            self._reread_everything()
+        elif not payload.isdigit():
+            log.warning("ignored an announcements notification that names no server: %r", payload)
+        elif self._window_end is not None and self._owns_guild(int(payload)):
+            self._changed_guilds.add(int(payload))
+            self._refresh_soon()
+
+    def _reread_everything(self) -> None:
+        if self._window_end is not None:
+            self._reread_all = True
+            self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
+        """Start the re-reading task unless it runs (it takes what is asked meanwhile too)."""
+        if self._stopped or not (self._reread_all or self._changed_guilds):
+            return
+        if self._refresh_task is None or self._refresh_task.done():
+            self._refresh_task = asyncio.create_task(
+                self._refresh_changed(), name="scheduler-refresh"
+            )
+
+    async def _refresh_changed(self) -> None:
+        # Entries are hints (a claim re-reads its row and follows it), so a re-read racing
+        # a claim pass at worst leaves an entry that is dropped or followed when it surfaces.
+        # One racing this process's own add or zone change is followed by that write's own
+        # notification (the trigger names every writer but the scheduler's steps).
+        while self._reread_all or self._changed_guilds:
+            if not self._loaded:
+                return  # still loading: load() starts this again once it has read the window
+            try:
+                if self._reread_all:
+                    self._reread_all = False
+                    self._changed_guilds.clear()
+                    await self._reread_window()
+                else:
+                    guilds, self._changed_guilds = self._changed_guilds, set()
+                    await self._reread_guilds(guilds)
+            except Exception:
+                log.exception(
+                    "re-reading changed announcements failed; reading the whole window in %.0fs",
+                    _ERROR_PAUSE_SECONDS,
+                )
+                self._reread_all = True
+                await asyncio.sleep(_ERROR_PAUSE_SECONDS)
+
+    async def _reread_guilds(self, guilds: set[int]) -> None:
+        """Drop the servers' entries and arm their rows' runs within the window anew."""
+        runs = await self._store.runs_of_guilds(guilds)
+        # From here on nothing awaits: the heap is replaced in one step.
+        dropped = {run.id for run in runs}
+        entries: list[HeapEntry] = []
+        for run in runs:
+            if not run.active or run.next_run_utc is None:
+                continue  # removed, or finished
+            if self._in_window(epoch := _epoch(run.next_run_utc)):
+                entries.append((epoch, run.id))
+        self._replace_heap([entry for entry in self._heap if entry[1] not in dropped], entries)
+
+    async def _reread_window(self) -> None:
+        """Arm the whole window anew, as `load` does (the unconfirmed claims are the sweep's)."""
+        end = self._window_end
+        assert end is not None
+        entries = await self._read_window(None, end)
+        # Entries beyond `end` were armed by the read of a later window meanwhile: kept.
+        later = [entry for entry in self._heap if entry[0] > _epoch(end)]
+        self._replace_heap(later, entries)
+
+    def _replace_heap(self, kept: builtins.list[HeapEntry], read: builtins.list[HeapEntry]) -> None:
+        """The heap becomes `kept` and `read`; the loop is woken if its earliest run is sooner."""
+        earliest = self._heap[0][0] if self._heap else None
+        heap = kept + read
+        heapq.heapify(heap)
+        self._heap = heap
+        if heap and (earliest is None or heap[0][0] < earliest):
+            self._wake.set()
 
     def _window_end_after(self, now: datetime) -> datetime:
         # Whole seconds, as heap entries are: a run whose epoch is not above it is armed.
@@ -370,6 +486,7 @@ class Scheduler:
             raise RuntimeError("the scheduler is already running")
         if not self._loaded:
             await self.load()
+        self._stopped = False
         self._loop_task = asyncio.create_task(self._dispatch_forever(), name="scheduler")
 
     async def stop(self, grace: float = 10.0) -> None:
@@ -378,10 +495,12 @@ class Scheduler:
         Posts still unfinished then are cancelled; their claims stay in the table and the next
         start re-sends them with the same nonce.
         """
-        task, self._loop_task = self._loop_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        self._stopped = True
+        for task in (self._loop_task, self._refresh_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._loop_task = self._refresh_task = None
         self.armed_for = None
         sends = set(self._sends)
         if not sends:
@@ -458,8 +577,8 @@ class Scheduler:
             self._resume.append(_resumed(row))
 
     def _arm(self, guild_id: int, announcement_id: int, run: datetime) -> None:
-        if not self._owns_guild(guild_id):
-            return
+        if self._window_end is None or not self._owns_guild(guild_id):
+            return  # not loaded: load() reads it from the table; or another process's
         entry = (_epoch(run), announcement_id)
         if not self._in_window(entry[0]):
             return  # armed by the read of the window that reaches it

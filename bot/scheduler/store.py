@@ -44,6 +44,15 @@ class WindowRow(NamedTuple):
     next_run_utc: str
 
 
+class GuildRun(NamedTuple):
+    """A row of a server whose schedule changed elsewhere, as its re-read sees it."""
+
+    id: int
+    guild_id: int
+    active: bool
+    next_run_utc: datetime | None
+
+
 class ArmedRow(NamedTuple):
     """An unconfirmed claim as loading reads it (with the row's next run, if any)."""
 
@@ -253,6 +262,26 @@ class AnnouncementStore:
         return [
             WindowRow(announcement_id, guild_id, run) for announcement_id, guild_id, run in rows
         ]
+
+    async def runs_of_guilds(self, guild_ids: Iterable[int]) -> list[GuildRun]:
+        """Every row of the servers `guild_ids`, removed ones too (their heap entries are
+        dropped), with its next run: what a re-read after another writer's change arms. On
+        the index `announcements_guild`; a server has few rows."""
+        wanted = sorted(guild_ids)
+        runs: list[GuildRun] = []
+        for start in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[start : start + _ID_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = await self._db.fetchall(
+                "SELECT id, guild_id, active, next_run_utc FROM announcements "
+                f"WHERE guild_id IN ({marks})",
+                chunk,
+            )
+            runs.extend(
+                GuildRun(announcement_id, guild_id, bool(active), _instant(next_run))
+                for announcement_id, guild_id, active, next_run in rows
+            )
+        return runs
 
     async def unconfirmed_claims(self) -> list[ArmedRow]:
         """Every claimed but unconfirmed run (the restart recovery), whenever it was due."""

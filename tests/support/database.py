@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.database import Database
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+
+from bot.database import Database, Params, Row, Transaction
 from bot.schema_tracks import CORE, Track, discover_tracks
 
 
@@ -32,3 +35,46 @@ async def fail_inserts(db: Database, table: str, message: str) -> None:
         f"CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION fail_{table}()"
     )
+
+
+class HookedDatabase(Database):
+    """`db`, calling `after_fetchall(sql)` once each `fetchall` has read its rows and before
+    they are returned: for a write that lands while a reader is between two statements."""
+
+    def __init__(self, db: Database, after_fetchall: Callable[[str], Awaitable[None]]) -> None:
+        self._db = db
+        self._after_fetchall = after_fetchall
+        self.dialect = db.dialect
+        self.integrity_errors = db.integrity_errors
+
+    @property
+    def where(self) -> str:
+        return self._db.where
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._db.transaction() as tx:
+            yield tx
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return await self._db.execute(sql, params)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        return await self._db.insert(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._db.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        return await self._db.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        rows = await self._db.fetchall(sql, params)
+        await self._after_fetchall(sql)
+        return rows
+
+    async def write_error(self) -> str | None:
+        return await self._db.write_error()
+
+    async def close(self) -> None:
+        await self._db.close()

@@ -1,15 +1,17 @@
-"""A Discord for the scheduler that outlives the process, so a test can kill one that posts
-(a subprocess importing this module) and count what arrived."""
+"""Discords for the scheduler's tests: one that outlives the process, so a test can kill one
+that posts (a subprocess importing this module) and count what arrived; one that notes the
+fake instant of each post; one that must get nothing."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.clock import FakeClock
 from bot.scheduler import OutgoingMessage
 
 
@@ -37,6 +39,22 @@ class FileDiscord:
             file.flush()
             os.fsync(file.fileno())
         return message_id
+
+
+@dataclass
+class ClockedPoster:
+    """Discord as the scheduler sees it, noting the (fake) instant each post was made:
+    (channel, instant, nonce)."""
+
+    clock: FakeClock
+    posts: list[tuple[int, datetime, str]] = field(default_factory=list)
+
+    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
+        self.posts.append((channel_id, self.clock.now(), nonce))
+        return 5000 + len(self.posts)
+
+    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
+        return None
 
 
 async def nothing_to_post(run: object, language: str) -> OutgoingMessage | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from bot.database import Database
 from bot.schedule_time import Repeat
 from bot.scheduler import DueRun, OutgoingMessage, Scheduler, run_nonce
 from bot.scheduler.dispatcher import DEFAULT_INSTANCE
+from tests.support.scheduler import ClockedPoster
 
 SEOUL = ZoneInfo("Asia/Seoul")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -24,21 +24,6 @@ START = datetime(2024, 4, 30, 23, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=1)
 GUILD, OTHER_GUILD = 100, 200
 CHANNEL = 1
-
-
-@dataclass
-class ClockedPoster:
-    """Discord as the scheduler sees it, noting the (fake) instant each post was made."""
-
-    clock: FakeClock
-    posts: list[tuple[int, datetime, str]] = field(default_factory=list)
-
-    async def post(self, channel_id: int, message: OutgoingMessage, nonce: str) -> int:
-        self.posts.append((channel_id, self.clock.now(), nonce))
-        return 5000 + len(self.posts)
-
-    async def find_posted(self, channel_id: int, marker: str, since: datetime) -> int | None:
-        return None
 
 
 async def render_quote(run: DueRun, language: str) -> OutgoingMessage:

@@ -55,7 +55,7 @@ ANNOUNCEMENTS_FEATURE = "announcements"
 _ERROR_PAUSE_SECONDS = 5.0
 # The channel on which the database announces that a server's schedule was changed by a
 # writer other than the scheduler's own steps (bot/migrations/postgresql/
-# 0007_announcements_notify.sql); its payload is the server's id, or ALL_GUILDS (a TRUNCATE).
+# 0008_announcements_notify.sql); its payload is the server's id, or ALL_GUILDS (a TRUNCATE).
 ANNOUNCEMENTS_CHANNEL = "fanbot_announcements"
 ALL_GUILDS = "*"
 

@@ -14,16 +14,21 @@ from bot.choices import matching_choices
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
-from bot.text import as_text, clean_text
-from cogs.countdown.maths import EVENT_YEARS, EventYearOutOfRange, has_time, parse_event_date
-from cogs.countdown.store import CountdownStore, EventNameTaken, TooManyEvents
+from bot.text import as_text
+from cogs.countdown.own_events import (
+    DESCRIPTION_MAX,
+    GUILD_MAX_EVENTS,
+    NAME_MAX,
+    EventRefused,
+    add_own_event,
+    remove_own_event,
+)
+from cogs.countdown.store import CountdownStore
 
 if TYPE_CHECKING:
     from bot.client import FanBot
 
-NAME_MAX = 100  # an embed field name holds 256; autocomplete choices hold 100
-DESCRIPTION_MAX = 600
-GUILD_MAX_EVENTS = 20  # /countdown pages its list, so this limit is for moderators' sake
+__all__ = ["DESCRIPTION_MAX", "GUILD_MAX_EVENTS", "NAME_MAX", "CountdownAdminCog"]
 KIND_CHOICES = [
     app_commands.Choice(name=_("birthday"), value="birthday"),
     app_commands.Choice(name=_("anniversary"), value="anniversary"),
@@ -59,55 +64,36 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
         kind: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        # Cleaned before any check: an invisible-only name is empty, and names that differ
-        # only by invisible characters are the same name.
-        name = clean_text(name)
-        description = clean_text(description) if description is not None else None
-        if not name:
-            raise InvalidInput("countdown_admin.empty_name")
-        if kind is not None and yearly is False:
-            raise InvalidInput("countdown_admin.kind_needs_yearly")
-        # A birthday or an anniversary comes back every year, so a kind alone makes it yearly.
-        yearly = bool(yearly) or kind is not None
         settings = await self.bot.guild_settings.get(interaction.guild_id)
+        shipped = getattr(self.bot.get_cog("Countdown"), "builtin", [])
         try:
-            at = parse_event_date(date, settings.zone)
-        except EventYearOutOfRange as error:
-            raise InvalidInput(
-                "countdown_admin.bad_year",
-                date=clip(date, 40),
-                first=EVENT_YEARS.start,
-                last=EVENT_YEARS.stop - 1,
-            ) from error
-        except ValueError as error:
-            raise InvalidInput(
-                "countdown_admin.bad_date", date=clip(date, 40), zone=settings.timezone
-            ) from error
-        builtin = getattr(self.bot.get_cog("Countdown"), "builtin", [])
-        if any(event.name.casefold() == name.casefold() for event in builtin):
-            raise InvalidInput("countdown_admin.taken", name=as_text(name))
-        try:
-            await self.store.add(
+            added = await add_own_event(
+                self.store,
                 interaction.guild_id,
-                name,
-                at,
-                yearly,
-                description or None,
-                interaction.user.id,
-                self.bot.clock.now(),
+                settings,
+                shipped,
+                name=name,
+                date=date,
+                yearly=yearly,
+                description=description,
                 kind=kind,
-                date_only=not has_time(date),
-                limit=GUILD_MAX_EVENTS,
+                created_by=interaction.user.id,
+                now=self.bot.clock.now(),
+                quote=as_text,
             )
-        except TooManyEvents as error:
-            raise InvalidInput("countdown_admin.too_many", limit=error.limit) from error
-        except EventNameTaken as error:
-            raise InvalidInput("countdown_admin.taken", name=as_text(name)) from error
-        when = at.strftime("%Y-%m-%d %H:%M" if has_time(date) else "%Y-%m-%d")
-        key = "countdown_admin.added_yearly" if yearly else "countdown_admin.added"
+        except EventRefused as refused:
+            first = refused.problems[0]
+            raise InvalidInput(first.key, **first.values) from refused
+        key = "countdown_admin.added_yearly" if added.yearly else "countdown_admin.added"
         await send_ephemeral(
             interaction,
-            t(key, interaction.locale, name=as_text(name), when=when, zone=settings.timezone),
+            t(
+                key,
+                interaction.locale,
+                name=as_text(added.name),
+                when=added.when,
+                zone=settings.timezone,
+            ),
         )
 
     @admin.command(name="remove", description=_("Remove one of this server's countdown events"))
@@ -115,12 +101,14 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
     @moderator_only()
     async def remove(self, interaction: discord.Interaction, name: str) -> None:
         assert interaction.guild_id is not None
-        name = clean_text(name)
-        if not await self.store.remove(interaction.guild_id, name):
-            raise NotFound("countdown_admin.no_such_event", name=as_text(clip(name, 100)))
+        try:
+            removed = await remove_own_event(self.store, interaction.guild_id, name, quote=as_text)
+        except EventRefused as refused:
+            first = refused.problems[0]
+            raise NotFound(first.key, **first.values) from refused
         await send_ephemeral(
             interaction,
-            t("countdown_admin.removed", interaction.locale, name=as_text(clip(name, 100))),
+            t("countdown_admin.removed", interaction.locale, name=as_text(clip(removed, 100))),
         )
 
     @remove.autocomplete("name")

@@ -34,6 +34,7 @@ from cogs.countdown.maths import (
     best_matches,
     countdown,
     find_events,
+    in_list_order,
     local_date,
     ordinal,
     pages_of,
@@ -190,9 +191,7 @@ class CountdownCog(commands.Cog, name="Countdown"):
         settings = await self.bot.guild_settings.get(guild_id)
         now = self.bot.clock.now()
         items = [countdown(e, now, settings.zone) for e in await self.events_for(guild_id)]
-        upcoming = sorted((i for i in items if not i.is_past), key=lambda i: i.remaining)
-        past = sorted((i for i in items if i.is_past), key=lambda i: i.remaining, reverse=True)
-        pages = pages_of(upcoming + past, PER_PAGE)
+        pages = pages_of(in_list_order(items), PER_PAGE)
         page = min(max(page, 0), len(pages) - 1)
         lines = [
             f"**{as_text(clip(item.event.name_in(language), NAME_MAX))}** · "

@@ -114,6 +114,15 @@ def countdown(event: CountdownEvent, now: datetime, zone: ZoneInfo) -> Countdown
     return Countdown(event, target, target - now, days, occurrence)
 
 
+def in_list_order(items: Iterable[Countdown]) -> list[Countdown]:
+    """The order `/countdown` lists events in: the upcoming soonest first, then the past,
+    the most recent first."""
+    listed = list(items)
+    upcoming = sorted((i for i in listed if not i.is_past), key=lambda i: i.remaining)
+    past = sorted((i for i in listed if i.is_past), key=lambda i: i.remaining, reverse=True)
+    return upcoming + past
+
+
 def local_date(event: CountdownEvent, target: datetime) -> date:
     """The calendar date of a date-only event's `target`, in its own zone."""
     return target.astimezone(event.at.tzinfo).date()

@@ -49,7 +49,7 @@ async def test_an_announcement_another_process_adds_is_posted_on_time(
                 SEOUL,
                 int(world.mod.id),
             )
-            await eventually(lambda: bot.scheduler.armed_count == 1)
+            await eventually(lambda: bot.scheduler.armed_count == 1, timeout=30)
 
             clock.advance(timedelta(minutes=2))
             [outcome] = await bot.scheduler.run_due()

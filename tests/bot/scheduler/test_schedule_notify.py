@@ -1,6 +1,6 @@
 """The scheduler hears of announcements another writer changed: on PostgreSQL the database
 names the server on `fanbot_announcements` (bot/migrations/postgresql/
-0007_announcements_notify.sql) and the process owning it re-reads its runs
+0008_announcements_notify.sql) and the process owning it re-reads its runs
 (`Scheduler.follow_changes`), so an announcement the dashboard's process adds for two minutes
 from now is posted on time, not at the owner's next read of its window.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -13,12 +12,29 @@ from discord.ext import commands
 
 from bot.checks import moderator_group, moderator_only
 from bot.choices import matching_choices
-from bot.content import ContentError, Problem, format_of, parse_document
+from bot.content import ContentError
 from bot.deadline import defer
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.text import as_text
+from cogs.trivia.own_questions import (
+    PACK_NAME_MAX,
+    Language,
+    add_own_questions,
+    check_pack,
+    count_summary,
+    difficulty_name,
+    pack_format,
+    pack_name,
+    pack_text,
+    parse_pack,
+    problem_text,
+    refuse_too_big,
+    resolve_pack_name,
+    shipped_text_keys,
+    typed_question,
+)
 from cogs.trivia.schema import (
     ANSWER_MAX,
     CATEGORY_MAX,
@@ -26,40 +42,21 @@ from cogs.trivia.schema import (
     EXPLANATION_MAX,
     QUESTION_MAX,
     Question,
-    parse_questions,
-    split_already_here,
 )
-from cogs.trivia.store import StoredQuestions, TooManyQuestionsError, TriviaStore
+from cogs.trivia.store import StoredQuestions, TriviaStore
 
 if TYPE_CHECKING:
     from bot.client import FanBot
 
-PACK_MAX_BYTES = 256 * 1024
-GUILD_MAX_QUESTIONS = 2000
 PROBLEMS_SHOWN = 15
-# A pack is known by its file name; stored clipped so an autocomplete value (100) holds it.
-PACK_NAME_MAX = 80
 # What a check shows: enough to recognise the pack, few enough to fit one message.
-COUNTS_SHOWN = 10
 QUESTIONS_SHOWN = 5
 QUESTION_SHOWN_MAX = 120
 
 DIFFICULTY_CHOICES = [app_commands.Choice(name=_(level), value=level) for level in DIFFICULTIES]
 
 
-def problem_text(problem: Problem, locale: discord.Locale) -> str:
-    """`place: what`, in the member's language where the problem has catalog keys (the
-    English `place` and `message` where it has none)."""
-    place = problem.place
-    if problem.place_key is not None:
-        place = t(problem.place_key, locale, **dict(problem.place_values))
-    message = problem.message
-    if problem.key is not None:
-        message = t(problem.key, locale, **dict(problem.values))
-    return f"{place}: {message}"
-
-
-def describe_problems(error: ContentError, locale: discord.Locale) -> str:
+def describe_problems(error: ContentError, locale: Language) -> str:
     shown = [f"- {problem_text(problem, locale)}" for problem in error.problems[:PROBLEMS_SHOWN]]
     if len(error.problems) > PROBLEMS_SHOWN:
         shown.append(
@@ -68,22 +65,7 @@ def describe_problems(error: ContentError, locale: discord.Locale) -> str:
     return "\n".join(shown)
 
 
-def count_summary(counts: Counter[str], locale: discord.Locale) -> str:
-    """`video 5, server 3` (most first), and how many more past `COUNTS_SHOWN`."""
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    shown = ", ".join(f"{name} {count}" for name, count in ordered[:COUNTS_SHOWN])
-    if len(ordered) > COUNTS_SHOWN:
-        shown += " " + t("trivia.and_more", locale, count=len(ordered) - COUNTS_SHOWN)
-    return shown
-
-
-def difficulty_name(difficulty: str | None, locale: discord.Locale) -> str:
-    return t(f"trivia.level.{difficulty or 'none'}", locale)
-
-
-def check_report(
-    pack: str, new: list[Question], skipped: list[Question], locale: discord.Locale
-) -> str:
+def check_report(pack: str, new: list[Question], skipped: list[Question], locale: Language) -> str:
     """What an import would store, by category and difficulty, with its first questions.
 
     Bounded by design: 10 categories of 32 characters, 4 difficulties, 5 questions of 120.
@@ -113,30 +95,19 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         self.bot = bot
         self.store = TriviaStore(bot.database)
 
-    def _shipped_text_keys(self) -> frozenset[str]:
-        """The shipped questions, which every server has already."""
-        trivia = self.bot.get_cog("Trivia")
-        builtin: list[Question] = getattr(trivia, "builtin", [])
-        return frozenset(question.text_key for question in builtin)
-
     async def _store_new(
         self, interaction: discord.Interaction, questions: list[Question], pack: str | None
     ) -> StoredQuestions:
         assert interaction.guild_id is not None
-        try:
-            return await self.store.add_questions(
-                interaction.guild_id,
-                questions,
-                interaction.user.id,
-                self.bot.clock.now(),
-                limit=GUILD_MAX_QUESTIONS,
-                pack=pack,
-                also_here=self._shipped_text_keys(),
-            )
-        except TooManyQuestionsError as error:
-            raise InvalidInput(
-                "trivia_admin.too_many", have=error.have, adding=error.adding, limit=error.limit
-            ) from error
+        return await add_own_questions(
+            self.store,
+            interaction.guild_id,
+            questions,
+            interaction.user.id,
+            self.bot.clock.now(),
+            pack=pack,
+            shipped=shipped_text_keys(self.bot),
+        )
 
     @admin.command(name="add", description=_("Add one question to this server's trivia"))
     @app_commands.describe(
@@ -163,7 +134,7 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         explanation: app_commands.Range[str, 1, EXPLANATION_MAX] | None = None,
         difficulty: str | None = None,
     ) -> None:
-        record = {
+        options = {
             "question": question,
             "correct": correct,
             "wrong1": wrong1,
@@ -173,11 +144,8 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
             "explanation": explanation,
             "difficulty": difficulty,
         }
-        record = {key: value for key, value in record.items() if value is not None}
         try:
-            parsed = parse_questions(
-                {"questions": [record]}, "question", require_source=False, default_category="server"
-            )
+            parsed = [typed_question(options)]
         except ContentError as error:
             raise InvalidInput(
                 "trivia_admin.bad_question", problems=describe_problems(error, interaction.locale)
@@ -210,30 +178,13 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
     ) -> None:
         assert interaction.guild_id is not None
         locale = interaction.locale
-        pack = clip(file.filename, PACK_NAME_MAX)
-        fmt = format_of(file.filename)
-        if fmt is None:
-            raise InvalidInput("trivia_admin.bad_format", filename=clip(file.filename, 80))
-        if file.size > PACK_MAX_BYTES:
-            raise InvalidInput(
-                "trivia_admin.too_big", size=file.size // 1024, limit=PACK_MAX_BYTES // 1024
-            )
+        pack = pack_name(file.filename)
+        fmt = pack_format(file.filename)
+        refuse_too_big(file.size)
         await defer(interaction, ephemeral=True)
-        data = await file.read()
+        text = pack_text(await file.read())
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InvalidInput("trivia_admin.not_utf8") from error
-        try:
-            # In a thread: tomllib takes about half a second for a 256 KiB pack, which the
-            # event loop would otherwise spend not answering anyone.
-            document = await asyncio.to_thread(parse_document, text, fmt, file.filename)
-            questions = parse_questions(
-                document,
-                file.filename,
-                require_source=False,
-                default_category="server",
-            )
+            questions = await parse_pack(text, fmt, file.filename)
         except ContentError as error:
             raise InvalidInput(
                 "trivia_admin.bad_pack",
@@ -242,9 +193,11 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 problems=describe_problems(error, locale),
             ) from error
         if check:
-            have = await self.store.guild_text_keys(interaction.guild_id)
-            new, skipped = split_already_here(questions, have | self._shipped_text_keys())
-            await send_ephemeral(interaction, check_report(pack, new, skipped, locale))
+            found = await check_pack(
+                self.store, interaction.guild_id, pack, questions, shipped_text_keys(self.bot)
+            )
+            report = check_report(pack, found.new, found.skipped, locale)
+            await send_ephemeral(interaction, report)
             return
         stored = await self._store_new(interaction, questions, pack)
         if not stored.ids:
@@ -278,11 +231,7 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         assert interaction.guild_id is not None
         wanted = pack.strip()
         names = [summary.name for summary in await self.store.packs(interaction.guild_id)]
-        # The exact name, else the one name that matches it in any case.
-        name = wanted if wanted in names else None
-        if name is None:
-            folded = [known for known in names if known.casefold() == wanted.casefold()]
-            name = folded[0] if len(folded) == 1 else None
+        name = resolve_pack_name(wanted, names)
         removed = await self.store.remove_pack(interaction.guild_id, name) if name else 0
         if not removed:
             raise NotFound("trivia_admin.no_such_pack", pack=clip(wanted, PACK_NAME_MAX))

@@ -69,6 +69,16 @@ class StoredQuestions:
 
 
 @dataclass(frozen=True)
+class OwnQuestion:
+    """One of a server's own questions as moderators list it: its number (`/trivia-admin
+    remove id:`) and the pack it was imported from (None: added one at a time)."""
+
+    id: int
+    question: Question
+    pack: str | None
+
+
+@dataclass(frozen=True)
 class PackSummary:
     name: str
     questions: int
@@ -617,6 +627,15 @@ class TriviaStore:
             (guild_id,),
         )
         return [_question(row) for row in rows]
+
+    async def own_questions(self, guild_id: int) -> list[OwnQuestion]:
+        """The server's own questions with their numbers and packs, oldest first."""
+        rows = await self._db.fetchall(
+            f"SELECT {_QUESTION_COLUMNS}, q.pack FROM trivia_questions q WHERE q.guild_id = ? "
+            "ORDER BY q.id",
+            (guild_id,),
+        )
+        return [OwnQuestion(row["id"], _question(row), row["pack"]) for row in rows]
 
     async def guild_text_keys(self, guild_id: int) -> set[str]:
         """The server's own questions as compared for "already here"."""

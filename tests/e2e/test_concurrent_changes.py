@@ -21,8 +21,8 @@ from bot.guild_settings import DEFAULT_TIMEZONE
 from bot.schedule_time import Repeat, next_run_after, parse_hhmm
 from cogs.countdown.admin import GUILD_MAX_EVENTS
 from cogs.schedule.adding import GUILD_MAX_ANNOUNCEMENTS
-from cogs.trivia.admin import GUILD_MAX_QUESTIONS
 from cogs.trivia.feature import TRIVIA_TIMEOUT
+from cogs.trivia.own_questions import GUILD_MAX_QUESTIONS
 from discord_emulator import DemoWorld, Emulator, eventually
 
 pytestmark = pytest.mark.asyncio

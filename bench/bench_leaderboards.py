@@ -21,7 +21,9 @@ transaction; PostgreSQL: COPY through the pool). PostgreSQL then gets `VACUUM AN
 Then `--samples` calls of each, for random servers and members, timed around the store's
 method (what the cog awaits; no Discord): leaderboard all = `leaderboard_all_time`, week =
 `leaderboard_since` (many: from the newest round's Monday), stats = `score` then
-`category_lines` (what /trivia stats reads). p50/p99/max in ms, after 20 warm-up calls.
+`category_lines` (what /trivia stats reads), categories = `category_totals` (the dashboard's
+stats of a whole server; `--without-category-index` drops the index it reads, to compare).
+p50/p99/max in ms, after 20 warm-up calls.
 Finally the plan of each query as the store sends it (EXPLAIN QUERY PLAN on SQLite,
 EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL), for a sample of the "one" layout.
 Figures vary with the machine; nothing here asserts a time.
@@ -282,7 +284,15 @@ def commands(
         guild, user = member(rng)
         return (await store.score(guild, user), await store.category_lines(guild, user))
 
-    return {"leaderboard all": all_time, "leaderboard week": week, "stats": stats}
+    async def categories(rng: random.Random) -> object:
+        return await store.category_totals(member(rng)[0])
+
+    return {
+        "leaderboard all": all_time,
+        "leaderboard week": week,
+        "stats": stats,
+        "categories": categories,
+    }
 
 
 class Recorder:
@@ -326,18 +336,22 @@ async def run_one(
     show_plans: bool,
     analyze: bool = True,
     candidate: bool = False,
+    category_index: bool = True,
 ) -> None:
     db = await open_database(target)
     try:
         started = time.perf_counter()
         if candidate:
             await db.execute(CANDIDATE_INDEX)
+        if not category_index:
+            await db.execute("DROP INDEX trivia_answers_category")
         await load(db, lay, analyze)
         loaded = time.perf_counter() - started
         print(
             f"\n{lay.answers:,} answers, layout {lay.name}: {lay.guilds:,} servers x "
             f"{lay.members:,} members x {lay.rounds:,} rounds; loaded in {loaded:.1f} s"
-            f"{'; with ' + CANDIDATE_INDEX if candidate else ''}; load average "
+            f"{'; with ' + CANDIDATE_INDEX if candidate else ''}"
+            f"{'' if category_index else '; without trivia_answers_category'}; load average "
             f"{os.getloadavg()[0]:.1f}",
             flush=True,
         )
@@ -366,6 +380,7 @@ def main() -> None:
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--sqlite-analyze", action="store_true")
     parser.add_argument("--candidate-index", action="store_true")
+    parser.add_argument("--without-category-index", action="store_true")
     args = parser.parse_args()
     print("$ .venv/bin/python " + " ".join(sys.argv))
     print(
@@ -387,6 +402,7 @@ def main() -> None:
                             show_plans,
                             args.sqlite_analyze,
                             args.candidate_index,
+                            not args.without_category_index,
                         )
                     )
                     print(f"   file {path.stat().st_size / 2**20:.0f} MiB")
@@ -400,7 +416,15 @@ def main() -> None:
                     lay = layout(name, count)
                     show_plans = not args.no_plans
                     asyncio.run(
-                        run_one(url, lay, args.samples, show_plans, True, args.candidate_index)
+                        run_one(
+                            url,
+                            lay,
+                            args.samples,
+                            show_plans,
+                            True,
+                            args.candidate_index,
+                            not args.without_category_index,
+                        )
                     )
                     database = urlsplit(url).path.lstrip("/")
                     size = server.psql(

@@ -252,6 +252,33 @@ class GuildSettingsStore:
         )
         return ZoneInfo(row["timezone"] if row else DEFAULT_TIMEZONE)
 
+    async def record(
+        self,
+        guild_id: int,
+        by: Changer,
+        what: str,
+        old_value: str | None,
+        new_value: str | None,
+    ) -> None:
+        """Record in the server's history a change of something that is not a setting (an
+        announcement, a question, a countdown event: `what`), made by `by`; its store wrote
+        the change itself. The history's view of it: `old_value` -> `new_value` (None: there
+        was none, or there is none now)."""
+        await self._db.execute(
+            "INSERT INTO settings_changes (guild_id, user_id, setting, old_value, new_value, "
+            "changed_at, user_name, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guild_id,
+                by.user_id,
+                what,
+                old_value,
+                new_value,
+                to_db(self._clock.now()),
+                by.name,
+                by.via,
+            ),
+        )
+
     async def last_changes(self, guild_id: int) -> dict[str, SettingChange]:
         """The latest change of each setting in this server."""
         rows = await self._db.fetchall(

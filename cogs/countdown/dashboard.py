@@ -34,6 +34,8 @@ from cogs.countdown.own_events import (
 from cogs.countdown.store import CountdownStore, load_builtin_events
 
 routes = web.RouteTableDef()
+# How the server's history names a change of its own events.
+HISTORY_NAME = "countdown_event"
 
 SECTION = Section("countdown", title_key="dashboard.countdown.nav", position=40, routes=routes)
 
@@ -133,6 +135,9 @@ async def add_event(request: web.Request) -> web.StreamResponse:
         )
     except EventRefused as refused:
         return await _page(request, problems=refused.problems, form=form, status=400)
+    await services.settings.record(
+        page.guild_id, page.changer, HISTORY_NAME, None, f"{added.name} ({added.when})"
+    )
     key = "dashboard.countdown.added_yearly" if added.yearly else "dashboard.countdown.added"
     await notice(request, key, name=added.name, when=added.when, zone=page.settings.timezone)
     raise back_to(request, "/countdown")
@@ -142,12 +147,14 @@ async def add_event(request: web.Request) -> web.StreamResponse:
 async def remove_event(request: web.Request) -> web.StreamResponse:
     """`/countdown-admin remove`: the server's own event of the posted name, or a refusal."""
     page = page_of(request)
+    services = services_of(request)
     posted = await request.post()
     try:
         removed = await remove_own_event(
-            CountdownStore(services_of(request).db), page.guild_id, _text(posted, "name")
+            CountdownStore(services.db), page.guild_id, _text(posted, "name")
         )
     except EventRefused as refused:
         return await _page(request, problems=refused.problems, status=400)
+    await services.settings.record(page.guild_id, page.changer, HISTORY_NAME, removed, None)
     await notice(request, "dashboard.countdown.removed", name=removed)
     raise back_to(request, "/countdown")

@@ -7,8 +7,9 @@ A server's own categories have no translations: they are shown and matched as wr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from discord import app_commands
 
@@ -16,7 +17,13 @@ from bot.choices import MAX_CHOICES, NAME_MAX
 from bot.embeds import clip
 from bot.i18n import catalog, t
 
+if TYPE_CHECKING:
+    from cogs.trivia.store import CategoryLine
+
 KEY = "trivia.category.{}"
+# Per-category figures (/trivia stats, the dashboard): the most answered ones one by one,
+# the rest summed up in one line.
+CATEGORIES_SHOWN = 12
 
 
 def category_label(category: str, locale: Any) -> str:
@@ -65,3 +72,49 @@ def resolve_category(typed: str, categories: Iterable[str]) -> str:
         if any("".join(name.split()).casefold() == wanted for name in category_names(category)):
             return category
     return typed
+
+
+@dataclass(frozen=True)
+class CategoryFigure:
+    """One line of per-category figures as a reader sees it: the category's name in their
+    language ("earlier answers", "3 other categories" for the lines without one)."""
+
+    label: str
+    answered: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+    @property
+    def percent(self) -> str:
+        """The accuracy as shown: `71%`."""
+        return f"{self.accuracy:.0%}"
+
+
+def category_figures(
+    lines: Sequence[CategoryLine], locale: Any, shown: int = CATEGORIES_SHOWN
+) -> list[CategoryFigure]:
+    """`lines` (most answered first) as read in `locale`: the first `shown` by name, the
+    rest summed up in one more line."""
+    figures = [
+        CategoryFigure(
+            category_label(line.category, locale)
+            if line.category
+            else t("trivia.category_earlier", locale),
+            line.answered,
+            line.correct,
+        )
+        for line in lines[:shown]
+    ]
+    rest = lines[shown:]
+    if rest:
+        figures.append(
+            CategoryFigure(
+                t("trivia.category_others", locale, count=len(rest)),
+                sum(line.answered for line in rest),
+                sum(line.correct for line in rest),
+            )
+        )
+    return figures

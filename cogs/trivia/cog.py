@@ -452,19 +452,11 @@ class TriviaCog(commands.Cog, name=COG_NAME):
     async def leaderboard(self, interaction: discord.Interaction, period: str = "all") -> None:
         assert interaction.guild_id is not None
         locale = interaction.locale
-        try:
-            window = LeaderboardWindow(period)
-        except ValueError:
-            window = LeaderboardWindow.ALL
+        window = LeaderboardWindow.named(period)
         settings = await self.bot.guild_settings.get(interaction.guild_id)
-        now = self.bot.clock.now()
-        since = window.start(now, settings.zone)
-        if since is None:
-            rows = await self.store.leaderboard_all_time(interaction.guild_id)
-        elif window is LeaderboardWindow.WEEK:
-            rows = await self.store.leaderboard_week(interaction.guild_id, now, settings.zone)
-        else:
-            rows = await self.store.leaderboard_since(interaction.guild_id, since)
+        rows = await self.store.leaderboard(
+            interaction.guild_id, window, self.bot.clock.now(), settings.zone
+        )
         title = t(f"trivia.leaderboard_{window.value}", locale)
         embed = fan_embed(title, leaderboard_text(rows, locale))
         await reply(interaction, embed=embed)

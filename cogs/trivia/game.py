@@ -194,6 +194,15 @@ class LeaderboardWindow(enum.Enum):
     WEEK = "week"
     MONTH = "month"
 
+    @classmethod
+    def named(cls, value: str | None) -> LeaderboardWindow:
+        """The window a command's `period` or a page's `board` names; all time for anything
+        else."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.ALL
+
     def start(self, now: datetime, zone: ZoneInfo) -> datetime | None:
         """The instant (UTC) the window began on the server's wall clock; None for all time."""
         if self is LeaderboardWindow.WEEK:

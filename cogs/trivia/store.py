@@ -17,7 +17,7 @@ from bot.database import Database, Transaction
 from bot.guild_settings import DEFAULT_TIMEZONE
 from bot.sqlite import SqliteDatabase
 from bot.weeks import week_start
-from cogs.trivia.game import AlreadyAnsweredError, ScoreLine, TriviaRound
+from cogs.trivia.game import AlreadyAnsweredError, LeaderboardWindow, ScoreLine, TriviaRound
 from cogs.trivia.schema import Question, Translation, split_already_here
 
 
@@ -40,6 +40,11 @@ class LeaderboardRow:
     name: str
     points: int
     correct: int
+
+    @property
+    def label(self) -> str:
+        """The member's name as stored at their last answer; their id when none was."""
+        return self.name or str(self.user_id)
 
 
 @dataclass(frozen=True)
@@ -444,6 +449,14 @@ class TriviaStore:
         )
         return ScoreLine(*row) if row else None
 
+    async def stored_name(self, guild_id: int, user_id: int) -> str | None:
+        """The member's name as stored with their score here; None without a score."""
+        row = await self._db.fetchone(
+            "SELECT display_name FROM trivia_scores WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return str(row["display_name"]) if row else None
+
     async def category_lines(self, guild_id: int, user_id: int) -> list[CategoryLine]:
         """A member's answered and right answers per category, most answered first."""
         rows = await self._db.fetchall(
@@ -453,6 +466,35 @@ class TriviaStore:
             (guild_id, user_id),
         )
         return [CategoryLine(row["category"], row["answered"], row["correct"]) for row in rows]
+
+    async def category_totals(self, guild_id: int) -> list[CategoryLine]:
+        """The whole server's answers and right answers per category, most answered first
+        (the order of `category_lines`): one pass over the server's range of the index
+        `trivia_answers_category`, already in the order the grouping needs."""
+        rows = await self._db.fetchall(
+            "SELECT category, COUNT(*) AS answered, SUM(correct) AS correct "
+            "FROM trivia_answers WHERE guild_id = ? GROUP BY category "
+            "ORDER BY answered DESC, category IS NULL, category",
+            (guild_id,),
+        )
+        return [CategoryLine(row["category"], row["answered"], row["correct"]) for row in rows]
+
+    async def leaderboard(
+        self,
+        guild_id: int,
+        window: LeaderboardWindow,
+        now: datetime,
+        zone: ZoneInfo,
+        limit: int = 10,
+    ) -> list[LeaderboardRow]:
+        """The server's leaderboard over `window` on its wall clock in `zone`, best first:
+        what `/trivia leaderboard` and the dashboard both show."""
+        if window is LeaderboardWindow.WEEK:
+            return await self.leaderboard_week(guild_id, now, zone, limit)
+        since = window.start(now, zone)
+        if since is None:
+            return await self.leaderboard_all_time(guild_id, limit)
+        return await self.leaderboard_since(guild_id, since, limit)
 
     async def leaderboard_all_time(self, guild_id: int, limit: int = 10) -> list[LeaderboardRow]:
         rows = await self._db.fetchall(

@@ -19,7 +19,7 @@ from bot.interaction_bot import fanbot_of
 from bot.metrics import Outcome, count_interaction
 from bot.sources import source_links
 from bot.text import as_text
-from cogs.trivia.categories import category_label
+from cogs.trivia.categories import category_figures, category_label
 from cogs.trivia.game import (
     CHOICE_LABELS,
     RoundClosedError,
@@ -35,8 +35,6 @@ from cogs.trivia.store import CategoryLine, LeaderboardRow
 # The cog's name, by which a button finds the cog that takes its click.
 COG_NAME = "Trivia"
 WINNERS_SHOWN = 15
-# /trivia stats: one line per category, most answered first; the rest are summed up.
-CATEGORIES_SHOWN = 12
 
 
 @runtime_checkable
@@ -251,7 +249,7 @@ def leaderboard_text(rows: list[LeaderboardRow], locale: Any) -> str:
     lines = []
     ranks = competition_ranks([row.points for row in rows])
     for rank, row in zip(ranks, rows, strict=True):
-        name = discord.utils.escape_markdown(clip(row.name or str(row.user_id), 40))
+        name = discord.utils.escape_markdown(clip(row.label, 40))
         lines.append(
             t(
                 "trivia.leaderboard_row",
@@ -294,35 +292,15 @@ def category_text(lines: list[CategoryLine], locale: Any) -> str:
 
     Bounded by design: 13 lines of a 32-character name and figures fit in 1,024.
     """
-
-    def line(name: str, answered: int, correct: int) -> str:
-        accuracy = f"{correct / answered:.0%}" if answered else "0%"
-        return t(
+    text = [
+        t(
             "trivia.category_line",
             locale,
-            category=name,
-            answered=answered,
-            correct=correct,
-            accuracy=accuracy,
+            category=figure.label,
+            answered=figure.answered,
+            correct=figure.correct,
+            accuracy=figure.percent,
         )
-
-    text = [
-        line(
-            category_label(entry.category, locale)
-            if entry.category
-            else t("trivia.category_earlier", locale),
-            entry.answered,
-            entry.correct,
-        )
-        for entry in lines[:CATEGORIES_SHOWN]
+        for figure in category_figures(lines, locale)
     ]
-    rest = lines[CATEGORIES_SHOWN:]
-    if rest:
-        text.append(
-            line(
-                t("trivia.category_others", locale, count=len(rest)),
-                sum(entry.answered for entry in rest),
-                sum(entry.correct for entry in rest),
-            )
-        )
     return clip("\n".join(text), 1024)

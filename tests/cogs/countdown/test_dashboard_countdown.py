@@ -177,6 +177,14 @@ async def test_an_event_removed_on_the_page_is_gone(
     _, html = await moderator.get(page)
     assert "Spring picnic is removed." in html
     assert await own_event_names(dashboard, world.guild.id) == []
+    # The server's history says who removed it, and where.
+    (change,) = await dashboard.guild_settings.history(world.guild.id)
+    assert (change.setting, change.old_value, change.new_value) == (
+        "countdown_event",
+        "Spring picnic",
+        None,
+    )
+    assert (change.user_id, change.user_name, change.via) == (int(world.mod.id), "mod", "dashboard")
 
 
 async def test_another_servers_events_cant_be_reached_by_editing_the_form(

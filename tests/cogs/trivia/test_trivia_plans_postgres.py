@@ -81,3 +81,10 @@ async def test_weekly_leaderboard_reads_the_window_index(pg, monkeypatch):
 async def test_stats_read_the_member_index(pg, monkeypatch):
     plan = await plan_of(pg, monkeypatch, lambda store: store.category_lines(1, 3))
     assert "Index Only Scan using trivia_answers_member" in plan, plan
+
+
+async def test_the_dashboards_category_totals_read_the_category_index(pg, monkeypatch):
+    plan = await plan_of(pg, monkeypatch, lambda store: store.category_totals(1))
+    assert "Index Only Scan using trivia_answers_category" in plan, plan
+    # Grouped as the index hands the rows over: only the few groups are sorted, after.
+    assert "GroupAggregate" in plan, plan

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Locator, Page
 
 from bot.client import FanBot
 from bot.clock import FakeClock
@@ -26,6 +26,7 @@ from tests.support.dashboard_journey import (
     text,
     write_index,
 )
+from tests.support.dashboard_scores import play_round
 
 pytestmark = pytest.mark.asyncio
 
@@ -56,6 +57,13 @@ async def journey_bot(
 def dashboard_url(bot: FanBot) -> str:
     assert bot.settings.dashboard_url is not None
     return bot.settings.dashboard_url
+
+
+def section_link(page: Page, title_key: str, language: str = "en") -> Locator:
+    """The link to a section in the server's menu, by its title in the catalogs."""
+    return page.locator("nav.sections").get_by_role(
+        "link", name=text(title_key, language), exact=True
+    )
 
 
 @pytest.mark.parametrize("locale", [ENGLISH, KOREAN])
@@ -144,3 +152,54 @@ async def test_a_member_without_rights_sees_no_server_and_is_refused_its_pages(
         assert await page.locator("p.error").inner_text() == text("dashboard.error.forbidden", "en")
         assert world.guild.name not in await page.content()
         await shots.take(page, "server", "forbidden")
+
+
+async def test_a_moderators_journey_through_the_pages_the_bot_acting_on_each(
+    journey_bot: FanBot,
+    emu: Emulator,
+    world: DemoWorld,
+    browser: Browser,
+    saved_screenshots: list[Path],
+) -> None:
+    """One browser session after the real login, page by page, as a moderator would go."""
+    base = dashboard_url(journey_bot)
+    guild_id = int(world.guild.id)
+    server = f"{base}/servers/{guild_id}"
+    shots = Screenshots("journey", saved_screenshots)
+    async with open_page(browser, ENGLISH) as page:
+        await log_in(
+            page,
+            dashboard_url=base,
+            emulator_url=emu.base_url,
+            who="mod",
+            language="en",
+            shots=shots,
+        )
+        await page.get_by_role("link", name=world.guild.name, exact=True).click()
+        await page.wait_for_url(server)
+        await shots.take(page, "overview", "start")
+
+        # Members play a round in Discord; the scores page shows it at once.
+        await play_round(emu, world, journey_bot, {"uaena": True, "army": False})
+        await section_link(page, "dashboard.trivia.scores.nav").click()
+        await page.wait_for_url(f"{server}/scores")
+        board = page.locator("table.leaderboard tbody tr")
+        assert "UAENA" in await board.nth(0).inner_text()
+        assert "ARMY" in await board.nth(1).inner_text()
+        await shots.take(page, "scores", "after-a-round")
+
+        # An event of the server's own, added on the page: /countdown counts to it.
+        await section_link(page, "dashboard.countdown.nav").click()
+        await page.wait_for_url(f"{server}/countdown")
+        await shots.take(page, "countdown", "before")
+        await page.fill("#countdown-name", "Journey watch party")
+        await page.fill("#countdown-date", "2030-05-16 19:00")
+        await page.fill("#countdown-description", "We watch the video together.")
+        await page.click("form.countdown-add button[type=submit]")
+        assert "Added Journey watch party" in await page.locator("p.notice").inner_text()
+        await shots.take(page, "countdown", "added")
+        shown = await emu.slash(
+            world.guild, "general", "uaena", "countdown", {"event": "Journey watch party"}
+        )
+        assert shown.message.embeds[0]["title"] == "Journey watch party"
+        assert "We watch the video together." in shown.message.text()

@@ -24,7 +24,7 @@ from bot.dashboard.sections import Section
 from bot.dashboard.services import GuildPage, Services, language_of_request, page_of, services_of
 from bot.errors import InvalidInput
 from bot.guild_settings import LANGUAGES, VIA_DASHBOARD, GuildSettings, SettingChange
-from bot.i18n import t
+from bot.i18n import catalog, t
 from bot.time_zones import FAN_ZONES
 from cogs.config.validation import (
     ZoneFollowers,
@@ -240,7 +240,9 @@ def _history_row(
         setting = services.features.setting(change.setting)
         label = t(setting.label_key, lang)
     except KeyError:
-        label = t(CORE_LABELS[change.setting], lang) if change.setting in CORE_LABELS else ""
+        # A core setting, or what a feature's store changed and recorded (its `history.` name).
+        key = CORE_LABELS.get(change.setting, f"history.{change.setting}")
+        label = t(key, lang) if catalog().has(key) else ""
     return HistoryRow(
         when=f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip(),
         who=change.user_name or str(change.user_id),

@@ -31,6 +31,8 @@ ANNOUNCEMENTS_FEATURE = "announcements"
 FORM_FIELDS = ("kind", "time", "repeat", "weekday", "channel")
 
 routes = web.RouteTableDef()
+# What the server's history calls an announcement added or removed here.
+HISTORY_NAME = "announcement"
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,9 @@ async def add(request: web.Request) -> web.Response:
         problems = refused.problems if isinstance(refused, AnnouncementRefused) else (refused,)
         shown = [problem.render(language) for problem in problems]
         return await schedule_page(request, problems=shown, form=form, status=400)
+    await services.settings.record(
+        page.guild_id, page.changer, HISTORY_NAME, None, f"#{item.id} {item.kind}"
+    )
     next_run = (
         local_moment(item.next_run_utc, item.zone, language)
         if item.next_run_utc is not None
@@ -193,6 +198,9 @@ async def remove(request: web.Request) -> web.Response:
         # Another server's, removed already, or never there: the same answer for each.
         problem = t("dashboard.schedule.no_such", language_of_request(request))
         return await schedule_page(request, problems=[problem], status=400)
+    await services.settings.record(
+        page.guild_id, page.changer, HISTORY_NAME, f"#{announcement_id}", None
+    )
     await notice(request, "dashboard.schedule.removed", id=announcement_id)
     raise back_to(request, "/schedule")
 

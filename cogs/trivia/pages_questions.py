@@ -56,6 +56,9 @@ from cogs.trivia.schema import (
 from cogs.trivia.store import OwnQuestion, TriviaStore
 
 routes = web.RouteTableDef()
+# What the server's history calls a question, and a pack, added or removed here.
+QUESTION_HISTORY = "question"
+PACK_HISTORY = "question_pack"
 
 SECTION = Section(
     "questions", title_key="dashboard.trivia.questions.nav", position=30, routes=routes
@@ -206,6 +209,9 @@ async def add(request: web.Request) -> web.StreamResponse:
     if not stored.ids:
         text = t("trivia_admin.already_here", lang, question=_quoted(question))
         return await _show(request, status=400, refusal=Refusal("add", [text]), typed=typed)
+    await services.settings.record(
+        page.guild_id, page.changer, QUESTION_HISTORY, None, f"#{stored.ids[0]} {_quoted(question)}"
+    )
     await notice(
         request,
         f"{KEYS}.added",
@@ -266,6 +272,9 @@ async def import_pack(request: web.Request) -> web.StreamResponse:
         refusal = Refusal("import", [refused.render(lang)])
         return await _show(request, status=400, refusal=refusal, pack=form)
     if stored.ids:
+        await services.settings.record(
+            page.guild_id, page.changer, PACK_HISTORY, None, f"{pack} ({len(stored.ids)})"
+        )
         await notice(
             request,
             f"{KEYS}.imported",
@@ -287,13 +296,17 @@ def _guessed_format(text: str) -> str:
 async def remove(request: web.Request) -> web.StreamResponse:
     """One of the server's own questions, by its number; another server's is not here."""
     page = page_of(request)
+    services = services_of(request)
     lang = language_of_request(request)
     raw = _field(await request.post(), "id").strip()
-    store = TriviaStore(services_of(request).db)
+    store = TriviaStore(services.db)
     number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
     if number is None or not await store.remove_question(page.guild_id, number):
         text = t("trivia_admin.no_such_question", lang, id=clip(raw, 20))
         return await _show(request, status=400, refusal=Refusal("remove", [text]))
+    await services.settings.record(
+        page.guild_id, page.changer, QUESTION_HISTORY, f"#{number}", None
+    )
     await notice(request, "trivia_admin.removed", id=number)
     raise back_to(request, "/questions")
 
@@ -302,14 +315,18 @@ async def remove(request: web.Request) -> web.StreamResponse:
 async def remove_pack(request: web.Request) -> web.StreamResponse:
     """Every question of one of the server's packs, by its name as `remove-pack` finds it."""
     page = page_of(request)
+    services = services_of(request)
     lang = language_of_request(request)
     wanted = _field(await request.post(), "pack").strip()
-    store = TriviaStore(services_of(request).db)
+    store = TriviaStore(services.db)
     names = [summary.name for summary in await store.packs(page.guild_id)]
     name = resolve_pack_name(wanted, names)
     removed = await store.remove_pack(page.guild_id, name) if name else 0
     if not removed:
         text = t("trivia_admin.no_such_pack", lang, pack=clip(wanted, PACK_NAME_MAX))
         return await _show(request, status=400, refusal=Refusal("remove_pack", [text]))
+    await services.settings.record(
+        page.guild_id, page.changer, PACK_HISTORY, f"{name} ({removed})", None
+    )
     await notice(request, f"{KEYS}.pack_removed", pack=name, count=removed)
     raise back_to(request, "/questions")

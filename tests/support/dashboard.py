@@ -176,3 +176,12 @@ async def dashboard_client_at(base_url: str, **kwargs: Any) -> AsyncIterator[Das
         yield client
     finally:
         await client.close()
+
+
+async def recorded_changes(bot: FanBot, guild_id: int | str) -> list[tuple[Any, ...]]:
+    """The server's history, oldest first: what changed, from and to, by whom, and where."""
+    changes = reversed(await bot.guild_settings.history(int(guild_id)))
+    return [
+        (change.setting, change.old_value, change.new_value, change.user_name, change.via)
+        for change in changes
+    ]

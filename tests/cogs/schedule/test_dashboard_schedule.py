@@ -23,6 +23,7 @@ from tests.support.dashboard import (
     DashboardClient,
     dashboard_bot,
     dashboard_client,
+    recorded_changes,
 )
 from tests.support.dashboard_schedule import add_form, listed_problems, schedule_rows
 
@@ -247,6 +248,14 @@ async def test_remove_on_the_page_removes_that_one(
     assert "Announcement #1 is removed" in html
     assert list(schedule_rows(html)) == [2]
     assert [kept.id for kept in await dashboard.scheduler.list(int(world.guild.id))] == [2]
+    # The server's history says who added and removed them, and where.
+    assert await recorded_changes(dashboard, world.guild.id) == [
+        ("announcement", None, "#1 quote", "mod", "dashboard"),
+        ("announcement", None, "#2 symbol", "mod", "dashboard"),
+        ("announcement", "#1", None, "mod", "dashboard"),
+    ]
+    _, html = await moderator.get(f"/servers/{world.guild.id}/settings")
+    assert "<td>Announcement</td><td>#1 → not set</td>" in html
 
 
 # --- Korean -----------------------------------------------------------------------------------

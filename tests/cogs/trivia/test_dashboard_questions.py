@@ -10,7 +10,7 @@ from cogs.trivia.own_questions import GUILD_MAX_QUESTIONS, PACK_MAX_BYTES
 from cogs.trivia.store import TriviaStore
 from discord_emulator import DemoWorld, Emulator, eventually
 from discord_emulator.state import Guild
-from tests.support.dashboard import DashboardClient, dashboard_client
+from tests.support.dashboard import DashboardClient, dashboard_client, recorded_changes
 from tests.support.dashboard_questions import (
     GOOD_PACK,
     count_in,
@@ -123,6 +123,9 @@ async def test_a_question_added_on_the_page_is_stored_as_the_moderators(
         "medium",
         "Hana drew them.",
     )
+    assert await recorded_changes(dashboard, world.guild.id) == [
+        ("question", None, "#1 Who made our server's emoji?", "mod", "dashboard")
+    ]
 
 
 async def test_a_refused_question_lists_every_problem_keeps_what_was_typed_stores_nothing(
@@ -251,6 +254,12 @@ async def test_import_stores_the_pack_under_its_name_and_says_how_many(
     }
     status, page = await post_pack(moderator, world.guild.id, text=json.dumps(pack))
     assert notice_on(page) == "Imported pasted.json: stored 1, skipped 0 already here."
+    # Each import that stored something is in the server's history; the one that stored
+    # nothing is not.
+    assert await recorded_changes(dashboard, world.guild.id) == [
+        ("question_pack", None, "ours.toml (1)", "mod", "dashboard"),
+        ("question_pack", None, "pasted.json (1)", "mod", "dashboard"),
+    ]
 
 
 async def test_a_chosen_file_is_read_as_the_command_reads_an_attachment(
@@ -318,6 +327,9 @@ async def test_remove_takes_this_servers_question_and_never_another_servers(
     assert status == 200
     assert notice_on(page) == f"Question #{ours} is removed."
     assert await count_in(dashboard, world.guild.id) == 0
+    assert await recorded_changes(dashboard, world.guild.id) == [
+        ("question", f"#{ours}", None, "mod", "dashboard")
+    ]
 
 
 async def test_remove_pack_takes_this_servers_pack_and_never_another_servers(
@@ -338,6 +350,9 @@ async def test_remove_pack_takes_this_servers_pack_and_never_another_servers(
     assert notice_on(page) == "Removed the 2 question(s) imported from ours.toml."
     assert await count_in(dashboard, world.guild.id) == 0
     assert await TriviaStore(dashboard.database).packs(world.guild.id) == []
+    assert await recorded_changes(dashboard, world.guild.id) == [
+        ("question_pack", "ours.toml (2)", None, "mod", "dashboard")
+    ]
 
 
 async def test_the_page_and_its_problems_in_korean(dashboard: FanBot, world: DemoWorld) -> None:

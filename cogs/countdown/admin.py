@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import moderator_group, moderator_only
+from bot.checks import changer_of, moderator_group, moderator_only
 from bot.choices import matching_choices
 from bot.embeds import clip
 from bot.errors import InvalidInput, NotFound, send_ephemeral
@@ -18,6 +18,7 @@ from bot.text import as_text
 from cogs.countdown.own_events import (
     DESCRIPTION_MAX,
     GUILD_MAX_EVENTS,
+    HISTORY_NAME,
     NAME_MAX,
     EventRefused,
     add_own_event,
@@ -84,6 +85,9 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
         except EventRefused as refused:
             first = refused.problems[0]
             raise InvalidInput(first.key, **first.values) from refused
+        await self.bot.guild_settings.record(
+            interaction.guild_id, changer_of(interaction), HISTORY_NAME, None, added.history_entry
+        )
         key = "countdown_admin.added_yearly" if added.yearly else "countdown_admin.added"
         await send_ephemeral(
             interaction,
@@ -106,6 +110,9 @@ class CountdownAdminCog(commands.Cog, name="CountdownAdmin"):
         except EventRefused as refused:
             first = refused.problems[0]
             raise NotFound(first.key, **first.values) from refused
+        await self.bot.guild_settings.record(
+            interaction.guild_id, changer_of(interaction), HISTORY_NAME, removed, None
+        )
         await send_ephemeral(
             interaction,
             t("countdown_admin.removed", interaction.locale, name=as_text(clip(removed, 100))),

@@ -25,6 +25,7 @@ from cogs.countdown.maths import YEARLY_KINDS, Countdown, CountdownEvent, countd
 from cogs.countdown.own_events import (
     DESCRIPTION_MAX,
     GUILD_MAX_EVENTS,
+    HISTORY_NAME,
     NAME_MAX,
     EventProblem,
     EventRefused,
@@ -35,7 +36,6 @@ from cogs.countdown.store import CountdownStore, load_builtin_events
 
 routes = web.RouteTableDef()
 # How the server's history names a change of its own events.
-HISTORY_NAME = "countdown_event"
 
 SECTION = Section("countdown", title_key="dashboard.countdown.nav", position=40, routes=routes)
 
@@ -136,7 +136,7 @@ async def add_event(request: web.Request) -> web.StreamResponse:
     except EventRefused as refused:
         return await _page(request, problems=refused.problems, form=form, status=400)
     await services.settings.record(
-        page.guild_id, page.changer, HISTORY_NAME, None, f"{added.name} ({added.when})"
+        page.guild_id, page.changer, HISTORY_NAME, None, added.history_entry
     )
     key = "dashboard.countdown.added_yearly" if added.yearly else "dashboard.countdown.added"
     await notice(request, key, name=added.name, when=added.when, zone=page.settings.timezone)

@@ -30,6 +30,8 @@ NAME_MAX = 100  # an embed field name holds 256; autocomplete choices hold 100
 DESCRIPTION_MAX = 600
 GUILD_MAX_EVENTS = 20  # /countdown pages its list, so this limit is for moderators' sake
 SHOWN_DATE_MAX = 40  # how much of a refused date a refusal repeats
+# What the server's history calls an event of its own added or removed, by command or page.
+HISTORY_NAME = "countdown_event"
 
 # How a refusal quotes what the moderator typed: `bot.text.as_text` in a Discord message,
 # unchanged on a page (where the template escapes it).
@@ -65,6 +67,11 @@ class AddedEvent:
     at: datetime
     yearly: bool
     when: str
+
+    @property
+    def history_entry(self) -> str:
+        """The event as the server's history has it: its name and when it is."""
+        return f"{self.name} ({self.when})"
 
 
 async def add_own_event(

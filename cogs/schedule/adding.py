@@ -19,13 +19,15 @@ from bot.checks import missing_post_permissions
 from bot.database import Transaction
 from bot.embeds import clip
 from bot.errors import InvalidInput
-from bot.guild_settings import GuildSettingsStore
+from bot.guild_settings import Changer, GuildSettingsStore
 from bot.i18n import t
 from bot.schedule_time import InvalidTimeOfDay, Repeat, parse_hhmm
 from bot.scheduler import Announcement, Scheduler, TooManyAnnouncements
 
 # A server's limit of unfinished announcements (`Scheduler.add(limit=...)`).
 GUILD_MAX_ANNOUNCEMENTS = 25
+# What the server's history calls an announcement added or removed, by command or page.
+HISTORY_NAME = "announcement"
 
 
 @dataclass(frozen=True)
@@ -154,26 +156,43 @@ async def add_announcement(
     settings: GuildSettingsStore,
     guild_id: int,
     request: AnnouncementRequest,
-    created_by: int,
+    by: Changer,
 ) -> Announcement:
-    """Schedule `request` in the server's stored zone, as `created_by`. Raises
-    `InvalidInput` when the server already has `GUILD_MAX_ANNOUNCEMENTS`."""
+    """Schedule `request` in the server's stored zone, as `by`, and say so in the server's
+    history. Raises `InvalidInput` when the server already has `GUILD_MAX_ANNOUNCEMENTS`."""
 
     async def stored_zone(tx: Transaction) -> ZoneInfo:
         # Not the zone read before: a time zone change may commit before this insert does.
         return await settings.zone_in(tx, guild_id)
 
     try:
-        return await scheduler.add(
+        added = await scheduler.add(
             guild_id,
             request.channel.id,
             request.kind,
             request.at,
             request.repeat,
             stored_zone,
-            created_by,
+            by.user_id,
             weekday=request.weekday,
             limit=GUILD_MAX_ANNOUNCEMENTS,
         )
     except TooManyAnnouncements as error:
         raise InvalidInput("schedule.too_many", limit=error.limit) from error
+    await settings.record(guild_id, by, HISTORY_NAME, None, f"#{added.id} {added.kind}")
+    return added
+
+
+async def remove_announcement(
+    scheduler: Scheduler,
+    settings: GuildSettingsStore,
+    guild_id: int,
+    announcement_id: int,
+    by: Changer,
+) -> bool:
+    """Remove the server's announcement `announcement_id` and say so in its history; False
+    when the server has none of that number."""
+    if not await scheduler.remove(guild_id, announcement_id):
+        return False
+    await settings.record(guild_id, by, HISTORY_NAME, f"#{announcement_id}", None)
+    return True

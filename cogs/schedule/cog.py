@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import moderator_group, moderator_only
+from bot.checks import changer_of, moderator_group, moderator_only
 from bot.choices import matching_choices, offer_choices
 from bot.deadline import reply
 from bot.embeds import clip, fan_embed
@@ -18,7 +18,7 @@ from bot.errors import NotFound, send_ephemeral
 from bot.i18n import t
 from bot.schedule_time import Repeat, format_hhmm
 from bot.scheduler import Announcement
-from cogs.schedule.adding import add_announcement, checked_announcement
+from cogs.schedule.adding import add_announcement, checked_announcement, remove_announcement
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -156,7 +156,7 @@ class ScheduleCog(commands.Cog, name="Schedule"):
             self.bot.guild_settings,
             interaction.guild_id,
             request,
-            interaction.user.id,
+            changer_of(interaction),
         )
         text = t("schedule.added", locale, description=describe_announcement(item, locale))
         if not settings.cog_enabled("announcements"):
@@ -183,7 +183,14 @@ class ScheduleCog(commands.Cog, name="Schedule"):
     @moderator_only()
     async def remove(self, interaction: discord.Interaction, id: int) -> None:
         assert interaction.guild_id is not None
-        if not await self.bot.scheduler.remove(interaction.guild_id, id):
+        removed = await remove_announcement(
+            self.bot.scheduler,
+            self.bot.guild_settings,
+            interaction.guild_id,
+            id,
+            changer_of(interaction),
+        )
+        if not removed:
             raise NotFound("schedule.no_such", id=id)
         await send_ephemeral(interaction, t("schedule.removed", interaction.locale, id=id))
 

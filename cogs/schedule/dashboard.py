@@ -24,15 +24,18 @@ from bot.errors import InvalidInput
 from bot.i18n import t
 from bot.schedule_time import Repeat, format_hhmm
 from bot.scheduler import Announcement
-from cogs.schedule.adding import AnnouncementRefused, add_announcement, checked_announcement
+from cogs.schedule.adding import (
+    AnnouncementRefused,
+    add_announcement,
+    checked_announcement,
+    remove_announcement,
+)
 from cogs.schedule.cog import lag_of
 
 ANNOUNCEMENTS_FEATURE = "announcements"
 FORM_FIELDS = ("kind", "time", "repeat", "weekday", "channel")
 
 routes = web.RouteTableDef()
-# What the server's history calls an announcement added or removed here.
-HISTORY_NAME = "announcement"
 
 
 @dataclass(frozen=True)
@@ -164,15 +167,12 @@ async def add(request: web.Request) -> web.Response:
             mention=channel_label,
         )
         item = await add_announcement(
-            services.scheduler, services.settings, page.guild_id, checked, page.user.user_id
+            services.scheduler, services.settings, page.guild_id, checked, page.changer
         )
     except InvalidInput as refused:
         problems = refused.problems if isinstance(refused, AnnouncementRefused) else (refused,)
         shown = [problem.render(language) for problem in problems]
         return await schedule_page(request, problems=shown, form=form, status=400)
-    await services.settings.record(
-        page.guild_id, page.changer, HISTORY_NAME, None, f"#{item.id} {item.kind}"
-    )
     next_run = (
         local_moment(item.next_run_utc, item.zone, language)
         if item.next_run_utc is not None
@@ -192,15 +192,12 @@ async def remove(request: web.Request) -> web.Response:
     page, services = page_of(request), services_of(request)
     raw = str((await request.post()).get("id", "")).strip()
     announcement_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
-    if announcement_id is None or not await services.scheduler.remove(
-        page.guild_id, announcement_id
+    if announcement_id is None or not await remove_announcement(
+        services.scheduler, services.settings, page.guild_id, announcement_id, page.changer
     ):
         # Another server's, removed already, or never there: the same answer for each.
         problem = t("dashboard.schedule.no_such", language_of_request(request))
         return await schedule_page(request, problems=[problem], status=400)
-    await services.settings.record(
-        page.guild_id, page.changer, HISTORY_NAME, f"#{announcement_id}", None
-    )
     await notice(request, "dashboard.schedule.removed", id=announcement_id)
     raise back_to(request, "/schedule")
 

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.checks import moderator_group, moderator_only
+from bot.checks import changer_of, moderator_group, moderator_only
 from bot.choices import matching_choices
 from bot.content import ContentError
 from bot.deadline import defer
@@ -19,17 +19,21 @@ from bot.errors import InvalidInput, NotFound, send_ephemeral
 from bot.i18n import t
 from bot.text import as_text
 from cogs.trivia.own_questions import (
+    PACK_HISTORY,
     PACK_NAME_MAX,
+    QUESTION_HISTORY,
     Language,
     add_own_questions,
     check_pack,
     count_summary,
     difficulty_name,
+    pack_entry,
     pack_format,
     pack_name,
     pack_text,
     parse_pack,
     problem_text,
+    question_entry,
     refuse_too_big,
     resolve_pack_name,
     shipped_text_keys,
@@ -109,6 +113,15 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
             shipped=shipped_text_keys(self.bot),
         )
 
+    async def _record(
+        self, interaction: discord.Interaction, what: str, old: str | None, new: str | None
+    ) -> None:
+        """Say in the server's history that `interaction`'s member changed `what`."""
+        assert interaction.guild_id is not None
+        await self.bot.guild_settings.record(
+            interaction.guild_id, changer_of(interaction), what, old, new
+        )
+
     @admin.command(name="add", description=_("Add one question to this server's trivia"))
     @app_commands.describe(
         question=_("The question"),
@@ -156,6 +169,9 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 "trivia_admin.already_here", question=as_text(clip(parsed[0].question, 200))
             )
         [question_id] = stored.ids
+        await self._record(
+            interaction, QUESTION_HISTORY, None, question_entry(question_id, parsed[0])
+        )
         await send_ephemeral(
             interaction,
             t(
@@ -206,6 +222,7 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
                 t("trivia_admin.imported_none", locale, pack=pack, skipped=len(stored.skipped)),
             )
             return
+        await self._record(interaction, PACK_HISTORY, None, pack_entry(pack, len(stored.ids)))
         skipped_keys = {question.text_key for question in stored.skipped}
         categories = Counter(q.category for q in questions if q.text_key not in skipped_keys)
         await send_ephemeral(
@@ -233,8 +250,9 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         names = [summary.name for summary in await self.store.packs(interaction.guild_id)]
         name = resolve_pack_name(wanted, names)
         removed = await self.store.remove_pack(interaction.guild_id, name) if name else 0
-        if not removed:
+        if name is None or not removed:
             raise NotFound("trivia_admin.no_such_pack", pack=clip(wanted, PACK_NAME_MAX))
+        await self._record(interaction, PACK_HISTORY, pack_entry(name, removed), None)
         await send_ephemeral(
             interaction,
             t("trivia_admin.pack_removed", interaction.locale, pack=name, count=removed),
@@ -260,6 +278,7 @@ class TriviaAdminCog(commands.Cog, name="TriviaAdmin"):
         assert interaction.guild_id is not None
         if not await self.store.remove_question(interaction.guild_id, id):
             raise NotFound("trivia_admin.no_such_question", id=id)
+        await self._record(interaction, QUESTION_HISTORY, f"#{id}", None)
         await send_ephemeral(interaction, t("trivia_admin.removed", interaction.locale, id=id))
 
     @remove.autocomplete("id")

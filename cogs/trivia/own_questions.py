@@ -30,6 +30,10 @@ PACK_MAX_BYTES = 256 * 1024
 GUILD_MAX_QUESTIONS = 2000
 # A pack is known by its file name; stored clipped so an autocomplete value (100) holds it.
 PACK_NAME_MAX = 80
+# What the server's history calls a question, and a pack, added or removed by command or page.
+QUESTION_HISTORY = "question"
+PACK_HISTORY = "question_pack"
+HISTORY_QUESTION_MAX = 200  # how much of a question the history keeps
 # A question given one at a time has the pack's fields but the Korean and the source.
 TYPED_FIELDS = (
     "question",
@@ -203,3 +207,13 @@ def count_summary(counts: Counter[str], language: Language) -> str:
     if len(ordered) > COUNTS_SHOWN:
         shown += " " + t("trivia.and_more", language, count=len(ordered) - COUNTS_SHOWN)
     return shown
+
+
+def question_entry(number: int, question: Question) -> str:
+    """A question as the server's history has it: its number and (the start of) its text."""
+    return f"#{number} {clip(question.question, HISTORY_QUESTION_MAX)}"
+
+
+def pack_entry(pack: str, count: int) -> str:
+    """A pack as the server's history has it: its name and how many questions it stored."""
+    return f"{pack} ({count})"

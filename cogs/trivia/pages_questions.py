@@ -28,18 +28,22 @@ from bot.i18n import t
 from cogs.trivia.categories import category_label
 from cogs.trivia.own_questions import (
     GUILD_MAX_QUESTIONS,
+    PACK_HISTORY,
     PACK_NAME_MAX,
+    QUESTION_HISTORY,
     TYPED_FIELDS,
     PackCheck,
     add_own_questions,
     check_pack,
     count_summary,
     difficulty_name,
+    pack_entry,
     pack_format,
     pack_name,
     pack_text,
     parse_pack,
     problem_text,
+    question_entry,
     refuse_too_big,
     resolve_pack_name,
     shipped_text_keys,
@@ -56,9 +60,6 @@ from cogs.trivia.schema import (
 from cogs.trivia.store import OwnQuestion, TriviaStore
 
 routes = web.RouteTableDef()
-# What the server's history calls a question, and a pack, added or removed here.
-QUESTION_HISTORY = "question"
-PACK_HISTORY = "question_pack"
 
 SECTION = Section(
     "questions", title_key="dashboard.trivia.questions.nav", position=30, routes=routes
@@ -210,7 +211,7 @@ async def add(request: web.Request) -> web.StreamResponse:
         text = t("trivia_admin.already_here", lang, question=_quoted(question))
         return await _show(request, status=400, refusal=Refusal("add", [text]), typed=typed)
     await services.settings.record(
-        page.guild_id, page.changer, QUESTION_HISTORY, None, f"#{stored.ids[0]} {_quoted(question)}"
+        page.guild_id, page.changer, QUESTION_HISTORY, None, question_entry(stored.ids[0], question)
     )
     await notice(
         request,
@@ -273,7 +274,7 @@ async def import_pack(request: web.Request) -> web.StreamResponse:
         return await _show(request, status=400, refusal=refusal, pack=form)
     if stored.ids:
         await services.settings.record(
-            page.guild_id, page.changer, PACK_HISTORY, None, f"{pack} ({len(stored.ids)})"
+            page.guild_id, page.changer, PACK_HISTORY, None, pack_entry(pack, len(stored.ids))
         )
         await notice(
             request,
@@ -322,11 +323,11 @@ async def remove_pack(request: web.Request) -> web.StreamResponse:
     names = [summary.name for summary in await store.packs(page.guild_id)]
     name = resolve_pack_name(wanted, names)
     removed = await store.remove_pack(page.guild_id, name) if name else 0
-    if not removed:
+    if name is None or not removed:
         text = t("trivia_admin.no_such_pack", lang, pack=clip(wanted, PACK_NAME_MAX))
         return await _show(request, status=400, refusal=Refusal("remove_pack", [text]))
     await services.settings.record(
-        page.guild_id, page.changer, PACK_HISTORY, f"{name} ({removed})", None
+        page.guild_id, page.changer, PACK_HISTORY, pack_entry(name, removed), None
     )
     await notice(request, f"{KEYS}.pack_removed", pack=name, count=removed)
     raise back_to(request, "/questions")

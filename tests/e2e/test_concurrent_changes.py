@@ -20,9 +20,11 @@ from bot.clock import FakeClock
 from bot.guild_settings import DEFAULT_TIMEZONE
 from bot.schedule_time import Repeat, next_run_after, parse_hhmm
 from cogs.countdown.admin import GUILD_MAX_EVENTS
+from cogs.countdown.own_events import HISTORY_NAME as COUNTDOWN_HISTORY
 from cogs.schedule.adding import GUILD_MAX_ANNOUNCEMENTS
+from cogs.schedule.adding import HISTORY_NAME as SCHEDULE_HISTORY
 from cogs.trivia.feature import TRIVIA_TIMEOUT
-from cogs.trivia.own_questions import GUILD_MAX_QUESTIONS
+from cogs.trivia.own_questions import GUILD_MAX_QUESTIONS, PACK_HISTORY, QUESTION_HISTORY
 from discord_emulator import DemoWorld, Emulator, eventually
 
 pytestmark = pytest.mark.asyncio
@@ -93,6 +95,10 @@ async def stored_settings(bot, guild_id: int) -> dict[str, str | None]:
     return {key: None if row[key] is None else str(row[key]) for key in DEFAULTS}
 
 
+# What the history also records that is not a setting: announcements, questions, events.
+NOT_SETTINGS = {SCHEDULE_HISTORY, QUESTION_HISTORY, PACK_HISTORY, COUNTDOWN_HISTORY}
+
+
 async def history(bot, guild_id: int) -> dict[str, list[tuple[str | None, str | None]]]:
     rows = await bot.database.fetchall(
         "SELECT setting, old_value, new_value FROM settings_changes WHERE guild_id = ? ORDER BY id",
@@ -100,6 +106,8 @@ async def history(bot, guild_id: int) -> dict[str, list[tuple[str | None, str | 
     )
     by_setting: dict[str, list[tuple[str | None, str | None]]] = {}
     for row in rows:
+        if row["setting"] in NOT_SETTINGS:
+            continue
         by_setting.setdefault(row["setting"], []).append((row["old_value"], row["new_value"]))
     return by_setting
 

@@ -6,10 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from discord_emulator import Emulator, demo_world
+from bot.client import FanBot
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.guild_settings import DEFAULT_TIMEZONE
+from discord_emulator import Emulator, demo_world, eventually, running_client
 from tests.support.bot_process import TOKEN, start_bot_process
 from tests.support.dashboard import (
     CLIENT_SECRET,
@@ -17,6 +24,8 @@ from tests.support.dashboard import (
     dashboard_client_at,
     free_port,
 )
+from tests.support.dashboard_schedule import add_form
+from tests.support.dashboard_settings import open_settings, submit_settings
 from tests.support.postgres import PostgresServer
 
 
@@ -94,3 +103,54 @@ async def test_the_dashboard_process_refuses_the_sqlite_file(tmp_path) -> None:
     assert process.returncode == 2
     assert "PostgreSQL" in stderr.decode()
     assert "DASHBOARD_URL for the bot instead" in stderr.decode()
+
+
+async def test_a_change_on_the_dashboard_process_reaches_the_running_bot_at_once(
+    postgres: PostgresServer,
+) -> None:
+    """The bot in one process, the dashboard in another: the settings the page saves reach
+    the bot's cache, and the announcement it adds the bot's timers, by the database's
+    notifications (nothing restarted, nothing polled)."""
+    url = await postgres.fresh_database()
+    async with Emulator(token=TOKEN) as emu:
+        world = demo_world(emu)
+        guild_id = int(world.guild.id)
+        settings = Settings(token=emu.token, database_url=url, api_base=emu.base_url)
+        bot = FanBot(settings, clock=SystemClock(), guild_ready_timeout=0.05)
+        async with running_client(bot, emu):
+            before = (await bot.guild_settings.get(guild_id)).value("trivia_timeout")
+            assert before != 45  # cached now: only a notification can change it
+            assert bot.scheduler.armed_count == 0
+            port = free_port()
+            process = await start_bot_process(
+                emu, url, "dashboard", env_more=dashboard_env(emu, port)
+            )
+            try:
+                await wait_serving(port, process)
+                async with dashboard_client_at(f"http://127.0.0.1:{port}") as moderator:
+                    moderator.sign_in(world.mod.id, "mod", [world.guild.id])
+                    form = await open_settings(moderator, guild_id)
+                    status, html = await submit_settings(
+                        moderator, guild_id, form, setting_trivia_timeout=45
+                    )
+                    assert status == 200, html
+                    deadline = time.monotonic() + 30
+                    while (await bot.guild_settings.get(guild_id)).value("trivia_timeout") != 45:
+                        assert time.monotonic() < deadline, "the bot kept the old timeout"
+                        await asyncio.sleep(0.01)
+
+                    # A daily quote two minutes from now: within the window the bot arms.
+                    soon = datetime.now(ZoneInfo(DEFAULT_TIMEZONE)) + timedelta(minutes=2)
+                    schedule = f"/servers/{guild_id}/schedule"
+                    form = add_form(world.announcements, time=f"{soon:%H:%M}")
+                    status, html = await moderator.post_form(
+                        f"{schedule}/add", form, token_from=schedule
+                    )
+                    assert status == 200, html
+                    await eventually(lambda: bot.scheduler.armed_count == 1, timeout=30)
+            finally:
+                logs = await stop(process)
+            assert process.returncode == 0, logs
+            shown = await emu.slash(world.guild, "general", "mod", "config show")
+            assert "45" in shown.message.text()
+            assert "on the dashboard" in shown.message.text()

@@ -11,24 +11,10 @@ from bot.client import FanBot
 from discord_emulator import DemoWorld, Emulator
 from tests.support.announcements import schedule
 from tests.support.dashboard import recorded_changes
+from tests.support.dashboard_questions import GOOD_PACK
 
 pytestmark = pytest.mark.asyncio
 
-PACK = """
-[[questions]]
-question = "Which colour is our server banner?"
-correct = "Lilac"
-wrong1 = "Red"
-wrong2 = "Green"
-wrong3 = "Black"
-
-[[questions]]
-question = "Which day is our weekly watch party?"
-correct = "Friday"
-wrong1 = "Monday"
-wrong2 = "Tuesday"
-wrong3 = "Sunday"
-"""
 QUESTION = {
     "question": "Who drew our server's emoji?",
     "correct": "Hana",
@@ -79,7 +65,7 @@ async def test_trivia_admin_import_and_remove_pack_are_in_the_history(
     emu: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
     async def import_pack(check: bool = False) -> None:
-        attachment = emu.add_attachment("ours.toml", PACK.encode())
+        attachment = emu.add_attachment("ours.toml", GOOD_PACK.encode())
         await mod(emu, world, "trivia-admin import", {"file": attachment, "check": check})
 
     await import_pack(check=True)  # stores nothing

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,7 @@ def make_app(
         secure=options.secure,
     )
     setup_sessions(app, storage)
-    app.middlewares.extend([language, errors, guard, headers])
+    app.middlewares.extend([headers, language, errors, guard])
     aiohttp_jinja2.setup(app, loader=_template_loader(found), autoescape=True)
     app.router.add_get("/", index)
     app.router.add_get("/login", login)
@@ -278,14 +278,24 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 @web.middleware
 async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.path != "/" and not request.path.startswith("/static"):
-        response.headers.setdefault("Cache-Control", "no-store")
+    """The outermost middleware: every answer gets the headers, error pages and redirects
+    (raised as exceptions) too."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        _protect(request, error.headers)
+        raise
+    _protect(request, response.headers)
     return response
+
+
+def _protect(request: web.Request, headers: MutableMapping[str, str]) -> None:
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path != "/" and not request.path.startswith("/static"):
+        headers.setdefault("Cache-Control", "no-store")
 
 
 # -- the core's pages -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ pages, the CSRF check on every form, the cookie, the language."""
 from __future__ import annotations
 
 from bot.client import FanBot
+from bot.dashboard.app import CONTENT_SECURITY_POLICY
 from discord_emulator import DemoWorld
 from discord_emulator.state import Guild
 from tests.support.dashboard import DashboardClient, dashboard_client, sealed_session
@@ -72,3 +73,30 @@ async def test_the_page_follows_the_browser_language(dashboard: FanBot) -> None:
     async with dashboard_client(dashboard) as browser:
         _, html = await browser.get("/")
         assert "Log in with Discord" in html
+
+
+async def test_every_kind_of_answer_carries_the_security_headers(
+    dashboard: FanBot, moderator: DashboardClient, world: DemoWorld, other_guild: Guild
+) -> None:
+    """A page, an error page, a redirect and a static file alike: this site's scripts and
+    styles only, no framing, no sniffing; a server's pages never cached."""
+    moderator.sign_in(world.mod.id, "mod", [world.guild.id])
+    answers = {
+        "page": (f"/servers/{world.guild.id}", 200),
+        "forbidden": (f"/servers/{other_guild.id}", 403),
+        "missing": ("/no-such-page", 404),
+        "redirect": ("/login", 302),
+        "static": ("/static/style.css", 200),
+    }
+    for name, (path, status) in answers.items():
+        async with moderator.http.get(path, allow_redirects=False) as response:
+            assert response.status == status, name
+            headers = response.headers
+        assert headers.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY, name
+        assert "script-src 'self'" in CONTENT_SECURITY_POLICY
+        assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+        assert headers.get("X-Frame-Options") == "DENY", name
+        assert headers.get("X-Content-Type-Options") == "nosniff", name
+        assert headers.get("Referrer-Policy") == "same-origin", name
+        cached = headers.get("Cache-Control")
+        assert (cached is None) if name == "static" else (cached == "no-store"), name

@@ -6,22 +6,15 @@ from __future__ import annotations
 from playwright.async_api import Page
 
 from bot.client import FanBot
-from bot.dashboard.app import COOKIE_NAME
 from discord_emulator import DemoWorld, Emulator
-from tests.support.browser import screenshot
-from tests.support.dashboard import sealed_session
+from tests.support.browser import screenshot, sign_in_as_mod
 from tests.support.dashboard_countdown import countdown_page, own_event_names
 
 
 async def test_a_moderator_adds_an_event_and_removes_it_in_the_browser(
     dashboard: FanBot, page: Page, emu: Emulator, world: DemoWorld
 ) -> None:
-    base = dashboard.settings.dashboard_url
-    assert base is not None
-    session = {"user": {"id": str(world.mod.id), "name": "mod"}, "guilds": [str(world.guild.id)]}
-    await page.context.add_cookies(
-        [{"name": COOKIE_NAME, "value": sealed_session(session), "url": base}]
-    )
+    base = await sign_in_as_mod(page, dashboard, world)
     await page.goto(f"{base}{countdown_page(world.guild.id)}")
     await screenshot(page, "dashboard-countdown-page")
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 from playwright.async_api import Page
 
 from bot.client import FanBot
-from bot.dashboard.app import COOKIE_NAME
 from discord_emulator import DemoWorld, Emulator, eventually
-from tests.support.browser import screenshot
-from tests.support.dashboard import sealed_session
+from tests.support.browser import screenshot, sign_in_as_mod
 from tests.support.dashboard_questions import GOOD_PACK, count_in, page_of_questions
 
 # Two mistakes: a misspelt key in the first question, a missing answer in the second.
@@ -19,21 +17,10 @@ MISTAKES = GOOD_PACK.replace(
 ).replace('wrong3 = "Sunday"\n', "")
 
 
-async def signed_in_as_mod(page: Page, bot: FanBot, world: DemoWorld) -> str:
-    """The session a login by `mod` leaves, in the browser's cookies; the dashboard's URL."""
-    url = bot.settings.dashboard_url
-    assert url is not None
-    session = {"user": {"id": str(world.mod.id), "name": "mod"}, "guilds": [str(world.guild.id)]}
-    await page.context.add_cookies(
-        [{"name": COOKIE_NAME, "value": sealed_session(session), "url": url, "httpOnly": True}]
-    )
-    return url
-
-
 async def test_a_moderator_mends_a_pack_imports_it_and_the_bot_plays_it(
     page: Page, emu: Emulator, world: DemoWorld, dashboard: FanBot
 ) -> None:
-    url = await signed_in_as_mod(page, dashboard, world)
+    url = await sign_in_as_mod(page, dashboard, world)
     await page.goto(url + page_of_questions(world.guild.id))
     assert await page.text_content("h2") == "This server's questions"
     await screenshot(page, "dashboard-questions-empty")

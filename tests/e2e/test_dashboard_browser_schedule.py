@@ -12,12 +12,11 @@ from playwright.async_api import Page
 
 from bot.client import FanBot
 from bot.clock import FakeClock
-from bot.dashboard.app import COOKIE_NAME
 from bot.scheduler import RunStatus
 from discord_emulator import DemoWorld, Emulator
 from tests.support.announcements import START
-from tests.support.browser import screenshot
-from tests.support.dashboard import dashboard_bot, sealed_session
+from tests.support.browser import screenshot, sign_in_as_mod
+from tests.support.dashboard import dashboard_bot
 
 pytestmark = pytest.mark.asyncio
 
@@ -35,21 +34,10 @@ async def clocked(
         yield bot
 
 
-async def sign_in(page: Page, bot: FanBot, world: DemoWorld) -> str:
-    """The session a login as `mod` leaves, in the browser's cookies; the dashboard's URL."""
-    base = bot.settings.dashboard_url
-    assert base is not None
-    session = {"user": {"id": str(world.mod.id), "name": "mod"}, "guilds": [str(world.guild.id)]}
-    await page.context.add_cookies(
-        [{"name": COOKIE_NAME, "value": sealed_session(session), "url": base, "httpOnly": True}]
-    )
-    return base
-
-
 async def test_a_moderator_schedules_a_quote_sees_it_posted_and_removes_it(
     page: Page, emu: Emulator, world: DemoWorld, clocked: FanBot, clock: FakeClock
 ) -> None:
-    base = await sign_in(page, clocked, world)
+    base = await sign_in_as_mod(page, clocked, world)
     await page.goto(f"{base}/servers/{world.guild.id}")
     await page.get_by_role("link", name="Schedule").click()
     await page.wait_for_url(f"{base}/servers/{world.guild.id}/schedule")

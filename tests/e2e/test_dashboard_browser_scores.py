@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 from playwright.async_api import Browser, Page
 
 from bot.client import FanBot
-from bot.dashboard.app import COOKIE_NAME
 from discord_emulator import DemoWorld, Emulator
-from tests.support.browser import KOREAN, open_page, screenshot
-from tests.support.dashboard import sealed_session
+from tests.support.browser import KOREAN, open_page, screenshot, sign_in_as_mod
 from tests.support.dashboard_scores import play_round, stored_answers
 
 
@@ -25,17 +23,6 @@ async def cells(page: Page, table: str) -> list[list[str]]:
     return found
 
 
-async def sign_in(page: Page, bot: FanBot, world: DemoWorld) -> str:
-    """The moderator's session cookie in the page's browser; returns the dashboard's URL."""
-    base = bot.settings.dashboard_url
-    assert base is not None
-    cookie = sealed_session(
-        {"user": {"id": str(world.mod.id), "name": "mod"}, "guilds": [str(world.guild.id)]}
-    )
-    await page.context.add_cookies([{"name": COOKIE_NAME, "value": cookie, "url": base}])
-    return base
-
-
 async def test_a_moderator_reads_the_boards_and_a_members_figures(
     emu: Emulator, world: DemoWorld, dashboard: FanBot, page: Page
 ) -> None:
@@ -44,7 +31,7 @@ async def test_a_moderator_reads_the_boards_and_a_members_figures(
     await play_round(emu, world, dashboard, {"uaena": True, "army": False, "tagged": True})
     await play_round(emu, world, dashboard, {"uaena": True, "tagged": False})
 
-    base = await sign_in(page, dashboard, world)
+    base = await sign_in_as_mod(page, dashboard, world)
     guild_id = int(world.guild.id)
 
     await page.goto(f"{base}/servers/{guild_id}")
@@ -97,7 +84,7 @@ async def test_the_scores_in_korean(world: DemoWorld, dashboard: FanBot, browser
     await stored_answers(store, guild_id, uaena, "유애나", now, right=3, wrong=1)
     await stored_answers(store, guild_id, army, "아미", now, right=1, wrong=1, category="service")
     async with open_page(browser, KOREAN) as page:
-        base = await sign_in(page, dashboard, world)
+        base = await sign_in_as_mod(page, dashboard, world)
         await page.goto(f"{base}/servers/{guild_id}")
         await page.click("nav.sections >> text=점수")
         await page.wait_for_url(f"{base}/servers/{guild_id}/scores")

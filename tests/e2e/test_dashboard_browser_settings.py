@@ -10,27 +10,16 @@ from playwright.async_api import Page
 
 from bot.client import FanBot
 from bot.clock import from_db
-from bot.dashboard.app import COOKIE_NAME
 from discord_emulator import DemoWorld, Emulator
-from tests.support.browser import screenshot
-from tests.support.dashboard import sealed_session
+from tests.support.browser import screenshot, sign_in_as_mod
 from tests.support.dashboard_settings import settings_path
-
-
-async def sign_in(page: Page, bot: FanBot, world: DemoWorld) -> None:
-    """The session a login by `mod` leaves, as a cookie of the dashboard's 127.0.0.1."""
-    assert bot.settings.dashboard_url is not None
-    session = {"user": {"id": str(world.mod.id), "name": "mod"}, "guilds": [str(world.guild.id)]}
-    await page.context.add_cookies(
-        [{"name": COOKIE_NAME, "value": sealed_session(session), "url": bot.settings.dashboard_url}]
-    )
 
 
 async def test_a_moderator_changes_the_settings_and_the_bot_follows(
     page: Page, emu: Emulator, world: DemoWorld, dashboard: FanBot
 ) -> None:
     guild_id = int(world.guild.id)
-    await sign_in(page, dashboard, world)
+    await sign_in_as_mod(page, dashboard, world)
     await page.goto(f"{dashboard.settings.dashboard_url}{settings_path(guild_id)}")
     assert await page.text_content("h2") == "Settings"
     await screenshot(page, "dashboard-settings-form")

@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from bot.client import FanBot
+from bot.dashboard.app import COOKIE_NAME
+from discord_emulator import DemoWorld
+from tests.support.dashboard import signed_in_session
 from tests.support.paths import ROOT
 from tests.support.postgres import REQUIRE_ENV
 
@@ -90,3 +94,15 @@ async def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def sign_in_as_mod(page: Page, bot: FanBot, world: DemoWorld) -> str:
+    """The session a login by the demo world's `mod` leaves, in the page's browser, as the
+    dashboard's own HttpOnly cookie; returns the dashboard's URL."""
+    base = bot.settings.dashboard_url
+    assert base is not None
+    cookie = signed_in_session(world.mod.id, "mod", [world.guild.id])
+    await page.context.add_cookies(
+        [{"name": COOKIE_NAME, "value": cookie, "url": base, "httpOnly": True}]
+    )
+    return base

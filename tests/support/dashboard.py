@@ -92,6 +92,13 @@ def sealed_session(data: Mapping[str, Any], secret: str = DASHBOARD_SECRET) -> s
     return Fernet(key).encrypt(payload.encode()).decode()
 
 
+def signed_in_session(user_id: int | str, name: str, guild_ids: list[int] | list[str]) -> str:
+    """The sealed session cookie a login by `user_id` listing `guild_ids` would leave."""
+    return sealed_session(
+        {"user": {"id": str(user_id), "name": name}, "guilds": [str(g) for g in guild_ids]}
+    )
+
+
 def opened_session(value: str, secret: str = DASHBOARD_SECRET) -> dict[str, Any]:
     """What a session cookie holds (to check it keeps no token)."""
     key = base64.urlsafe_b64encode(derived_key(secret.encode(), "session"))
@@ -114,10 +121,7 @@ class DashboardClient:
 
     def sign_in(self, user_id: int, name: str, guild_ids: list[int]) -> None:
         """The session a login by `user_id` listing `guild_ids` would leave."""
-        cookie = sealed_session(
-            {"user": {"id": str(user_id), "name": name}, "guilds": [str(g) for g in guild_ids]}
-        )
-        self.set_cookie(cookie)
+        self.set_cookie(signed_in_session(user_id, name, guild_ids))
 
     def set_cookie(self, value: str) -> None:
         """The session cookie, as the dashboard's own Set-Cookie would leave it."""

@@ -230,7 +230,9 @@ async def test_a_server_of_another_process_is_not_read(cluster: Cluster) -> None
 async def test_a_truncate_rereads_every_server(cluster: Cluster) -> None:
     for guild_id in (GUILD, SECOND_GUILD):
         await cluster.bot.add(guild_id, CHANNEL, "quote", time(8, 30), Repeat.DAILY, SEOUL, 7)
-    assert cluster.bot.armed_count == 2
+    # Both armed; a re-read (heard of the first add) racing the second add may hold that run
+    # twice: entries are hints, and its claim posts it once (bot/scheduler/dispatcher.py).
+    assert cluster.bot.armed_count >= 2
     await cluster.psql("TRUNCATE announcements")  # announced as `*`: every server
     await until(lambda: cluster.bot.armed_count == 0)
 
